@@ -1,0 +1,53 @@
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { FlockError, parseOrgName, parsePackageName } from '@flock/core';
+import { CliExit } from '../context.js';
+import type { CommandSpec } from './types.js';
+
+function packageNameFrom(folder: string): string {
+  const name = folder.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^[^a-z]+|-+$/g, '');
+  return name.length > 0 ? name.slice(0, 64) : 'my-package';
+}
+
+function manifestText(name: string, org: string | undefined): string {
+  const orgLine = org ? `org = "${org}"` : '# org = "your-name"  # the namespace you publish to (or set FLOCK_ORG)';
+  return `[package]\nname = "${name}"\nversion = "0.1.0"\n${orgLine}\ndescription = ""\nlicense = "MIT"\n\n[dependencies]\n`;
+}
+
+const SOURCE = (name: string) => `//! ${name}: describe the module here.
+
+/// Returns a friendly greeting for \`who\`.
+pub fn greet(who: String) -> String {
+    "Hello, " + who + "!"
+}
+`;
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+export const initCommand: CommandSpec<{ name?: string; org?: string }> = {
+  name: 'init',
+  summary: 'Create flock.toml, README.md and src/ in this folder',
+  options: [
+    { flags: '--name <name>', description: 'package name (default: the folder name)' },
+    { flags: '--org <org>', description: 'the org to publish under' },
+  ],
+  async run(_args, options, ctx) {
+    let name: string;
+    try {
+      name = parsePackageName(options.name ?? packageNameFrom(basename(ctx.cwd)));
+      if (options.org !== undefined) parseOrgName(options.org);
+    } catch (error) {
+      throw new CliExit((error as FlockError).message);
+    }
+    if (await exists(join(ctx.cwd, 'flock.toml'))) throw new CliExit(`flock.toml already exists in ${ctx.cwd}`);
+    const source = join(ctx.cwd, 'src', `${name.replace(/-/g, '_')}.ks`);
+    await mkdir(join(ctx.cwd, 'src'), { recursive: true });
+    await writeFile(join(ctx.cwd, 'flock.toml'), manifestText(name, options.org), { flag: 'wx' });
+    if (!(await exists(join(ctx.cwd, 'README.md')))) await writeFile(join(ctx.cwd, 'README.md'), `# ${name}\n\nDescribe your package here.\n`);
+    if (!(await exists(source))) await writeFile(source, SOURCE(name));
+    ctx.out(`Created package ${name} in ${ctx.cwd}`);
+    return 0;
+  },
+};

@@ -1,0 +1,25 @@
+import type { MeDto } from '@flock/core';
+import { createClient } from '../client.js';
+import { CliExit } from '../context.js';
+import { registryUrl, saveToken } from '../credentials.js';
+import type { CommandSpec } from './types.js';
+
+export const loginCommand: CommandSpec = {
+  name: 'login',
+  summary: 'Save a token to ~/.kestrel/credentials after checking it with the registry',
+  async run(_args, _options, ctx) {
+    const baseUrl = await registryUrl(ctx);
+    if (ctx.isTerminal) ctx.err(`Paste a token from the account page of ${baseUrl}`);
+    const token = (await ctx.readSecret('Token: ')).trim();
+    if (token.length === 0) throw new CliExit('No token given.');
+    const response = await createClient(baseUrl, token).request('api/v1/me', { auth: true });
+    if (!response.ok) {
+      ctx.err(response.text);
+      return 1;
+    }
+    const me = JSON.parse(response.text) as MeDto;
+    const path = await saveToken(ctx, token);
+    ctx.out(`Logged in as ${me.username}; token saved to ${path}`);
+    return 0;
+  },
+};

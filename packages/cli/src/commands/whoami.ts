@@ -1,0 +1,21 @@
+import type { MeDto } from '@flock/core';
+import { createClient } from '../client.js';
+import { registryUrl, requireToken } from '../credentials.js';
+import type { CommandSpec } from './types.js';
+
+export const whoamiCommand: CommandSpec = {
+  name: 'whoami',
+  summary: 'Show whose token this is and which orgs it can publish to',
+  async run(_args, _options, ctx) {
+    const client = createClient(await registryUrl(ctx), await requireToken(ctx));
+    const response = await client.request('api/v1/me', { auth: true });
+    if (!response.ok) {
+      ctx.err(response.text);
+      return 1;
+    }
+    const me = JSON.parse(response.text) as MeDto;
+    ctx.out(me.username);
+    for (const org of me.orgs) ctx.out(`  ${org.name} (${org.role})`);
+    return 0;
+  },
+};

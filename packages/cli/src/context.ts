@@ -1,0 +1,24 @@
+/** What a command may touch of the outside world; main.ts builds the real one, so commands never read process.* themselves. */
+export interface CommandContext {
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  home: string;
+  tmpdir: string;
+  /** Writes one line to stdout. */
+  out(line: string): void;
+  /** Writes one line to stderr. */
+  err(line: string): void;
+  /** Reads a secret: all of stdin when it is piped, else a prompt that does not echo. */
+  readSecret(prompt: string): Promise<string>;
+  isTerminal: boolean;
+}
+
+/** A failure the user can act on: main.ts prints the message alone and exits with the code. */
+export class CliExit extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,77 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { FlockError, extractDocs, parseManifest, type DocModel, type Manifest, type PackEntry } from '@flock/core';
+import { CliExit } from './context.js';
+
+export interface Project {
+  root: string;
+  manifest: Manifest;
+}
+
+/** Reads and validates flock.toml in `root`; errors name the line. */
+export async function loadProject(root: string): Promise<Project> {
+  let text: string;
+  try {
+    text = await readFile(join(root, 'flock.toml'), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CliExit(`No flock.toml in ${root} (run \`flock init\` to create one)`);
+    }
+    throw error;
+  }
+  try {
+    return { root, manifest: parseManifest(text, 'flock.toml') };
+  } catch (error) {
+    if (error instanceof FlockError) throw new CliExit(error.message);
+    throw error;
+  }
+}
+
+// What a package is made of until publishing packs from a clean git clone:
+// the manifest, the README and licence files, and everything under src/.
+const TOP_LEVEL = /^(readme|license|licence|copying|notice)(\.[a-z]+)?$/i;
+const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.flock']);
+
+async function walk(root: string, dir: string, into: string[]): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.')) await walk(root, path, into);
+    } else if (entry.isFile()) {
+      into.push(relative(root, path).split(sep).join('/'));
+    }
+  }
+}
+
+/** The package's files (flock.toml excluded: the caller packs a normalised one), sorted. */
+export async function collectFiles(root: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    if (entry.isFile() && TOP_LEVEL.test(entry.name)) files.push(entry.name);
+  }
+  try {
+    await walk(root, join(root, 'src'), files);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return files.sort();
+}
+
+export async function readEntries(root: string, files: string[]): Promise<PackEntry[]> {
+  return Promise.all(
+    files.map(async (path) => {
+      const full = join(root, path);
+      const [bytes, info] = await Promise.all([readFile(full), stat(full)]);
+      return { path, bytes, executable: (info.mode & 0o111) !== 0 };
+    }),
+  );
+}
+
+/** Docs for the package's .ks sources. */
+export function docsFor(manifest: Manifest, entries: PackEntry[]): DocModel {
+  const sources = entries
+    .filter((e) => e.path.startsWith('src/') && e.path.endsWith('.ks'))
+    .map((e) => ({ path: e.path, text: Buffer.from(e.bytes).toString('utf8') }));
+  const p = manifest.package;
+  return extractDocs(sources, { ...(p.org ? { org: p.org } : {}), name: p.name, version: p.version });
+}

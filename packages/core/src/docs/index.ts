@@ -1,0 +1,5 @@
+export * from './model.js';
+export * from './extract.js';
+export * from './markdown.js';
+export * from './writers.js';
+export * from './parse.js';

@@ -1,0 +1,40 @@
+/**
+ * The documentation model `flock doc` writes and the registry stores and renders.
+ * Versioned by `schema`: a reader refuses a schema it does not know rather than
+ * misrendering it. See docs/docs-schema.md for the documented shape.
+ */
+export const DOCS_SCHEMA = 'flock-docs/1' as const;
+
+export const ITEM_KINDS = ['fn', 'struct', 'enum', 'type', 'trait', 'const', 'let'] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
+
+export interface DocItem {
+  kind: ItemKind;
+  name: string;
+  /** The declaration's first line up to `{` or `=`, trimmed. */
+  signature: string;
+  /** Markdown from the `///` lines, markers and one following space removed. */
+  doc: string;
+  /** 1-based line of the declaration in its source file. */
+  line: number;
+}
+
+export interface DocModule {
+  /** Dotted module name from the path under src/: src/color/mix.ks → "color.mix". */
+  name: string;
+  /** Path relative to the package root, with '/' separators: "src/color/mix.ks". */
+  path: string;
+  /** Markdown from the `//!` lines at the top of the file ('' when none). */
+  doc: string;
+  items: DocItem[];
+}
+
+export interface DocModel {
+  schema: typeof DOCS_SCHEMA;
+  package: { org?: string; name: string; version: string };
+  modules: DocModule[];
+}
+
+export function countItems(model: DocModel): number {
+  return model.modules.reduce((sum, module) => sum + module.items.length, 0);
+}

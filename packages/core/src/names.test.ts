@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { FlockError } from './errors.js';
+import { nameKey, parseOrgName, parsePackageName, parsePackageRef } from './names.js';
+
+describe('names', () => {
+  it.each(['palette', 'your-name', 'a', 'a1', 'x-2-y', 'a'.repeat(64)])('accepts %s', (name) => {
+    expect(parsePackageName(name)).toBe(name);
+    expect(parseOrgName(name)).toBe(name);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['Palette', 'lowercase'],
+    ['my_pkg', 'lowercase'],
+    ['-lead', 'lowercase'],
+    ['trail-', 'lowercase'],
+    ['dou--ble', 'lowercase'],
+    ['1abc', 'starting with a letter'],
+    ['a'.repeat(65), 'at most 64'],
+    ['pa lette', 'lowercase'],
+    ['paléte', 'lowercase'],
+    ['../etc', 'lowercase'],
+  ])('refuses %j with a clear message', (name, fragment) => {
+    expect(() => parsePackageName(name)).toThrow(FlockError);
+    expect(() => parsePackageName(name)).toThrow(fragment);
+  });
+
+  it('names the kind in the message', () => {
+    expect(() => parseOrgName('Bad')).toThrow(/^Invalid org name "Bad"/);
+    expect(() => parsePackageName('Bad')).toThrow(/^Invalid package name "Bad"/);
+  });
+
+  it('folds case, "-" and "_" for uniqueness', () => {
+    expect(nameKey('My-Org')).toBe(nameKey('my_org'));
+    expect(nameKey('myorg')).toBe(nameKey('MY-ORG'));
+    expect(nameKey('a-b')).not.toBe(nameKey('a-c'));
+  });
+
+  it('parses org/name references', () => {
+    expect(parsePackageRef('your-name/palette')).toEqual({ org: 'your-name', name: 'palette' });
+    expect(() => parsePackageRef('palette')).toThrow('expected org/name');
+    expect(() => parsePackageRef('a/b/c')).toThrow('expected org/name');
+    expect(() => parsePackageRef('A/b')).toThrow('Invalid org name');
+  });
+});

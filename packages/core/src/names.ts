@@ -1,0 +1,63 @@
+import { FlockError } from './errors.js';
+
+declare const orgBrand: unique symbol;
+declare const packageBrand: unique symbol;
+
+/** An organization name that passed {@link parseOrgName}. */
+export type OrgName = string & { readonly [orgBrand]: true };
+/** A package name that passed {@link parsePackageName}. */
+export type PackageName = string & { readonly [packageBrand]: true };
+
+export const MAX_NAME_LENGTH = 64;
+// ASCII lowercase letters, digits and '-': starts with a letter, no '--', no trailing '-'.
+const NAME_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+
+function checkName(kind: 'org' | 'package', raw: string): string {
+  if (typeof raw !== 'string' || raw.length === 0) {
+    throw new FlockError('invalid_name', `Invalid ${kind} name: it is empty`);
+  }
+  if (raw.length > MAX_NAME_LENGTH) {
+    throw new FlockError('invalid_name', `Invalid ${kind} name "${raw.slice(0, 80)}": at most ${MAX_NAME_LENGTH} characters`);
+  }
+  if (!NAME_PATTERN.test(raw)) {
+    throw new FlockError(
+      'invalid_name',
+      `Invalid ${kind} name "${raw}": use lowercase ASCII letters, digits and single '-', starting with a letter`,
+    );
+  }
+  return raw;
+}
+
+export function parseOrgName(raw: string): OrgName {
+  return checkName('org', raw) as OrgName;
+}
+
+export function parsePackageName(raw: string): PackageName {
+  return checkName('package', raw) as PackageName;
+}
+
+/**
+ * The key under which names are compared for uniqueness: case-insensitive, with
+ * '-' and '_' folded, so "my-org", "My_Org" and "my_org" cannot be three owners.
+ */
+export function nameKey(raw: string): string {
+  return raw.toLowerCase().replace(/[-_]/g, '');
+}
+
+export interface PackageRef {
+  org: OrgName;
+  name: PackageName;
+}
+
+/** Parses "org/name" (as written in [dependencies] and on the command line). */
+export function parsePackageRef(raw: string): PackageRef {
+  const parts = raw.split('/');
+  if (parts.length !== 2) {
+    throw new FlockError('invalid_name', `Invalid package "${raw}": expected org/name`);
+  }
+  return { org: parseOrgName(parts[0]!), name: parsePackageName(parts[1]!) };
+}
+
+export function formatPackageRef(ref: PackageRef): string {
+  return `${ref.org}/${ref.name}`;
+}

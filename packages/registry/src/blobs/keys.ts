@@ -1,0 +1,15 @@
+import { createHash } from 'node:crypto';
+
+/** Every key the registry writes is built here: `sha256/ab/cd/<hex>`. */
+export function contentKey(hex: string): string {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a sha256 hex digest: ${hex}`);
+  return `sha256/${hex.slice(0, 2)}/${hex.slice(2, 4)}/${hex}`;
+}
+
+export function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function keyFor(bytes: Uint8Array): string {
+  return contentKey(sha256Of(bytes));
+}

@@ -1,0 +1,21 @@
+import type { Readable } from 'node:stream';
+
+export interface PutResult {
+  sha256: string;
+  size: number;
+}
+
+/**
+ * Where archives and docs live. Keys are content-addressed (see keys.ts), so
+ * a put of the same bytes twice is harmless and a key's bytes never change.
+ */
+export interface BlobStore {
+  put(key: string, bytes: Uint8Array): Promise<PutResult>;
+  /** The bytes, or null when there is no such key. */
+  get(key: string): Promise<Buffer | null>;
+  getStream?(key: string): Promise<Readable | null>;
+  head(key: string): Promise<{ size: number } | null>;
+  delete(key: string): Promise<void>;
+  /** A short-lived URL the client may download from directly, where the store has one. */
+  presignGet?(key: string, expiresInSeconds: number): Promise<string>;
+}

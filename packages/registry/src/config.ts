@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_LIMITS, FlockError, type Limits } from '@flock/core';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** sqlite:PATH or postgres://… */
+  databaseUrl: string;
+  /** file://PATH or s3://… */
+  blobStore: string;
+  /** The origin users see, e.g. https://registry.example.com (no trailing slash). */
+  publicUrl: string;
+  limits: Limits;
+  logLevel: string;
+}
+
+/** Flags given on the command line win over the environment. */
+export interface ConfigOverrides {
+  host?: string;
+  port?: string | number;
+  dataDir?: string;
+  databaseUrl?: string;
+  blobStore?: string;
+  publicUrl?: string;
+}
+
+function parsePort(raw: string | number): number {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new FlockError('bad_request', `Invalid port "${raw}": expected a number from 0 to 65535`);
+  }
+  return port;
+}
+
+function parseLimit(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new FlockError('bad_request', `Invalid ${name} "${raw}": expected a positive whole number`);
+  }
+  return value;
+}
+
+/** The only place that reads process.env: everything else is handed a frozen Config. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Readonly<Config> {
+  const host = overrides.host ?? env.FLOCK_HOST ?? '127.0.0.1';
+  const port = parsePort(overrides.port ?? env.FLOCK_PORT ?? 7878);
+  const dataDir = resolve(overrides.dataDir ?? env.FLOCK_DATA_DIR ?? '.flock-registry');
+  const databaseUrl = overrides.databaseUrl ?? env.FLOCK_DATABASE_URL ?? `sqlite:${resolve(dataDir, 'flock.db')}`;
+  const blobStore = overrides.blobStore ?? env.FLOCK_BLOB_STORE ?? pathToFileURL(resolve(dataDir, 'blobs')).href;
+  const displayHost = host.includes(':') ? `[${host}]` : host;
+  const publicUrl = (overrides.publicUrl ?? env.FLOCK_PUBLIC_URL ?? `http://${displayHost}:${port}`).replace(/\/+$/, '');
+  const limits: Limits = {
+    maxArchiveBytes: parseLimit(env, 'FLOCK_MAX_ARCHIVE_BYTES', DEFAULT_LIMITS.maxArchiveBytes),
+    maxUnpackedBytes: parseLimit(env, 'FLOCK_MAX_UNPACKED_BYTES', DEFAULT_LIMITS.maxUnpackedBytes),
+    maxFiles: parseLimit(env, 'FLOCK_MAX_FILES', DEFAULT_LIMITS.maxFiles),
+    maxDocsBytes: parseLimit(env, 'FLOCK_MAX_DOCS_BYTES', DEFAULT_LIMITS.maxDocsBytes),
+  };
+  return Object.freeze({ host, port, dataDir, databaseUrl, blobStore, publicUrl, limits, logLevel: env.FLOCK_LOG_LEVEL ?? 'info' });
+}

@@ -1,0 +1,99 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Table shapes. Portable across SQLite and PostgreSQL: text ids (UUIDs),
+ * ISO-8601 text timestamps, integers for booleans, JSON kept as text.
+ */
+export interface Database {
+  users: UsersTable;
+  orgs: OrgsTable;
+  memberships: MembershipsTable;
+  tokens: TokensTable;
+  packages: PackagesTable;
+  versions: VersionsTable;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** nameKey(username): uniqueness is case-insensitive with '-'/'_' folded. */
+  username_key: string;
+  github_id: string | null;
+  password_hash: string | null;
+  created_at: string;
+}
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  name_key: string;
+  kind: 'personal' | 'shared';
+  created_at: string;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: 'owner' | 'member';
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 hex of the whole token; the token itself is never stored. */
+  token_hash: string;
+  /** Comma-separated scopes: publish, yank, read. */
+  scopes: string;
+  /** JSON array of org ids the token is restricted to, or null for all of the user's orgs. */
+  org_ids: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface PackagesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  visibility: 'public' | 'private';
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VersionsTable {
+  id: string;
+  package_id: string;
+  version: string;
+  /** "sha256:<hex>" of the archive bytes. */
+  checksum: string;
+  size: number;
+  blob_key: string;
+  /** The normalised flock.toml from the archive. */
+  manifest: string;
+  description: string | null;
+  license: string | null;
+  /** JSON array of strings. */
+  keywords: string;
+  repository: string | null;
+  /** JSON object "org/name" → range. */
+  dependencies: string;
+  readme: string | null;
+  publisher_id: string;
+  token_id: string | null;
+  published_at: string;
+  yanked: Generated<number>;
+  docs_key: string | null;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type OrgRow = Selectable<OrgsTable>;
+export type TokenRow = Selectable<TokensTable>;
+export type NewToken = Insertable<TokensTable>;
+export type PackageRow = Selectable<PackagesTable>;
+export type VersionRow = Selectable<VersionsTable>;
+export type NewVersion = Insertable<VersionsTable>;

@@ -1,0 +1,55 @@
+import type { Context } from 'hono';
+import { FlockError, parseOrgName, parsePackageName, parseVersion, type OrgName, type PackageName, type Version } from '@flock/core';
+import type { Principal } from './auth/principal.js';
+import type { Services } from './services/index.js';
+
+export interface AppEnv {
+  Variables: {
+    services: Services;
+    publicUrl: string;
+    principal: Principal | null;
+  };
+}
+
+export type AppContext = Context<AppEnv>;
+
+/** The bearer token's principal; null when the request carries none. A token that does not check out is an error, never anonymous. */
+export async function authenticate(c: AppContext): Promise<Principal | null> {
+  const header = c.req.header('authorization');
+  if (header === undefined) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new FlockError('invalid_token', 'Invalid token');
+  return c.var.services.tokens.authenticate(match[1]!);
+}
+
+export async function requirePrincipal(c: AppContext): Promise<Principal> {
+  const principal = await authenticate(c);
+  if (!principal) throw new FlockError('unauthenticated', 'Authentication required: send a token as "Authorization: Bearer flock_…"');
+  return principal;
+}
+
+/** Route parameters become branded values here, once. */
+export function packageParams(c: AppContext): { org: OrgName; name: PackageName } {
+  return { org: parseOrgName(c.req.param('org') ?? ''), name: parsePackageName(c.req.param('name') ?? '') };
+}
+
+export function versionParams(c: AppContext): { org: OrgName; name: PackageName; version: Version } {
+  return { ...packageParams(c), version: parseVersion(c.req.param('version') ?? '') };
+}
+
+/** Reads the request body, refusing it as soon as it passes `max` bytes (Content-Length is not trusted alone). */
+export async function readBody(c: AppContext, max: number, what: string): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length') ?? NaN);
+  const tooLarge = (size: number) => new FlockError('too_large', `${what} is ${size} bytes; the limit is ${max} bytes`);
+  if (Number.isFinite(declared) && declared > max) throw tooLarge(declared);
+  const body = c.req.raw.body;
+  if (!body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) throw tooLarge(size);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

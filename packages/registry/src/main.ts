@@ -1,0 +1,93 @@
+import { Command, Option } from 'commander';
+import { isFlockError } from '@flock/core';
+import { loadConfig, type ConfigOverrides } from './config.js';
+import { openRegistry, startServer } from './registry.js';
+import { parseScopes } from './services/tokens.js';
+import type { Role } from './services/accounts.js';
+
+/** Options every command takes, mirroring the FLOCK_* environment variables. */
+function withStorageOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'data folder (env FLOCK_DATA_DIR, default ./.flock-registry)')
+    .option('--database-url <url>', 'sqlite:PATH (env FLOCK_DATABASE_URL)')
+    .option('--blob-store <url>', 'file://PATH (env FLOCK_BLOB_STORE)');
+}
+
+function configFrom(options: ConfigOverrides) {
+  return loadConfig(process.env, options);
+}
+
+/** Runs an operator command against the database, whether or not a server is running on it. */
+async function withRegistry<T>(options: ConfigOverrides, run: (registry: Awaited<ReturnType<typeof openRegistry>>) => Promise<T>): Promise<T> {
+  const registry = await openRegistry(configFrom(options));
+  try {
+    return await run(registry);
+  } finally {
+    await registry.close();
+  }
+}
+
+const program = new Command('flock-registry').description('The Flock package registry server and its operator commands');
+
+withStorageOptions(program.command('serve').description('Start the registry'))
+  .option('--host <host>', 'address to listen on (env FLOCK_HOST, default 127.0.0.1)')
+  .option('--port <port>', 'port (env FLOCK_PORT, default 7878)')
+  .option('--public-url <url>', 'the URL users reach the registry at (env FLOCK_PUBLIC_URL)')
+  .action(async (options: ConfigOverrides) => {
+    const server = await startServer(configFrom(options));
+    process.stderr.write(`flock-registry listening on ${server.url}\n`);
+    const stop = () => {
+      server.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+const user = program.command('user').description('Manage users');
+withStorageOptions(user.command('add <name>').description('Create a user and their personal organization'))
+  .action(async (name: string, options: ConfigOverrides) => {
+    await withRegistry(options, async ({ services }) => {
+      await services.accounts.createUser({ username: name });
+      process.stdout.write(`created user ${name} and organization ${name}\n`);
+    });
+  });
+
+const org = program.command('org').description('Manage organizations');
+withStorageOptions(org.command('add <name>').description('Create a shared organization'))
+  .requiredOption('--owner <user>', 'the first owner')
+  .action(async (name: string, options: ConfigOverrides & { owner: string }) => {
+    await withRegistry(options, async ({ services }) => {
+      const owner = await services.accounts.requireUser(options.owner);
+      await services.accounts.createOrg({ name, ownerId: owner.id });
+      process.stdout.write(`created organization ${name} owned by ${owner.username}\n`);
+    });
+  });
+withStorageOptions(org.command('add-member <org> <user>').description('Add a member to an organization, or change their role'))
+  .addOption(new Option('--role <role>', 'owner or member').choices(['owner', 'member']).default('member'))
+  .action(async (orgName: string, userName: string, options: ConfigOverrides & { role: Role }) => {
+    await withRegistry(options, async ({ services }) => {
+      const target = await services.accounts.requireOrg(orgName);
+      const member = await services.accounts.requireUser(userName);
+      await services.accounts.setMember({ orgId: target.id, userId: member.id, role: options.role });
+      process.stdout.write(`${member.username} is now ${options.role === 'owner' ? 'an owner' : 'a member'} of ${target.name}\n`);
+    });
+  });
+
+const token = program.command('token').description('Manage API tokens');
+withStorageOptions(token.command('create').description('Create a token; prints it alone on stdout, once'))
+  .requiredOption('--user <name>', 'whose token')
+  .option('--name <label>', 'a label to recognise it by', 'cli')
+  .option('--scopes <list>', 'comma-separated: publish, yank, read', 'publish,yank,read')
+  .action(async (options: ConfigOverrides & { user: string; name: string; scopes: string }) => {
+    await withRegistry(options, async ({ services }) => {
+      const owner = await services.accounts.requireUser(options.user);
+      const created = await services.tokens.create({ userId: owner.id, name: options.name, scopes: parseScopes(options.scopes) });
+      process.stdout.write(`${created.token}\n`);
+    });
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  // Known errors are one line for the operator; anything else keeps its stack for a bug report.
+  process.stderr.write(isFlockError(error) ? `error: ${error.message}\n` : `${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../../http.js';
+import { authenticate, readBody, requirePrincipal, packageParams, versionParams } from '../../http.js';
+
+/** /api/v1/packages/:org/:name[/:version[/download|/docs]] */
+export function packageRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.put('/:org/:name/:version', async (c) => {
+    const principal = await requirePrincipal(c);
+    const params = versionParams(c);
+    const { limits } = c.var.services.publish;
+    const archive = await readBody(c, limits.maxArchiveBytes, 'Archive');
+    const { checksum } = await c.var.services.publish.publish({ principal, ...params, archive });
+    return c.json({ ok: true, checksum });
+  });
+
+  app.put('/:org/:name/:version/docs', async (c) => {
+    const principal = await requirePrincipal(c);
+    const params = versionParams(c);
+    const body = await readBody(c, c.var.services.publish.limits.maxDocsBytes, 'Documentation');
+    await c.var.services.publish.uploadDocs({ principal, ...params, body });
+    return c.json({ ok: true });
+  });
+
+  app.get('/:org/:name', async (c) => {
+    const { org, name } = packageParams(c);
+    return c.json(await c.var.services.packages.getPackage(await authenticate(c), org, name));
+  });
+
+  app.get('/:org/:name/:version', async (c) => {
+    const { org, name, version } = versionParams(c);
+    return c.json(await c.var.services.packages.getVersion(await authenticate(c), org, name, version));
+  });
+
+  app.get('/:org/:name/:version/download', async (c) => {
+    const { org, name, version } = versionParams(c);
+    const found = await c.var.services.packages.findVersion(await authenticate(c), org, name, version);
+    const bytes = await c.var.services.blobs.get(found.version.blob_key);
+    if (!bytes) throw new Error(`blob ${found.version.blob_key} missing for ${org}/${name}@${version}`);
+    const cache = found.pkg.visibility === 'public' ? 'public, max-age=31536000, immutable' : 'private, max-age=31536000, immutable';
+    return c.body(new Uint8Array(bytes), 200, {
+      'content-type': 'application/gzip',
+      'content-disposition': `attachment; filename="${name}-${version}.tar.gz"`,
+      'cache-control': cache,
+      etag: `"${found.version.checksum}"`,
+    });
+  });
+
+  app.get('/:org/:name/:version/docs', async (c) => {
+    const { org, name, version } = versionParams(c);
+    const docs = await c.var.services.packages.getDocs(await authenticate(c), org, name, version);
+    return c.body(new Uint8Array(docs), 200, { 'content-type': 'application/json; charset=utf-8' });
+  });
+
+  return app;
+}

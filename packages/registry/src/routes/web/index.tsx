@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import { parseDocModel, parseVersion, type DocModel } from '@flock/core';
+import { packageParams, type AppContext, type AppEnv } from '../../http.js';
+import { toVersionDto } from '../../services/packages.js';
+import { HomePage } from './home.js';
+import { PackagePage } from './package-page.js';
+
+async function renderPackage(c: AppContext, rawVersion: string | undefined) {
+  const { org, name } = packageParams(c);
+  const { packages, blobs } = c.var.services;
+  // Pages use the browser session once accounts exist; until then they are anonymous.
+  const principal = null;
+  const pkg = await packages.getPackage(principal, org, name);
+  const versionText = rawVersion === undefined ? pkg.latest : parseVersion(rawVersion);
+  const found = await packages.findVersion(principal, org, name, parseVersion(versionText ?? ''));
+  const row = found.version;
+  let docs: DocModel | null = null;
+  if (row.docs_key) {
+    const bytes = await blobs.get(row.docs_key);
+    docs = bytes ? parseDocModel(JSON.parse(bytes.toString('utf8'))) : null;
+  }
+  const version = toVersionDto(found.org, found.pkg, row, row.publisher);
+  c.header('cache-control', found.pkg.visibility === 'public' ? 'public, max-age=60' : 'private, no-store');
+  return c.html(<PackagePage pkg={pkg} version={version} readme={row.readme} docs={docs} isLatest={rawVersion === undefined} />);
+}
+
+/** Server-rendered pages. */
+export function webRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/', async (c) => c.html(<HomePage recent={await c.var.services.packages.recent(10)} />));
+  app.get('/flock/:org/:name', (c) => renderPackage(c, undefined));
+  app.get('/flock/:org/:name/:version', (c) => renderPackage(c, c.req.param('version')));
+  return app;
+}

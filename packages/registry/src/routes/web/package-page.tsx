@@ -1,0 +1,106 @@
+import { raw } from 'hono/html';
+import { itemAnchor, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
+import { Layout } from './layout.js';
+
+export interface PackagePageProps {
+  pkg: PackageDto;
+  version: VersionDto;
+  readme: string | null;
+  docs: DocModel | null;
+  /** Whether the page shows the newest version (the URL had no version). */
+  isLatest: boolean;
+}
+
+function ApiReference({ docs }: { docs: DocModel }) {
+  return (
+    <section class="card" id="api">
+      <h2>API reference</h2>
+      {docs.modules.map((module) => (
+        <div class="module" id={`module.${module.name}`}>
+          <h3>
+            <code>{module.name}</code>
+          </h3>
+          {module.doc ? <div class="doc">{raw(renderMarkdown(module.doc))}</div> : null}
+          {module.items.map((item) => {
+            const anchor = itemAnchor(module, item);
+            return (
+              <div class="item" id={anchor}>
+                <h4>
+                  <span class="kind">{item.kind}</span>
+                  <code>{item.name}</code>
+                  <a class="anchor" href={`#${anchor}`} aria-label={`Link to ${item.name}`}>
+                    #
+                  </a>
+                </h4>
+                <pre>
+                  <code>{item.signature}</code>
+                </pre>
+                <div class="doc">{raw(renderMarkdown(item.doc))}</div>
+              </div>
+            );
+          })}
+        </div>
+      ))}
+    </section>
+  );
+}
+
+function Sidebar({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
+  const base = `/flock/${pkg.org}/${pkg.name}`;
+  return (
+    <aside>
+      <div class="card">
+        <div>Install</div>
+        <div class="install">
+          <code>flock add {pkg.org}/{pkg.name}@{version.version}</code>
+        </div>
+        <dl>
+          {version.license ? (<><dt>License</dt><dd>{version.license}</dd></>) : null}
+          {version.repository ? (<><dt>Repository</dt><dd><a href={version.repository} rel="nofollow noopener">{version.repository}</a></dd></>) : null}
+          <dt>Published</dt>
+          <dd><time datetime={version.publishedAt}>{version.publishedAt.slice(0, 10)}</time> by {version.publisher}</dd>
+          <dt>Checksum</dt>
+          <dd><code>{version.checksum}</code></dd>
+          {version.dependencies.length > 0 ? (
+            <><dt>Dependencies</dt>{version.dependencies.map((d) => (<dd><a href={`/flock/${d.package}`}>{d.package}</a> {d.range}</dd>))}</>
+          ) : null}
+        </dl>
+      </div>
+      <div class="card">
+        <div>Versions</div>
+        <ul class="versions">
+          {pkg.versions.map((v) => (
+            <li>
+              <a href={`${base}/${v.version}`}>{v.version}</a>
+              {v.yanked ? <span class="badge yanked">yanked</span> : <span>{v.publishedAt.slice(0, 10)}</span>}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </aside>
+  );
+}
+
+export function PackagePage({ pkg, version, readme, docs, isLatest }: PackagePageProps) {
+  return (
+    <Layout title={`${pkg.org}/${pkg.name} ${version.version} — Flock`}>
+      <h1>
+        <span class="org">{pkg.org}/</span>
+        {pkg.name}
+        <span class="badge" id="version">{version.version}</span>
+        {pkg.visibility === 'private' ? <span class="badge private">private</span> : null}
+        {version.yanked ? <span class="badge yanked">yanked</span> : null}
+      </h1>
+      <p class="lead">{version.description ?? ''}{!isLatest && pkg.latest && pkg.latest !== version.version ? <> — newest is <a href={`/flock/${pkg.org}/${pkg.name}`}>{pkg.latest}</a></> : null}</p>
+      <div class="layout">
+        <div>
+          <section class="card readme" id="readme">
+            {readme ? raw(renderMarkdown(readme)) : <p class="lead">This package has no README.</p>}
+          </section>
+          {docs ? <ApiReference docs={docs} /> : <section class="card" id="api"><h2>API reference</h2><p class="lead">No documentation was uploaded for this version.</p></section>}
+        </div>
+        <Sidebar pkg={pkg} version={version} />
+      </div>
+    </Layout>
+  );
+}

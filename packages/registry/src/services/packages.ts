@@ -1,0 +1,141 @@
+import { FlockError, type DependencyDto, type OrgName, type PackageDto, type PackageName, type Version, type VersionDto, compareVersions } from '@flock/core';
+import type { Principal } from '../auth/principal.js';
+import type { BlobStore } from '../blobs/store.js';
+import type { Db } from '../db/connect.js';
+import type { OrgRow, PackageRow, VersionRow } from '../db/schema.js';
+import type { AccessService } from './access.js';
+
+export interface PackagesDeps {
+  db: Db;
+  blobs: BlobStore;
+  access: AccessService;
+}
+
+export interface VisiblePackage {
+  org: OrgRow;
+  pkg: PackageRow;
+}
+
+// One message for "never published" and "private and not yours", so neither leaks.
+function packageNotFound(org: string, name: string): FlockError {
+  return new FlockError('not_found', `Package ${org}/${name} not found`);
+}
+
+export function toDependencies(json: string): DependencyDto[] {
+  const deps = JSON.parse(json) as Record<string, string>;
+  return Object.keys(deps).sort().map((key) => ({ package: key, range: deps[key]! }));
+}
+
+export function toVersionDto(org: OrgRow, pkg: PackageRow, row: VersionRow, publisher: string): VersionDto {
+  return {
+    org: org.name,
+    name: pkg.name,
+    version: row.version,
+    checksum: row.checksum,
+    size: Number(row.size),
+    description: row.description,
+    license: row.license,
+    keywords: JSON.parse(row.keywords) as string[],
+    repository: row.repository,
+    dependencies: toDependencies(row.dependencies),
+    yanked: row.yanked !== 0,
+    publisher,
+    publishedAt: row.published_at,
+    hasDocs: row.docs_key !== null,
+  };
+}
+
+/** Reads of packages and versions, each filtered through access.canRead. */
+export function createPackagesService({ db, blobs, access }: PackagesDeps) {
+  async function findVisible(principal: Principal | null, org: OrgName, name: PackageName): Promise<VisiblePackage> {
+    const row = await db
+      .selectFrom('packages')
+      .innerJoin('orgs', 'orgs.id', 'packages.org_id')
+      .selectAll('packages')
+      .select(['orgs.name as org_name', 'orgs.name_key as org_name_key', 'orgs.kind as org_kind', 'orgs.created_at as org_created_at'])
+      .where('orgs.name', '=', org)
+      .where('packages.name', '=', name)
+      .executeTakeFirst();
+    if (!row) throw packageNotFound(org, name);
+    const { org_name, org_name_key, org_kind, org_created_at, ...pkg } = row;
+    if (!(await access.canRead(principal, pkg))) throw packageNotFound(org, name);
+    return { pkg, org: { id: pkg.org_id, name: org_name, name_key: org_name_key, kind: org_kind, created_at: org_created_at } };
+  }
+
+  /** All versions, newest first by semver. */
+  async function listVersions(pkg: PackageRow): Promise<Array<VersionRow & { publisher: string }>> {
+    const rows = await db
+      .selectFrom('versions')
+      .innerJoin('users', 'users.id', 'versions.publisher_id')
+      .selectAll('versions')
+      .select('users.username as publisher')
+      .where('versions.package_id', '=', pkg.id)
+      .execute();
+    return rows.sort((a, b) => compareVersions(b.version as Version, a.version as Version));
+  }
+
+  /** The newest version that is not yanked (or the newest at all when every one is). */
+  function latestOf<T extends { yanked: number }>(versions: T[]): T | undefined {
+    return versions.find((v) => v.yanked === 0) ?? versions[0];
+  }
+
+  async function getPackage(principal: Principal | null, org: OrgName, name: PackageName): Promise<PackageDto> {
+    const { pkg, org: orgRow } = await findVisible(principal, org, name);
+    const versions = await listVersions(pkg);
+    return {
+      org: orgRow.name,
+      name: pkg.name,
+      visibility: pkg.visibility,
+      description: pkg.description,
+      latest: latestOf(versions)?.version ?? null,
+      versions: versions.map((v) => ({ version: v.version, yanked: v.yanked !== 0, publishedAt: v.published_at })),
+      createdAt: pkg.created_at,
+      updatedAt: pkg.updated_at,
+    };
+  }
+
+  async function findVersion(principal: Principal | null, org: OrgName, name: PackageName, version: Version) {
+    const visible = await findVisible(principal, org, name);
+    const row = await db
+      .selectFrom('versions')
+      .innerJoin('users', 'users.id', 'versions.publisher_id')
+      .selectAll('versions')
+      .select('users.username as publisher')
+      .where('versions.package_id', '=', visible.pkg.id)
+      .where('versions.version', '=', version)
+      .executeTakeFirst();
+    if (!row) throw new FlockError('not_found', `Version ${org}/${name}@${version} not found`);
+    return { ...visible, version: row };
+  }
+
+  async function getVersion(principal: Principal | null, org: OrgName, name: PackageName, version: Version): Promise<VersionDto> {
+    const found = await findVersion(principal, org, name, version);
+    return toVersionDto(found.org, found.pkg, found.version, found.version.publisher);
+  }
+
+  /** The stored docs JSON of a version. */
+  async function getDocs(principal: Principal | null, org: OrgName, name: PackageName, version: Version): Promise<Buffer> {
+    const found = await findVersion(principal, org, name, version);
+    const docs = found.version.docs_key ? await blobs.get(found.version.docs_key) : null;
+    if (!docs) throw new FlockError('not_found', `No documentation for ${org}/${name}@${version}`);
+    return docs;
+  }
+
+  /** The newest public versions, for the front page. Private packages never appear. */
+  async function recent(limit: number) {
+    const rows = await db
+      .selectFrom('versions')
+      .innerJoin('packages', 'packages.id', 'versions.package_id')
+      .innerJoin('orgs', 'orgs.id', 'packages.org_id')
+      .select(['orgs.name as org', 'packages.name as name', 'versions.version', 'packages.description'])
+      .where('packages.visibility', '=', 'public')
+      .orderBy('versions.published_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows;
+  }
+
+  return { findVisible, listVersions, latestOf, getPackage, findVersion, getVersion, getDocs, recent };
+}
+
+export type PackagesService = ReturnType<typeof createPackagesService>;

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import {
+  FlockError, inspectArchive, maxSatisfying, parseDocModel, parseManifest, parsePackageRef,
+  type Limits, type Manifest, type OrgName, type PackageName, type Version,
+} from '@flock/core';
+import type { Principal } from '../auth/principal.js';
+import { keyFor, sha256Of } from '../blobs/keys.js';
+import type { BlobStore } from '../blobs/store.js';
+import { isUniqueViolation, type Db } from '../db/connect.js';
+import type { OrgRow, PackageRow } from '../db/schema.js';
+import type { AccessService } from './access.js';
+import type { AccountsService } from './accounts.js';
+import { isoNow, type Clock } from './clock.js';
+
+export interface PublishDeps {
+  db: Db;
+  blobs: BlobStore;
+  clock: Clock;
+  limits: Limits;
+  accounts: AccountsService;
+  access: AccessService;
+}
+
+export interface PublishInput {
+  principal: Principal;
+  org: OrgName;
+  name: PackageName;
+  version: Version;
+  archive: Uint8Array;
+}
+
+const MAX_README_BYTES = 512 * 1024;
+const isReadme = (path: string): boolean => /^readme(\.md|\.markdown|\.txt)?$/i.test(path);
+
+function readArchiveManifest(contents: Map<string, Buffer>, input: PublishInput): { manifest: Manifest; readme: string | null } {
+  const toml = contents.get('flock.toml');
+  if (!toml) throw new FlockError('invalid_archive', 'The archive has no flock.toml');
+  const manifest = parseManifest(toml.toString('utf8'), 'flock.toml');
+  const p = manifest.package;
+  const inArchive = `${p.org ?? '(no org)'}/${p.name}@${p.version}`;
+  if (p.org !== input.org || p.name !== input.name || p.version !== input.version) {
+    throw new FlockError('bad_request', `flock.toml in the archive says ${inArchive}, but the URL says ${input.org}/${input.name}@${input.version}`);
+  }
+  const readmeKey = [...contents.keys()].filter(isReadme).sort()[0];
+  const readme = readmeKey ? contents.get(readmeKey)!.subarray(0, MAX_README_BYTES).toString('utf8') : null;
+  return { manifest, readme };
+}
+
+/** Publishing versions and their docs. Every check runs before anything is written. */
+export function createPublishService(deps: PublishDeps) {
+  const { db, blobs, clock, limits, accounts, access } = deps;
+
+  /** Each dependency must exist, be visible to the publisher, have a matching version, and not be private under a public package. */
+  async function checkDependencies(principal: Principal, manifest: Manifest, visibility: PackageRow['visibility']): Promise<void> {
+    for (const [key, range] of Object.entries(manifest.dependencies)) {
+      const ref = parsePackageRef(key);
+      const dep = await db
+        .selectFrom('packages')
+        .innerJoin('orgs', 'orgs.id', 'packages.org_id')
+        .select(['packages.id', 'packages.org_id', 'packages.visibility'])
+        .where('orgs.name', '=', ref.org)
+        .where('packages.name', '=', ref.name)
+        .executeTakeFirst();
+      const visible = dep && (dep.visibility === 'public' || (await access.isMember(principal, dep.org_id)));
+      if (!dep || !visible) throw new FlockError('bad_request', `Dependency ${key} does not exist`);
+      if (visibility === 'public' && dep.visibility === 'private') {
+        throw new FlockError('bad_request', `A public package cannot depend on the private package ${key}`);
+      }
+      const versions = await db.selectFrom('versions').select('version').where('package_id', '=', dep.id).where('yanked', '=', 0).execute();
+      if (maxSatisfying(versions.map((v) => v.version as Version), range) === null) {
+        throw new FlockError('bad_request', `Dependency ${key} has no version matching ${range}`);
+      }
+    }
+  }
+
+  async function existingPackage(orgId: string, name: string): Promise<PackageRow | undefined> {
+    return db.selectFrom('packages').selectAll().where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst();
+  }
+
+  async function publish(input: PublishInput): Promise<{ checksum: string }> {
+    const org = await access.requirePublish(input.principal, await accounts.findOrg(input.org));
+    const inspected = await inspectArchive(input.archive, {
+      limits,
+      keep: (path) => path === 'flock.toml' || isReadme(path),
+    });
+    if (inspected.root !== `${input.name}-${input.version}`) {
+      throw new FlockError('invalid_archive', `The archive's top folder is "${inspected.root}"; expected "${input.name}-${input.version}"`);
+    }
+    const { manifest, readme } = readArchiveManifest(inspected.contents, input);
+    const existing = await existingPackage(org.id, input.name);
+    const visibility = existing?.visibility ?? manifest.package.visibility;
+    await checkDependencies(input.principal, manifest, visibility);
+
+    // Content-addressed, so writing before the row exists is safe: a failed insert leaves at most an unreferenced blob.
+    const hex = sha256Of(input.archive);
+    const blobKey = keyFor(input.archive);
+    await blobs.put(blobKey, input.archive);
+    await insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum: `sha256:${hex}` });
+    return { checksum: `sha256:${hex}` };
+  }
+
+  interface InsertArgs {
+    input: PublishInput;
+    org: OrgRow;
+    manifest: Manifest;
+    readme: string | null;
+    visibility: PackageRow['visibility'];
+    blobKey: string;
+    checksum: string;
+  }
+
+  async function insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum }: InsertArgs): Promise<void> {
+    const now = isoNow(clock);
+    const p = manifest.package;
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('packages')
+          .values({ id: randomUUID(), org_id: org.id, name: input.name, visibility, description: p.description ?? null, created_at: now, updated_at: now })
+          .onConflict((oc) => oc.columns(['org_id', 'name']).doNothing())
+          .execute();
+        const pkg = await trx.selectFrom('packages').select('id').where('org_id', '=', org.id).where('name', '=', input.name).executeTakeFirstOrThrow();
+        // The unique key (package_id, version) decides between concurrent publishes of one version.
+        await trx
+          .insertInto('versions')
+          .values({
+            id: randomUUID(), package_id: pkg.id, version: input.version, checksum, size: input.archive.byteLength, blob_key: blobKey,
+            manifest: JSON.stringify(manifest), description: p.description ?? null, license: p.license ?? null,
+            keywords: JSON.stringify(p.keywords), repository: p.repository ?? null, dependencies: JSON.stringify(manifest.dependencies),
+            readme, publisher_id: input.principal.userId, token_id: input.principal.token?.id ?? null, published_at: now, docs_key: null,
+          })
+          .execute();
+        await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new FlockError('version_exists', 'Version already exists');
+      throw error;
+    }
+  }
+
+  async function uploadDocs(input: Omit<PublishInput, 'archive'> & { body: Uint8Array }): Promise<void> {
+    const org = await access.requirePublish(input.principal, await accounts.findOrg(input.org));
+    const row = await db
+      .selectFrom('versions')
+      .innerJoin('packages', 'packages.id', 'versions.package_id')
+      .select(['versions.id', 'versions.docs_key'])
+      .where('packages.org_id', '=', org.id)
+      .where('packages.name', '=', input.name)
+      .where('versions.version', '=', input.version)
+      .executeTakeFirst();
+    if (!row) throw new FlockError('not_found', `Version ${input.org}/${input.name}@${input.version} does not exist`);
+    if (row.docs_key !== null) throw new FlockError('conflict', 'Documentation already exists');
+    if (input.body.byteLength > limits.maxDocsBytes) {
+      throw new FlockError('too_large', `Documentation is ${input.body.byteLength} bytes; the limit is ${limits.maxDocsBytes} bytes`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(input.body).toString('utf8'));
+    } catch {
+      throw new FlockError('invalid_docs', 'Invalid docs: not JSON');
+    }
+    const model = parseDocModel(json);
+    if (model.package.name !== input.name || model.package.version !== input.version) {
+      throw new FlockError('invalid_docs', `Invalid docs: they describe ${model.package.name}@${model.package.version}, not ${input.name}@${input.version}`);
+    }
+    const bytes = Buffer.from(JSON.stringify(model));
+    const key = keyFor(bytes);
+    await blobs.put(key, bytes);
+    await db.updateTable('versions').set({ docs_key: key }).where('id', '=', row.id).where('docs_key', 'is', null).execute();
+  }
+
+  return { publish, uploadDocs, limits };
+}
+
+export type PublishService = ReturnType<typeof createPublishService>;

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const FLOCK_BIN = join(REPO, 'packages/cli/bin/flock.js');
+export const REGISTRY_BIN = join(REPO, 'packages/registry/bin/flock-registry.js');
+export const EXAMPLES = resolve(REPO, '../shared/examples');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout split into lines, without the trailing empty one. */
+  lines: string[];
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  input?: string;
+}
+
+/** Runs a bin as a child process with a clean environment: nothing of the developer's FLOCK_* or HOME leaks in. */
+export function runBin(bin: string, args: string[], options: RunOptions): Promise<RunResult> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR ?? tmpdir() };
+  for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr, lines: stdout.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '') }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+export function runFlock(args: string[], options: RunOptions): Promise<RunResult> {
+  return runBin(FLOCK_BIN, args, options);
+}
+
+/** A temporary folder removed by `cleanup`; every test's files live in one. */
+export async function tempDir(prefix = 'flock-test-'): Promise<{ path: string; cleanup(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Copies shared/examples/NAME into `dir` and returns the copy's path. */
+export async function copyExample(name: 'palette' | 'banner', dir: string): Promise<string> {
+  const target = join(dir, name);
+  await cp(join(EXAMPLES, name), target, { recursive: true });
+  return target;
+}

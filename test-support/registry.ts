@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig, openRegistry, startServer, type Config } from '../packages/registry/src/index.js';
+
+export interface TestRegistry {
+  url: string;
+  dataDir: string;
+  config: Readonly<Config>;
+  /** The same database the server uses, for assertions on what was (not) stored. */
+  db: Awaited<ReturnType<typeof openRegistry>>['database']['db'];
+  /** Creates a user (and their personal org) and returns a token with every scope. */
+  createUser(name: string): Promise<string>;
+  /** Direct access to the services on the same database, for set-up only. */
+  withServices<T>(run: (services: Awaited<ReturnType<typeof openRegistry>>['services']) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real registry on 127.0.0.1 with a fresh SQLite database and blob folder.
+ * `env` adds FLOCK_* settings (limits, …) as an operator would.
+ */
+export async function createTestRegistry(env: Record<string, string> = {}): Promise<TestRegistry> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'flock-test-registry-'));
+  const config = loadConfig({ FLOCK_DATA_DIR: dataDir, FLOCK_PORT: '0', ...env });
+  const server = await startServer(config, { logger: pino({ level: 'silent' }) });
+  const setup = await openRegistry(config);
+  return {
+    url: server.url,
+    dataDir,
+    config,
+    db: setup.database.db,
+    async createUser(name) {
+      const user = await setup.services.accounts.createUser({ username: name });
+      return (await setup.services.tokens.create({ userId: user.id, name: 'test' })).token;
+    },
+    withServices: (run) => run(setup.services),
+    async close() {
+      await server.close();
+      await setup.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
