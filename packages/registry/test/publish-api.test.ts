@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packArchive, renderManifest, parseManifest, writeDocsJson, extractDocs, type PackEntry } from '@flock/core';
+import { packArchive, renderManifest, parseManifest, writeDocsJson, extractDocs, type DocModel, type PackageDto, type PackEntry, type VersionDto } from '@flock/core';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
 function manifest(name: string, version: string, org = 'acme', extra = ''): string {
@@ -58,7 +58,7 @@ describe('publish API', () => {
     const winner = archives[responses.findIndex((r) => r.status === 200)]!;
     const download = await fetch(`${registry.url}/api/v1/packages/acme/racer/1.0.0/download`);
     expect(Buffer.from(await download.arrayBuffer()).equals(Buffer.from(winner))).toBe(true);
-    const pkg = await (await fetch(`${registry.url}/api/v1/packages/acme/racer`)).json();
+    const pkg = (await (await fetch(`${registry.url}/api/v1/packages/acme/racer`)).json()) as PackageDto;
     expect(pkg.versions).toHaveLength(1);
   });
 
@@ -115,8 +115,8 @@ describe('publish API', () => {
       expect(await first.text()).toBe('{"ok":true}');
       const again = await put('/api/v1/packages/acme/delta/1.0.0/docs', docsOf('delta', '1.0.0'));
       expect(again.status).toBe(409);
-      const stored = await (await fetch(`${registry.url}/api/v1/packages/acme/delta/1.0.0/docs`)).json();
-      expect(stored.modules[0].items[0]).toMatchObject({ kind: 'fn', name: 'it', signature: 'pub fn it()' });
+      const stored = (await (await fetch(`${registry.url}/api/v1/packages/acme/delta/1.0.0/docs`)).json()) as DocModel;
+      expect(stored.modules[0]!.items[0]).toMatchObject({ kind: 'fn', name: 'it', signature: 'pub fn it()' });
     });
 
     it('refuses docs for a version that does not exist', async () => {
@@ -137,7 +137,7 @@ describe('publish API', () => {
         expect(response.status).toBe(400);
         expect(((await response.json()) as { error: string }).error).toMatch(pattern);
       }
-      const meta = await (await fetch(`${registry.url}/api/v1/packages/acme/delta/1.1.0`)).json();
+      const meta = (await (await fetch(`${registry.url}/api/v1/packages/acme/delta/1.1.0`)).json()) as VersionDto;
       expect(meta.hasDocs).toBe(false);
     });
   });
