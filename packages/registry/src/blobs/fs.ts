@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { sha256Of } from './keys.js';
+import { sha256Hex } from '@flock/core';
 import type { BlobStore, PutResult } from './store.js';
 
 function isMissing(error: unknown): boolean {
@@ -30,7 +30,7 @@ export function createFsBlobStore(root: string): BlobStore {
         await rm(temp, { force: true });
         throw error;
       }
-      return { sha256: sha256Of(bytes), size: bytes.byteLength };
+      return { sha256: sha256Hex(bytes), size: bytes.byteLength };
     },
     async get(key: string) {
       try {

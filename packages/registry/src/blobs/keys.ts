@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '@flock/core';
 
 /** Every key the registry writes is built here: `sha256/ab/cd/<hex>`. */
 export function contentKey(hex: string): string {
@@ -6,10 +6,6 @@ export function contentKey(hex: string): string {
   return `sha256/${hex.slice(0, 2)}/${hex.slice(2, 4)}/${hex}`;
 }
 
-export function sha256Of(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 export function keyFor(bytes: Uint8Array): string {
-  return contentKey(sha256Of(bytes));
+  return contentKey(sha256Hex(bytes));
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
-  FlockError, inspectArchive, maxSatisfying, parseDocModel, parseManifest, parsePackageRef,
+  FlockError, inspectArchive, maxSatisfying, sha256Hex, parseDocModel, parseManifest, parsePackageRef,
   type Limits, type Manifest, type OrgName, type PackageName, type Version,
 } from '@flock/core';
 import type { Principal } from '../auth/principal.js';
-import { keyFor, sha256Of } from '../blobs/keys.js';
+import { keyFor } from '../blobs/keys.js';
 import type { BlobStore } from '../blobs/store.js';
 import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
@@ -92,7 +92,7 @@ export function createPublishService(deps: PublishDeps) {
     await checkDependencies(input.principal, manifest, visibility);
 
     // Content-addressed, so writing before the row exists is safe: a failed insert leaves at most an unreferenced blob.
-    const hex = sha256Of(input.archive);
+    const hex = sha256Hex(input.archive);
     const blobKey = keyFor(input.archive);
     await blobs.put(blobKey, input.archive);
     await insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum: `sha256:${hex}` });
