@@ -3,6 +3,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyExample, runFlock, tempDir } from '../../../test-support/cli.js';
+import { publishProject } from '../../../test-support/publish.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
 // Seed 003, "Publish Your Package", step by step against a real registry and the real binary.
@@ -29,7 +30,7 @@ describe('the seed tutorial: flock publish', () => {
   });
 
   it('Step 2: without a token, publish says "No auth token found."', async () => {
-    const result = await runFlock(['publish'], { cwd: palette, env: env() });
+    const result = await publishProject(palette, env());
     expect(result.stderr).toBe('No auth token found.\n');
     expect(result.stdout).toBe('');
     expect(result.code).not.toBe(0);
@@ -44,7 +45,7 @@ describe('the seed tutorial: flock publish', () => {
   });
 
   it('Step 4: publish prints exactly the five lines of the seed, and the bytes are what the checksum says', async () => {
-    const result = await runFlock(['publish'], { cwd: palette, env: env() });
+    const result = await publishProject(palette, env());
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const [wrote, publishing, published, uploading, uploaded, ...rest] = result.lines;
@@ -82,7 +83,7 @@ describe('the seed tutorial: flock publish', () => {
   });
 
   it('Versions are immutable: publishing again prints {"error":"Version already exists"}', async () => {
-    const result = await runFlock(['publish'], { cwd: palette, env: env() });
+    const result = await publishProject(palette, env());
     expect(result.lines.at(-1)).toBe('{"error":"Version already exists"}');
     expect(result.lines).not.toContain('Uploading documentation...');
     expect(result.code).toBe(1);
@@ -92,7 +93,7 @@ describe('the seed tutorial: flock publish', () => {
     const noOrg = join(dir.path, 'no-org');
     await mkdir(join(noOrg, 'src'), { recursive: true });
     await writeFile(join(noOrg, 'flock.toml'), '[package]\nname = "lonely"\nversion = "0.1.0"\n');
-    const result = await runFlock(['publish'], { cwd: noOrg, env: env() });
+    const result = await publishProject(noOrg, env());
     expect(result.stderr).toBe('No org specified.\n');
     expect(result.code).not.toBe(0);
   });
@@ -100,7 +101,7 @@ describe('the seed tutorial: flock publish', () => {
   it('Troubleshooting: {"error":"Invalid token"} for an unknown token, and for a malformed one', async () => {
     const forged = `flock_${'A'.repeat(38)}`;
     for (const bad of [forged, token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A')]) {
-      const result = await runFlock(['publish'], { cwd: palette, env: { ...env(), FLOCK_TOKEN: bad } });
+      const result = await publishProject(palette, { ...env(), FLOCK_TOKEN: bad });
       expect(result.lines.at(-1)).toBe('{"error":"Invalid token"}');
       expect(result.code).toBe(1);
     }
@@ -108,7 +109,7 @@ describe('the seed tutorial: flock publish', () => {
 
   it('Troubleshooting: {"error":"Not a member of this organization"}, and FLOCK_ORG overrides the manifest', async () => {
     await registry.createUser('someone-else');
-    const result = await runFlock(['publish'], { cwd: palette, env: { ...env(), FLOCK_ORG: 'someone-else' } });
+    const result = await publishProject(palette, { ...env(), FLOCK_ORG: 'someone-else' });
     expect(result.lines[1]).toBe(`Publishing someone-else/palette@0.1.0 to ${registry.url}...`);
     expect(result.lines.at(-1)).toBe('{"error":"Not a member of this organization"}');
     expect(result.code).toBe(1);
@@ -119,7 +120,7 @@ describe('the seed tutorial: flock publish', () => {
       const owner = await s.accounts.requireUser('your-name');
       await s.accounts.createOrg({ name: 'team', ownerId: owner.id });
     });
-    const result = await runFlock(['publish'], { cwd: palette, env: { ...env(), FLOCK_ORG: 'team' } });
+    const result = await publishProject(palette, { ...env(), FLOCK_ORG: 'team' });
     expect(result.lines[1]).toBe(`Publishing team/palette@0.1.0 to ${registry.url}...`);
     expect(result.lines[2]).toMatch(/^\{"ok":true,"checksum":"sha256:[0-9a-f]{64}"\}$/);
     expect(result.code).toBe(0);
@@ -136,7 +137,7 @@ describe('the seed tutorial: flock publish', () => {
     const broken = join(dir.path, 'broken');
     await mkdir(broken);
     await writeFile(join(broken, 'flock.toml'), '[package]\nname = "palette"\nversion = 0.1\n');
-    const result = await runFlock(['publish'], { cwd: broken, env: env() });
+    const result = await publishProject(broken, env());
     expect(result.stderr).toMatch(/^flock\.toml:3: .+\n$/);
     expect(result.stdout).toBe('');
     expect(result.code).toBe(1);
