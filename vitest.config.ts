@@ -1,11 +1,40 @@
+import pg from 'pg';
 import { defineConfig } from 'vitest/config';
+import { postgresAdminUrl } from './test-support/backend.js';
 
-export default defineConfig({
+// The integration suite runs twice: on the embedded default (SQLite + a folder)
+// and on PostgreSQL + S3 (s3rver), each test registry with its own database.
+const integration = ['packages/*/test/**/*.test.ts'];
+
+/** Whether PostgreSQL answers; CI (.ci/run makes sure one runs) must have it. */
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl(), connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch (error) {
+    const message = `PostgreSQL is not reachable at ${postgresAdminUrl()} (${(error as Error).message})`;
+    if (process.env.CI) throw new Error(`${message}: CI must run the postgres-s3 suite`);
+    const bar = '!'.repeat(78);
+    process.stderr.write(`\n${bar}\n!! ${message}.\n!! SKIPPING the whole postgres-s3 run. Start PostgreSQL or set FLOCK_TEST_POSTGRES_URL.\n${bar}\n\n`);
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export default defineConfig(async () => ({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests spawn the CLI and servers; two cores is all we have.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['packages/*/src/**/*.test.ts', ...integration] } },
+      ...((await postgresReachable())
+        ? [{ extends: true, test: { name: 'postgres-s3', include: integration, env: { FLOCK_TEST_BACKEND: 'postgres-s3' } } }]
+        : []),
+    ],
   },
-});
+}));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, openRegistry, startServer, type Config } from '../packages/registry/src/index.js';
+import { createBackend } from './backend.js';
 
 export interface TestRegistry {
   url: string;
@@ -10,6 +11,8 @@ export interface TestRegistry {
   config: Readonly<Config>;
   /** The same database the server uses, for assertions on what was (not) stored. */
   db: Awaited<ReturnType<typeof openRegistry>>['database']['db'];
+  /** Every key in the blob store, sorted. */
+  listBlobs(): Promise<string[]>;
   /** Creates a user (and their personal org) and returns a token with every scope. */
   createUser(name: string): Promise<string>;
   /** Direct access to the services on the same database, for set-up only. */
@@ -18,12 +21,15 @@ export interface TestRegistry {
 }
 
 /**
- * A real registry on 127.0.0.1 with a fresh SQLite database and blob folder.
+ * A real registry on 127.0.0.1 with a fresh database and blob store: SQLite and
+ * a folder, or (FLOCK_TEST_BACKEND=postgres-s3) its own PostgreSQL database and
+ * an s3rver bucket.
  * `env` adds FLOCK_* settings (limits, …) as an operator would.
  */
 export async function createTestRegistry(env: Record<string, string> = {}): Promise<TestRegistry> {
   const dataDir = await mkdtemp(join(tmpdir(), 'flock-test-registry-'));
-  const config = loadConfig({ FLOCK_DATA_DIR: dataDir, FLOCK_PORT: '0', ...env });
+  const backend = await createBackend();
+  const config = loadConfig({ FLOCK_DATA_DIR: dataDir, FLOCK_PORT: '0', ...backend.env, ...env });
   const server = await startServer(config, { logger: pino({ level: 'silent' }) });
   const setup = await openRegistry(config);
   return {
@@ -31,6 +37,7 @@ export async function createTestRegistry(env: Record<string, string> = {}): Prom
     dataDir,
     config,
     db: setup.database.db,
+    listBlobs: () => backend.listBlobs(dataDir),
     async createUser(name) {
       const user = await setup.services.accounts.createUser({ username: name });
       return (await setup.services.tokens.create({ userId: user.id, name: 'test' })).token;
@@ -39,6 +46,7 @@ export async function createTestRegistry(env: Record<string, string> = {}): Prom
     async close() {
       await server.close();
       await setup.close();
+      await backend.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -14,6 +14,10 @@ export interface Config {
   publicUrl: string;
   limits: Limits;
   logLevel: string;
+  /** From the standard AWS_* variables; used by an s3:// blob store. Never logged. */
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Downloads from an S3 store answer 302 to a presigned URL (true) or stream through the registry. */
+  s3Redirect: boolean;
 }
 
 /** Flags given on the command line win over the environment. */
@@ -59,5 +63,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     maxFiles: parseLimit(env, 'FLOCK_MAX_FILES', DEFAULT_LIMITS.maxFiles),
     maxDocsBytes: parseLimit(env, 'FLOCK_MAX_DOCS_BYTES', DEFAULT_LIMITS.maxDocsBytes),
   };
-  return Object.freeze({ host, port, dataDir, databaseUrl, blobStore, publicUrl, limits, logLevel: env.FLOCK_LOG_LEVEL ?? 'info' });
+  const s3Credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+      : undefined;
+  return Object.freeze({
+    host, port, dataDir, databaseUrl, blobStore, publicUrl, limits,
+    logLevel: env.FLOCK_LOG_LEVEL ?? 'info',
+    ...(s3Credentials ? { s3Credentials } : {}),
+    s3Redirect: env.FLOCK_S3_REDIRECT !== 'false',
+  });
 }

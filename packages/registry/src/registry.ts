@@ -16,7 +16,7 @@ export interface Registry {
 /** Opens the database and store named by the config and wires the services. Used by `serve` and the operator commands alike. */
 export async function openRegistry(config: Readonly<Config>, clock: Clock = systemClock): Promise<Registry> {
   const database = await openDatabase(config.databaseUrl);
-  const blobs = openBlobStore(config.blobStore);
+  const blobs = openBlobStore(config.blobStore, config.s3Credentials);
   const services = createServices({ db: database.db, blobs, clock, limits: config.limits });
   return { services, database, close: () => database.close() };
 }

@@ -2,18 +2,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend, type Backend } from '../../../test-support/backend.js';
 import { REGISTRY_BIN, runBin, tempDir } from '../../../test-support/cli.js';
+import { loadConfig, openRegistry } from '../src/index.js';
 
 // The operator commands of the real binary, on one data folder, while the real server runs on it too.
 describe('flock-registry operator commands', () => {
   let dir: { path: string; cleanup(): Promise<void> };
+  let backend: Backend;
   let server: ChildProcess | undefined;
   let url = '';
-  const env = () => ({ FLOCK_DATA_DIR: join(dir.path, 'data') });
+  const env = () => ({ FLOCK_DATA_DIR: join(dir.path, 'data'), ...backend.env });
   const op = (...args: string[]) => runBin(REGISTRY_BIN, args, { cwd: dir.path, env: env() });
 
   beforeAll(async () => {
     dir = await tempDir();
+    backend = await createBackend();
     server = spawn(process.execPath, [REGISTRY_BIN, 'serve', '--port', '0'], { cwd: dir.path, env: { ...env(), PATH: process.env.PATH ?? '' } });
     url = await new Promise<string>((resolve, reject) => {
       let seen = '';
@@ -32,6 +36,7 @@ describe('flock-registry operator commands', () => {
       server.kill('SIGTERM');
       await exited;
     }
+    await backend?.close();
     await dir?.cleanup();
   });
 
@@ -48,8 +53,13 @@ describe('flock-registry operator commands', () => {
     const token = created.stdout.trim();
     const me = await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(await me.json()).toEqual({ username: 'alice', orgs: [{ name: 'alice', role: 'owner' }], token: { name: 'laptop', scopes: ['publish', 'yank', 'read'] } });
-    // Only a hash is stored: the secret appears nowhere in the database files.
-    for (const file of ['flock.db', 'flock.db-wal']) {
+    // Only a hash is stored: the secret appears in no column, and in no byte of the SQLite files.
+    const registry = await openRegistry(loadConfig(env()));
+    const rows = await registry.database.db.selectFrom('tokens').selectAll().execute();
+    await registry.close();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(rows)).not.toContain(token.slice('flock_'.length));
+    for (const file of backend.name === 'sqlite' ? ['flock.db', 'flock.db-wal'] : []) {
       const bytes = await readFile(join(dir.path, 'data', file)).catch(() => Buffer.alloc(0));
       expect(bytes.includes(Buffer.from(token))).toBe(false);
     }

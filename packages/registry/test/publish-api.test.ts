@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packArchive, renderManifest, parseManifest, writeDocsJson, extractDocs, type DocModel, type PackageDto, type PackEntry, type VersionDto } from '@flock/core';
@@ -32,7 +31,7 @@ describe('publish API', () => {
     fetch(`${registry.url}${path}`, { method: 'PUT', body, headers: auth ? { authorization: `Bearer ${auth}` } : {} });
 
   const countVersions = async () => (await registry.db.selectFrom('versions').select('id').execute()).length;
-  const listBlobs = async () => (await readdir(`${registry.dataDir}/blobs`, { recursive: true })).sort();
+  const listBlobs = () => registry.listBlobs();
 
   it('answers {"ok":true,"checksum":"sha256:<hex of the archive>"}', async () => {
     const archive = await archiveOf('alpha', '1.0.0');

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import { FlockError } from '@flock/core';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -22,8 +23,9 @@ function sqlitePath(url: string): string {
 
 /** Opens the database named by `url` (sqlite:PATH or postgres://…) and brings its schema up to date. */
 export async function openDatabase(url: string): Promise<DatabaseHandle> {
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
   if (!url.startsWith('sqlite:')) {
-    throw new FlockError('bad_request', `Unsupported database URL "${url.split(':')[0]}:…": use sqlite:PATH`);
+    throw new FlockError('bad_request', `Unsupported database URL "${url.split(':')[0]}:…": use sqlite:PATH or postgres://…`);
   }
   const path = sqlitePath(url);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -36,6 +38,22 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrate(db);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+async function openPostgres(url: string): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client's network error must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    // Kysely's PostgreSQL migrator holds pg_advisory_lock while it migrates,
+    // so replicas starting together apply each migration exactly once.
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
 async function migrate(db: Db): Promise<void> {
