@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { FlockError, type ErrorCode } from '@flock/core';
 import type { AppEnv } from './http.js';
+import { observe, type Metrics } from './observability.js';
 import { meRoutes } from './routes/api/me.js';
 import { packageRoutes } from './routes/api/packages.js';
 import { webRoutes } from './routes/web/index.js';
@@ -34,10 +35,14 @@ export interface AppDeps {
   services: Services;
   publicUrl: string;
   logger: Logger;
+  metrics: Metrics;
+  /** Whether the database and store answer, for /readyz. */
+  ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
-export function createApp({ services, publicUrl, logger }: AppDeps): Hono<AppEnv> {
+export function createApp({ services, publicUrl, logger, metrics, ready }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use(observe({ logger, metrics }));
 
   app.use(async (c, next) => {
     c.set('services', services);
@@ -46,6 +51,11 @@ export function createApp({ services, publicUrl, logger }: AppDeps): Hono<AppEnv
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const result = await ready();
+    return c.json(result, result.ok ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/me', meRoutes());
   app.route('/', webRoutes());

@@ -1,6 +1,9 @@
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
+import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
+import { createMetrics } from './observability.js';
 import { openBlobStore } from './blobs/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
@@ -21,6 +24,24 @@ export async function openRegistry(config: Readonly<Config>, clock: Clock = syst
   return { services, database, close: () => database.close() };
 }
 
+/** /readyz: the database answers a query and the store answers a lookup. */
+async function checkReady(registry: Registry): Promise<{ ok: boolean; checks: Record<string, string> }> {
+  const checks: Record<string, string> = {};
+  const attempt = async (name: string, run: () => Promise<unknown>) => {
+    try {
+      await run();
+      checks[name] = 'ok';
+    } catch (error) {
+      checks[name] = (error as Error).name || 'error';
+    }
+  };
+  await Promise.all([
+    attempt('database', () => sql`select 1`.execute(registry.database.db)),
+    attempt('store', () => registry.services.blobs.head('readyz/probe')),
+  ]);
+  return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -35,7 +56,8 @@ export function createLogger(level: string): Logger {
 export async function startServer(config: Readonly<Config>, options: { logger?: Logger; clock?: Clock } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const registry = await openRegistry(config, options.clock);
-  const app = createApp({ services: registry.services, publicUrl: config.publicUrl, logger });
+  const metrics = createMetrics();
+  const app = createApp({ services: registry.services, publicUrl: config.publicUrl, logger, metrics, ready: () => checkReady(registry) });
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => resolve({ server, port: info.port }));
     server.once('error', reject);
@@ -47,7 +69,10 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     url,
     port,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting, let in-flight requests (an upload, say) finish, then drop idle keep-alive sockets.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      (server as Server).closeIdleConnections();
+      await closed;
       await registry.close();
     },
   };

@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackend, type Backend } from '../../../test-support/backend.js';
+import { loadConfig, openRegistry, startServer, type RunningServer } from '../src/index.js';
+
+describe('operations: health, readiness, metrics, logs', () => {
+  let dir: string;
+  let backend: Backend;
+  let server: RunningServer;
+  let token: string;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flock-ops-'));
+    backend = await createBackend();
+    const config = loadConfig({ FLOCK_DATA_DIR: dir, FLOCK_PORT: '0', ...backend.env });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    server = await startServer(config, { logger: pino({ level: 'info' }, sink) });
+    const setup = await openRegistry(config);
+    const user = await setup.services.accounts.createUser({ username: 'ops' });
+    token = (await setup.services.tokens.create({ userId: user.id, name: 't' })).token;
+    await setup.close();
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await backend?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('/healthz and /readyz answer when the database and store do', async () => {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, checks: { database: 'ok', store: 'ok' } });
+  });
+
+  it('gives every request an id, keeping a plain one the caller sent', async () => {
+    const mine = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(mine.headers.get('x-request-id')).toBe('abc-123');
+    const hostile = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': `${'x'.repeat(80)} "injected": true` } });
+    expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('counts requests by route pattern and status in /metrics', async () => {
+    await fetch(`${server.url}/api/v1/packages/ops/nothing-here`);
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('flock_http_requests_total{method="GET",route="/api/v1/packages/:org/:name",status="404"} 1');
+    expect(text).toMatch(/flock_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/healthz"\} \d+/);
+    expect(text).not.toContain('nothing-here');
+  });
+
+  it('logs one JSON line per request with its id, and never the token', async () => {
+    await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}`, 'x-request-id': 'log-me' } });
+    const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === 'log-me');
+    expect(line).toMatchObject({ msg: 'request', method: 'GET', path: '/api/v1/me', route: '/api/v1/me', status: 200 });
+    expect(logLines.join('\n')).not.toContain(token);
+  });
+
+  it('/readyz answers 503 naming the failing store', async () => {
+    const config = loadConfig({ FLOCK_DATA_DIR: join(dir, 'broken'), FLOCK_PORT: '0', FLOCK_BLOB_STORE: 's3://nowhere/x?endpoint=http%3A%2F%2F127.0.0.1%3A9&region=us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+    const broken = await startServer(config, { logger: pino({ level: 'silent' }) });
+    try {
+      const response = await fetch(`${broken.url}/readyz`);
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { ok: boolean; checks: Record<string, string> };
+      expect(body.ok).toBe(false);
+      expect(body.checks.database).toBe('ok');
+      expect(body.checks.store).not.toBe('ok');
+    } finally {
+      await broken.close();
+    }
+  });
+});
