@@ -26,11 +26,15 @@ export interface TestRegistry {
  * an s3rver bucket.
  * `env` adds FLOCK_* settings (limits, …) as an operator would.
  */
-export async function createTestRegistry(env: Record<string, string> = {}): Promise<TestRegistry> {
+export async function createTestRegistry(env: Record<string, string> = {}, options: { logs?: string[] } = {}): Promise<TestRegistry> {
   const dataDir = await mkdtemp(join(tmpdir(), 'flock-test-registry-'));
   const backend = await createBackend();
   const config = loadConfig({ FLOCK_DATA_DIR: dataDir, FLOCK_PORT: '0', ...backend.env, ...env });
-  const server = await startServer(config, { logger: pino({ level: 'silent' }) });
+  // With `logs`, every JSON log line is collected there (to check what is never logged).
+  const logger = options.logs
+    ? pino({ level: 'debug' }, { write: (chunk: string) => void options.logs!.push(...chunk.split('\n').filter(Boolean)) })
+    : pino({ level: 'silent' });
+  const server = await startServer(config, { logger });
   const setup = await openRegistry(config);
   return {
     url: server.url,

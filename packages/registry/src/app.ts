@@ -5,6 +5,7 @@ import { FlockError, type ErrorCode } from '@flock/core';
 import type { AppEnv } from './http.js';
 import { observe, type Metrics } from './observability.js';
 import { meRoutes } from './routes/api/me.js';
+import { orgStoreRoutes } from './routes/api/org-store.js';
 import { packageRoutes } from './routes/api/packages.js';
 import { webRoutes } from './routes/web/index.js';
 import { errorPage } from './routes/web/layout.js';
@@ -58,6 +59,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready }: AppDe
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/me', meRoutes());
+  app.route('/api/v1/orgs/:org/store', orgStoreRoutes());
   app.route('/', webRoutes());
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));

@@ -18,6 +18,8 @@ export interface Config {
   s3Credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Downloads from an S3 store answer 302 to a presigned URL (true) or stream through the registry. */
   s3Redirect: boolean;
+  /** 32 bytes (hex or base64) sealing secrets at rest; when unset, one is kept in the data folder. */
+  secretKey?: string;
 }
 
 /** Flags given on the command line win over the environment. */
@@ -72,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel: env.FLOCK_LOG_LEVEL ?? 'info',
     ...(s3Credentials ? { s3Credentials } : {}),
     s3Redirect: env.FLOCK_S3_REDIRECT !== 'false',
+    ...(env.FLOCK_SECRET_KEY ? { secretKey: env.FLOCK_SECRET_KEY } : {}),
   });
 }

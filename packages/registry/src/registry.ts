@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
+import { parseSecretKey } from './auth/secret-box.js';
 import { createMetrics } from './observability.js';
 import { openBlobStore } from './blobs/index.js';
 import type { Config } from './config.js';
@@ -16,11 +20,35 @@ export interface Registry {
   close(): Promise<void>;
 }
 
+/**
+ * The key sealing secrets at rest: FLOCK_SECRET_KEY, else one generated once and
+ * kept (mode 0600) in the data folder, so the embedded default needs no setting.
+ * Replicas must share FLOCK_SECRET_KEY.
+ */
+async function loadSecretKey(config: Readonly<Config>): Promise<Buffer> {
+  if (config.secretKey) return parseSecretKey(config.secretKey);
+  const path = join(config.dataDir, 'secret.key');
+  try {
+    return parseSecretKey(await readFile(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(config.dataDir, { recursive: true });
+  try {
+    await writeFile(path, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process (an operator command, say) created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return parseSecretKey(await readFile(path, 'utf8'));
+}
+
 /** Opens the database and store named by the config and wires the services. Used by `serve` and the operator commands alike. */
 export async function openRegistry(config: Readonly<Config>, clock: Clock = systemClock): Promise<Registry> {
   const database = await openDatabase(config.databaseUrl);
   const blobs = openBlobStore(config.blobStore, config.s3Credentials);
-  const services = createServices({ db: database.db, blobs, clock, limits: config.limits });
+  const secretKey = await loadSecretKey(config);
+  const services = createServices({ db: database.db, blobs, clock, limits: config.limits, secretKey, redirectDownloads: config.s3Redirect });
   return { services, database, close: () => database.close() };
 }
 

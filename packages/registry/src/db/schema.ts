@@ -11,6 +11,20 @@ export interface Database {
   tokens: TokensTable;
   packages: PackagesTable;
   versions: VersionsTable;
+  org_stores: OrgStoresTable;
+}
+
+export interface OrgStoresTable {
+  org_id: string;
+  endpoint: string;
+  bucket: string;
+  region: string;
+  prefix: string;
+  access_key_id: string;
+  /** The secret access key, sealed with the server's secret key. */
+  secret_sealed: string;
+  created_at: string;
+  checked_at: string;
 }
 
 export interface UsersTable {
@@ -87,6 +101,8 @@ export interface VersionsTable {
   published_at: string;
   yanked: Generated<number>;
   docs_key: string | null;
+  /** Where the archive and docs live: null for the registry's store, 'org' for the org's own. */
+  store: string | null;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -96,4 +112,5 @@ export type TokenRow = Selectable<TokensTable>;
 export type NewToken = Insertable<TokensTable>;
 export type PackageRow = Selectable<PackagesTable>;
 export type VersionRow = Selectable<VersionsTable>;
+export type OrgStoreRow = Selectable<OrgStoresTable>;
 export type NewVersion = Insertable<VersionsTable>;

@@ -4,6 +4,7 @@ import type { Db } from '../db/connect.js';
 import { createAccessService } from './access.js';
 import { createAccountsService } from './accounts.js';
 import type { Clock } from './clock.js';
+import { createOrgStoresService } from './org-stores.js';
 import { createPackagesService } from './packages.js';
 import { createPublishService } from './publish.js';
 import { createTokensService } from './tokens.js';
@@ -13,16 +14,21 @@ export interface ServiceDeps {
   blobs: BlobStore;
   clock: Clock;
   limits: Limits;
+  /** Seals secrets at rest (an org's store credentials). */
+  secretKey: Buffer;
+  /** Downloads from the registry's own S3 store redirect to presigned URLs. */
+  redirectDownloads: boolean;
 }
 
 /** Wires the services together; each gets only what it uses. */
-export function createServices({ db, blobs, clock, limits }: ServiceDeps) {
+export function createServices({ db, blobs, clock, limits, secretKey, redirectDownloads }: ServiceDeps) {
   const accounts = createAccountsService({ db, clock });
   const tokens = createTokensService({ db, clock });
   const access = createAccessService({ accounts });
-  const packages = createPackagesService({ db, blobs, access });
-  const publish = createPublishService({ db, blobs, clock, limits, accounts, access });
-  return { accounts, tokens, access, packages, publish, blobs };
+  const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts });
+  const packages = createPackagesService({ db, access, orgStores, redirectDownloads });
+  const publish = createPublishService({ db, clock, limits, accounts, access, orgStores });
+  return { accounts, tokens, access, orgStores, packages, publish, blobs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,15 +1,24 @@
 import { FlockError, type DependencyDto, type OrgName, type PackageDto, type PackageName, type Version, type VersionDto, compareVersions } from '@flock/core';
 import type { Principal } from '../auth/principal.js';
-import type { BlobStore } from '../blobs/store.js';
 import type { Db } from '../db/connect.js';
 import type { OrgRow, PackageRow, VersionRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
+import type { OrgStoresService } from './org-stores.js';
 
 export interface PackagesDeps {
   db: Db;
-  blobs: BlobStore;
   access: AccessService;
+  orgStores: OrgStoresService;
+  /** Whether downloads from the registry's own store redirect to presigned URLs (when it has them). */
+  redirectDownloads: boolean;
 }
+
+/** How long a presigned download URL lives: long enough to start, short enough not to be shared. */
+const PRESIGNED_SECONDS = 300;
+
+export type Download =
+  | { kind: 'redirect'; url: string; visibility: PackageRow['visibility'] }
+  | { kind: 'bytes'; bytes: Buffer; visibility: PackageRow['visibility']; checksum: string };
 
 export interface VisiblePackage {
   org: OrgRow;
@@ -46,7 +55,7 @@ export function toVersionDto(org: OrgRow, pkg: PackageRow, row: VersionRow, publ
 }
 
 /** Reads of packages and versions, each filtered through access.canRead. */
-export function createPackagesService({ db, blobs, access }: PackagesDeps) {
+export function createPackagesService({ db, access, orgStores, redirectDownloads }: PackagesDeps) {
   async function findVisible(principal: Principal | null, org: OrgName, name: PackageName): Promise<VisiblePackage> {
     const row = await db
       .selectFrom('packages')
@@ -113,12 +122,33 @@ export function createPackagesService({ db, blobs, access }: PackagesDeps) {
     return toVersionDto(found.org, found.pkg, found.version, found.version.publisher);
   }
 
+  type Found = Awaited<ReturnType<typeof findVersion>>;
+
+  /** The docs JSON of a version already found (and so already authorized), or null. */
+  async function readDocs(found: Found): Promise<Buffer | null> {
+    if (!found.version.docs_key) return null;
+    const placement = await orgStores.placementOf(found.version, found.org.id, found.org.name);
+    return placement.store.get(found.version.docs_key);
+  }
+
   /** The stored docs JSON of a version. */
   async function getDocs(principal: Principal | null, org: OrgName, name: PackageName, version: Version): Promise<Buffer> {
-    const found = await findVersion(principal, org, name, version);
-    const docs = found.version.docs_key ? await blobs.get(found.version.docs_key) : null;
+    const docs = await readDocs(await findVersion(principal, org, name, version));
     if (!docs) throw new FlockError('not_found', `No documentation for ${org}/${name}@${version}`);
     return docs;
+  }
+
+  /** An archive: a presigned URL on an org's own store (always) or the registry's S3 store, else the bytes. */
+  async function download(principal: Principal | null, org: OrgName, name: PackageName, version: Version): Promise<Download> {
+    const found = await findVersion(principal, org, name, version);
+    const placement = await orgStores.placementOf(found.version, found.org.id, found.org.name);
+    const visibility = found.pkg.visibility;
+    if (placement.store.presignGet && (placement.kind === 'org' || redirectDownloads)) {
+      return { kind: 'redirect', url: await placement.store.presignGet(found.version.blob_key, PRESIGNED_SECONDS), visibility };
+    }
+    const bytes = await placement.store.get(found.version.blob_key);
+    if (!bytes) throw new Error(`blob ${found.version.blob_key} missing from ${placement.label} for ${org}/${name}@${version}`);
+    return { kind: 'bytes', bytes, visibility, checksum: found.version.checksum };
   }
 
   /** The newest public versions, for the front page. Private packages never appear. */
@@ -135,7 +165,7 @@ export function createPackagesService({ db, blobs, access }: PackagesDeps) {
     return rows;
   }
 
-  return { findVisible, listVersions, latestOf, getPackage, findVersion, getVersion, getDocs, recent };
+  return { findVisible, listVersions, latestOf, getPackage, findVersion, getVersion, readDocs, getDocs, download, recent };
 }
 
 export type PackagesService = ReturnType<typeof createPackagesService>;

@@ -5,20 +5,20 @@ import {
 } from '@flock/core';
 import type { Principal } from '../auth/principal.js';
 import { keyFor } from '../blobs/keys.js';
-import type { BlobStore } from '../blobs/store.js';
 import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
 import { isoNow, type Clock } from './clock.js';
+import type { OrgStoresService, Placement } from './org-stores.js';
 
 export interface PublishDeps {
   db: Db;
-  blobs: BlobStore;
   clock: Clock;
   limits: Limits;
   accounts: AccountsService;
   access: AccessService;
+  orgStores: OrgStoresService;
 }
 
 export interface PublishInput {
@@ -48,7 +48,17 @@ function readArchiveManifest(contents: Map<string, Buffer>, input: PublishInput)
 
 /** Publishing versions and their docs. Every check runs before anything is written. */
 export function createPublishService(deps: PublishDeps) {
-  const { db, blobs, clock, limits, accounts, access } = deps;
+  const { db, clock, limits, accounts, access, orgStores } = deps;
+
+  /** Writes to the org's own store when it has one; its failure is that org's 503, never a silent fallback. */
+  async function putBlob(placement: Placement, org: OrgRow, key: string, bytes: Uint8Array): Promise<void> {
+    try {
+      await placement.store.put(key, bytes);
+    } catch (error) {
+      if (placement.kind === 'org') throw orgStores.storeError(org.name, error);
+      throw error;
+    }
+  }
 
   /** Each dependency must exist, be visible to the publisher, have a matching version, and not be private under a public package. */
   async function checkDependencies(principal: Principal, manifest: Manifest, visibility: PackageRow['visibility']): Promise<void> {
@@ -94,8 +104,9 @@ export function createPublishService(deps: PublishDeps) {
     // Content-addressed, so writing before the row exists is safe: a failed insert leaves at most an unreferenced blob.
     const hex = sha256Hex(input.archive);
     const blobKey = keyFor(input.archive);
-    await blobs.put(blobKey, input.archive);
-    await insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum: `sha256:${hex}` });
+    const placement = await orgStores.placementFor(org.id, org.name);
+    await putBlob(placement, org, blobKey, input.archive);
+    await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
     return { checksum: `sha256:${hex}` };
   }
 
@@ -106,10 +117,11 @@ export function createPublishService(deps: PublishDeps) {
     readme: string | null;
     visibility: PackageRow['visibility'];
     blobKey: string;
+    store: Placement['kind'];
     checksum: string;
   }
 
-  async function insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum }: InsertArgs): Promise<void> {
+  async function insertVersion({ input, org, manifest, readme, visibility, blobKey, store, checksum }: InsertArgs): Promise<void> {
     const now = isoNow(clock);
     const p = manifest.package;
     try {
@@ -127,7 +139,7 @@ export function createPublishService(deps: PublishDeps) {
             id: randomUUID(), package_id: pkg.id, version: input.version, checksum, size: input.archive.byteLength, blob_key: blobKey,
             manifest: JSON.stringify(manifest), description: p.description ?? null, license: p.license ?? null,
             keywords: JSON.stringify(p.keywords), repository: p.repository ?? null, dependencies: JSON.stringify(manifest.dependencies),
-            readme, publisher_id: input.principal.userId, token_id: input.principal.token?.id ?? null, published_at: now, docs_key: null,
+            readme, publisher_id: input.principal.userId, token_id: input.principal.token?.id ?? null, published_at: now, docs_key: null, store,
           })
           .execute();
         await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();
@@ -143,7 +155,7 @@ export function createPublishService(deps: PublishDeps) {
     const row = await db
       .selectFrom('versions')
       .innerJoin('packages', 'packages.id', 'versions.package_id')
-      .select(['versions.id', 'versions.docs_key'])
+      .select(['versions.id', 'versions.docs_key', 'versions.store'])
       .where('packages.org_id', '=', org.id)
       .where('packages.name', '=', input.name)
       .where('versions.version', '=', input.version)
@@ -165,7 +177,9 @@ export function createPublishService(deps: PublishDeps) {
     }
     const bytes = Buffer.from(JSON.stringify(model));
     const key = keyFor(bytes);
-    await blobs.put(key, bytes);
+    // Docs live beside their archive, in the store the version was published to.
+    const placement = await orgStores.placementOf(row, org.id, org.name);
+    await putBlob(placement, org, key, bytes);
     await db.updateTable('versions').set({ docs_key: key }).where('id', '=', row.id).where('docs_key', 'is', null).execute();
   }
 

@@ -35,15 +35,17 @@ export function packageRoutes(): Hono<AppEnv> {
 
   app.get('/:org/:name/:version/download', async (c) => {
     const { org, name, version } = versionParams(c);
-    const found = await c.var.services.packages.findVersion(await authenticate(c), org, name, version);
-    const bytes = await c.var.services.blobs.get(found.version.blob_key);
-    if (!bytes) throw new Error(`blob ${found.version.blob_key} missing for ${org}/${name}@${version}`);
-    const cache = found.pkg.visibility === 'public' ? 'public, max-age=31536000, immutable' : 'private, max-age=31536000, immutable';
-    return c.body(new Uint8Array(bytes), 200, {
+    const download = await c.var.services.packages.download(await authenticate(c), org, name, version);
+    const scope = download.visibility === 'public' ? 'public' : 'private';
+    if (download.kind === 'redirect') {
+      // The presigned URL expires, so the redirect itself must not be cached for long.
+      return c.redirect(download.url, 302);
+    }
+    return c.body(new Uint8Array(download.bytes), 200, {
       'content-type': 'application/gzip',
       'content-disposition': `attachment; filename="${name}-${version}.tar.gz"`,
-      'cache-control': cache,
-      etag: `"${found.version.checksum}"`,
+      'cache-control': `${scope}, max-age=31536000, immutable`,
+      etag: `"${download.checksum}"`,
     });
   });
 

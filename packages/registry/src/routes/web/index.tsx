@@ -7,18 +7,15 @@ import { PackagePage } from './package-page.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
-  const { packages, blobs } = c.var.services;
+  const { packages } = c.var.services;
   // Pages use the browser session once accounts exist; until then they are anonymous.
   const principal = null;
   const pkg = await packages.getPackage(principal, org, name);
   const versionText = rawVersion === undefined ? pkg.latest : parseVersion(rawVersion);
   const found = await packages.findVersion(principal, org, name, parseVersion(versionText ?? ''));
   const row = found.version;
-  let docs: DocModel | null = null;
-  if (row.docs_key) {
-    const bytes = await blobs.get(row.docs_key);
-    docs = bytes ? parseDocModel(JSON.parse(bytes.toString('utf8'))) : null;
-  }
+  const bytes = await packages.readDocs(found);
+  const docs: DocModel | null = bytes ? parseDocModel(JSON.parse(bytes.toString('utf8'))) : null;
   const version = toVersionDto(found.org, found.pkg, row, row.publisher);
   c.header('cache-control', found.pkg.visibility === 'public' ? 'public, max-age=60' : 'private, no-store');
   return c.html(<PackagePage pkg={pkg} version={version} readme={row.readme} docs={docs} isLatest={rawVersion === undefined} />);

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { FlockError, type OrgName } from '@flock/core';
+import { open, seal } from '../auth/secret-box.js';
+import type { Principal } from '../auth/principal.js';
+import { createS3BlobStore } from '../blobs/s3.js';
+import type { BlobStore } from '../blobs/store.js';
+import type { Db } from '../db/connect.js';
+import type { OrgStoreRow } from '../db/schema.js';
+import type { AccountsService } from './accounts.js';
+import { isoNow, type Clock } from './clock.js';
+
+export interface OrgStoreInput {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  prefix?: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** What anyone may see of an org's store: never the secret, nor the access key id. */
+export interface OrgStoreStatus {
+  configured: boolean;
+  endpoint?: string;
+  bucket?: string;
+  region?: string;
+  prefix?: string;
+  checkedAt?: string;
+}
+
+/** Where one org's blobs live: its own store, or the registry's. */
+export interface Placement {
+  store: BlobStore;
+  /** The value kept in versions.store: null for the registry's store. */
+  kind: 'org' | null;
+  /** For error messages: "the store of organization acme". */
+  label: string;
+}
+
+export interface OrgStoresDeps {
+  db: Db;
+  clock: Clock;
+  secretKey: Buffer;
+  registryStore: BlobStore;
+  accounts: AccountsService;
+  /** Builds a store from a location; tests and the S3 implementation agree on this shape. */
+  openStore?: typeof createS3BlobStore;
+}
+
+function storeError(org: string, error: unknown): FlockError {
+  const reason = (error as Error)?.name && (error as Error).name !== 'Error' ? (error as Error).name : ((error as Error)?.message ?? 'unknown error');
+  return new FlockError('unavailable', `The store of organization ${org} failed: ${reason}`, { cause: error });
+}
+
+/**
+ * An org's own S3-compatible Catalog Store (seed 000). Once set, that org's
+ * archives and docs are written only there and downloaded straight from it.
+ */
+export function createOrgStoresService(deps: OrgStoresDeps) {
+  const { db, clock, secretKey, registryStore, accounts } = deps;
+  const openStore = deps.openStore ?? createS3BlobStore;
+  // Built clients, keyed by org and the row's checked_at. The row itself is read on every
+  // use, so a store set through another replica takes effect here at once.
+  const clients = new Map<string, { stamp: string; store: BlobStore }>();
+
+  function build(row: OrgStoreRow): BlobStore {
+    const secretAccessKey = open(secretKey, row.secret_sealed, row.org_id);
+    return openStore({ endpoint: row.endpoint, bucket: row.bucket, region: row.region, prefix: row.prefix, credentials: { accessKeyId: row.access_key_id, secretAccessKey } });
+  }
+
+  async function requireOwner(principal: Principal, orgName: OrgName) {
+    const org = await accounts.findOrg(orgName);
+    const role = org ? await accounts.roleOf(org.id, principal.userId) : null;
+    if (!org || role === null) throw new FlockError('not_member', 'Not a member of this organization');
+    if (role !== 'owner') throw new FlockError('forbidden', `Only an owner of ${org.name} can change its store`);
+    return org;
+  }
+
+  function registryPlacement(): Placement {
+    return { store: registryStore, kind: null, label: 'the registry store' };
+  }
+
+  /** Where a stored version's blobs are: versions.store names it. */
+  async function placementOf(version: { store: string | null }, orgId: string, orgName: string): Promise<Placement> {
+    if (version.store !== 'org') return registryPlacement();
+    const placement = await placementFor(orgId, orgName);
+    if (placement.kind !== 'org') throw new Error(`version stored in the org store of ${orgName}, which has none`);
+    return placement;
+  }
+
+  /** The store for an org's blobs: its own when it has one, else the registry's. */
+  async function placementFor(orgId: string, orgName: string): Promise<Placement> {
+    const row = await db.selectFrom('org_stores').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+    if (!row) return registryPlacement();
+    let client = clients.get(orgId);
+    if (!client || client.stamp !== row.checked_at) {
+      client = { stamp: row.checked_at, store: build(row) };
+      clients.set(orgId, client);
+    }
+    return { store: client.store, kind: 'org', label: `the store of organization ${orgName}` };
+  }
+
+  /** Checks the store by writing and deleting a probe object, then saves it with the secret sealed. */
+  async function set(principal: Principal, orgName: OrgName, input: OrgStoreInput): Promise<OrgStoreStatus> {
+    const org = await requireOwner(principal, orgName);
+    const prefix = (input.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    const candidate = openStore({ endpoint: input.endpoint, bucket: input.bucket, region: input.region, prefix, credentials: { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey } });
+    const probe = `flock-probe/${randomUUID()}`;
+    try {
+      await candidate.put(probe, Buffer.from('flock store probe'));
+      await candidate.delete(probe);
+    } catch (error) {
+      throw new FlockError('bad_request', `Could not write to the store at ${input.endpoint} (bucket ${input.bucket}): ${(error as Error).name || 'error'}`, { cause: error });
+    }
+    const now = isoNow(clock);
+    const row: OrgStoreRow = {
+      org_id: org.id, endpoint: input.endpoint, bucket: input.bucket, region: input.region, prefix,
+      access_key_id: input.accessKeyId, secret_sealed: seal(secretKey, input.secretAccessKey, org.id), created_at: now, checked_at: now,
+    };
+    await db
+      .insertInto('org_stores')
+      .values(row)
+      .onConflict((oc) => oc.column('org_id').doUpdateSet({ ...row, created_at: undefined }))
+      .execute();
+    return status(principal, orgName);
+  }
+
+  async function status(principal: Principal, orgName: OrgName): Promise<OrgStoreStatus> {
+    const org = await accounts.findOrg(orgName);
+    if (!org || (await accounts.roleOf(org.id, principal.userId)) === null) throw new FlockError('not_member', 'Not a member of this organization');
+    const row = await db.selectFrom('org_stores').selectAll().where('org_id', '=', org.id).executeTakeFirst();
+    if (!row) return { configured: false };
+    return { configured: true, endpoint: row.endpoint, bucket: row.bucket, region: row.region, prefix: row.prefix, checkedAt: row.checked_at };
+  }
+
+  /** Refused while versions are stored there: removing it would strand them. */
+  async function remove(principal: Principal, orgName: OrgName): Promise<void> {
+    const org = await requireOwner(principal, orgName);
+    const { count } = await db
+      .selectFrom('versions')
+      .innerJoin('packages', 'packages.id', 'versions.package_id')
+      .select((eb) => eb.fn.countAll<string | number>().as('count'))
+      .where('packages.org_id', '=', org.id)
+      .where('versions.store', '=', 'org')
+      .executeTakeFirstOrThrow();
+    const stored = Number(count);
+    if (stored > 0) {
+      throw new FlockError('conflict', `The store of ${org.name} still holds ${stored} version${stored === 1 ? '' : 's'}; it cannot be removed`);
+    }
+    await db.deleteFrom('org_stores').where('org_id', '=', org.id).execute();
+    clients.delete(org.id);
+  }
+
+  return { placementFor, placementOf, registryPlacement, set, status, remove, storeError };
+}
+
+export type OrgStoresService = ReturnType<typeof createOrgStoresService>;
