@@ -27,17 +27,21 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface FlockErrorOptions {
   hint?: string;
   cause?: unknown;
+  /** For rate_limited: when to try again (sent as Retry-After). */
+  retryAfterSeconds?: number;
 }
 
 export class FlockError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: FlockErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FlockError';
     this.code = code;
     this.hint = options.hint;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -72,6 +72,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready }: AppDe
     }
     const status = known ? STATUS[error.code] : 500;
     const message = known ? error.message : 'Internal server error';
+    if (known && error.retryAfterSeconds !== undefined) c.header('retry-after', String(Math.max(1, error.retryAfterSeconds)));
     if (c.req.path.startsWith('/api/')) return c.json({ error: message }, status);
     return c.html(errorPage(status === 404 ? 'Not found' : 'Something went wrong', message), status);
   });

@@ -18,6 +18,8 @@ export interface Config {
   s3Credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Downloads from an S3 store answer 302 to a presigned URL (true) or stream through the registry. */
   s3Redirect: boolean;
+  /** Publishes one user may make per hour, across all replicas. */
+  publishesPerHour: number;
   /** 32 bytes (hex or base64) sealing secrets at rest; when unset, one is kept in the data folder. */
   secretKey?: string;
 }
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel: env.FLOCK_LOG_LEVEL ?? 'info',
     ...(s3Credentials ? { s3Credentials } : {}),
     s3Redirect: env.FLOCK_S3_REDIRECT !== 'false',
+    publishesPerHour: parseLimit(env, 'FLOCK_PUBLISHES_PER_HOUR', 100),
     ...(env.FLOCK_SECRET_KEY ? { secretKey: env.FLOCK_SECRET_KEY } : {}),
   });
 }

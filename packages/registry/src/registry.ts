@@ -48,7 +48,7 @@ export async function openRegistry(config: Readonly<Config>, clock: Clock = syst
   const database = await openDatabase(config.databaseUrl);
   const blobs = openBlobStore(config.blobStore, config.s3Credentials);
   const secretKey = await loadSecretKey(config);
-  const services = createServices({ db: database.db, blobs, clock, limits: config.limits, secretKey, redirectDownloads: config.s3Redirect });
+  const services = createServices({ db: database.db, blobs, clock, limits: config.limits, secretKey, redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour });
   return { services, database, close: () => database.close() };
 }
 

@@ -12,6 +12,15 @@ export interface Database {
   packages: PackagesTable;
   versions: VersionsTable;
   org_stores: OrgStoresTable;
+  rate_limits: RateLimitsTable;
+}
+
+export interface RateLimitsTable {
+  /** What is limited and for whom, e.g. "publish:user:<id>". */
+  bucket: string;
+  /** Start of the fixed window, in seconds since the epoch. */
+  window_start: number;
+  hits: number;
 }
 
 export interface OrgStoresTable {

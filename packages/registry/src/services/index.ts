@@ -7,6 +7,7 @@ import type { Clock } from './clock.js';
 import { createOrgStoresService } from './org-stores.js';
 import { createPackagesService } from './packages.js';
 import { createPublishService } from './publish.js';
+import { createRateLimitsService } from './rate-limits.js';
 import { createTokensService } from './tokens.js';
 
 export interface ServiceDeps {
@@ -18,17 +19,20 @@ export interface ServiceDeps {
   secretKey: Buffer;
   /** Downloads from the registry's own S3 store redirect to presigned URLs. */
   redirectDownloads: boolean;
+  publishesPerHour: number;
 }
 
 /** Wires the services together; each gets only what it uses. */
-export function createServices({ db, blobs, clock, limits, secretKey, redirectDownloads }: ServiceDeps) {
+export function createServices({ db, blobs, clock, limits, secretKey, redirectDownloads, publishesPerHour }: ServiceDeps) {
   const accounts = createAccountsService({ db, clock });
   const tokens = createTokensService({ db, clock });
   const access = createAccessService({ accounts });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts });
   const packages = createPackagesService({ db, access, orgStores, redirectDownloads });
-  const publish = createPublishService({ db, clock, limits, accounts, access, orgStores });
-  return { accounts, tokens, access, orgStores, packages, publish, blobs };
+  const rateLimits = createRateLimitsService({ db, clock });
+  const publishRate = { limit: publishesPerHour, windowSeconds: 3600 };
+  const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate });
+  return { accounts, tokens, access, orgStores, packages, publish, rateLimits, blobs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -11,6 +11,7 @@ import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
 import { isoNow, type Clock } from './clock.js';
 import type { OrgStoresService, Placement } from './org-stores.js';
+import type { RateLimit, RateLimitsService } from './rate-limits.js';
 
 export interface PublishDeps {
   db: Db;
@@ -19,6 +20,8 @@ export interface PublishDeps {
   accounts: AccountsService;
   access: AccessService;
   orgStores: OrgStoresService;
+  rateLimits: RateLimitsService;
+  publishRate: RateLimit;
 }
 
 export interface PublishInput {
@@ -48,7 +51,7 @@ function readArchiveManifest(contents: Map<string, Buffer>, input: PublishInput)
 
 /** Publishing versions and their docs. Every check runs before anything is written. */
 export function createPublishService(deps: PublishDeps) {
-  const { db, clock, limits, accounts, access, orgStores } = deps;
+  const { db, clock, limits, accounts, access, orgStores, rateLimits, publishRate } = deps;
 
   /** Writes to the org's own store when it has one; its failure is that org's 503, never a silent fallback. */
   async function putBlob(placement: Placement, org: OrgRow, key: string, bytes: Uint8Array): Promise<void> {
@@ -89,6 +92,8 @@ export function createPublishService(deps: PublishDeps) {
 
   async function publish(input: PublishInput): Promise<{ checksum: string }> {
     const org = await access.requirePublish(input.principal, await accounts.findOrg(input.org));
+    // Counted before the archive is inspected: the limit protects that work too.
+    await rateLimits.hit(`publish:user:${input.principal.userId}`, publishRate, 'publishes');
     const inspected = await inspectArchive(input.archive, {
       limits,
       keep: (path) => path === 'flock.toml' || isReadme(path),

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { orgStores } from './0005-org-stores.js';
+import { rateLimits } from './0006-rate-limits.js';
 
 /**
  * Migrations live in code (not files on disk) so the compiled server carries them.
@@ -9,6 +10,7 @@ import { orgStores } from './0005-org-stores.js';
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0005_org_stores': orgStores,
+  '0006_rate_limits': rateLimits,
 };
 
 export const migrationProvider: MigrationProvider = {

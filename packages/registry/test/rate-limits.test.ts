@@ -1,0 +1,49 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packArchive, parseManifest, renderManifest } from '@flock/core';
+import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { startServer, type RunningServer } from '../src/index.js';
+
+async function archive(version: string) {
+  const manifest = renderManifest(parseManifest(`[package]\nname = "busy"\nversion = "${version}"\norg = "limited"\n`));
+  return packArchive({ root: `busy-${version}`, entries: [{ path: 'flock.toml', bytes: Buffer.from(manifest) }] });
+}
+
+describe('rate limits', () => {
+  let registry: TestRegistry;
+  let second: RunningServer;
+  let token: string;
+
+  beforeAll(async () => {
+    registry = await createTestRegistry({ FLOCK_PUBLISHES_PER_HOUR: '3' });
+    // A second replica on the same database: the limit is one count across both.
+    second = await startServer(registry.config, { logger: pino({ level: 'silent' }) });
+    token = await registry.createUser('limited');
+  });
+  afterAll(async () => {
+    await second?.close();
+    await registry?.close();
+  });
+
+  const publish = async (base: string, version: string) =>
+    fetch(`${base}/api/v1/packages/limited/busy/${version}`, { method: 'PUT', body: await archive(version), headers: { authorization: `Bearer ${token}` } });
+
+  it('answers 429 with Retry-After past the limit, counting across replicas, and stores nothing', async () => {
+    expect((await publish(registry.url, '1.0.0')).status).toBe(200);
+    expect((await publish(second.url, '1.0.1')).status).toBe(200);
+    expect((await publish(registry.url, '1.0.2')).status).toBe(200);
+    const refused = await publish(second.url, '1.0.3');
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expect(await refused.json()).toEqual({ error: `Too many publishes: try again in ${retryAfter} s` });
+    const versions = (await (await fetch(`${registry.url}/api/v1/packages/limited/busy`)).json()) as { versions: unknown[] };
+    expect(versions.versions).toHaveLength(3);
+  });
+
+  it('does not limit reads', async () => {
+    const responses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${second.url}/api/v1/packages/limited/busy`)));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+  });
+});
