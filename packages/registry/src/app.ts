@@ -47,6 +47,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready }: AppDe
 
   app.use(async (c, next) => {
     c.set('services', services);
+    c.set('metrics', metrics);
     c.set('publicUrl', publicUrl);
     await next();
   });

@@ -1,11 +1,13 @@
 import type { Context } from 'hono';
 import { FlockError, parseOrgName, parsePackageName, parseVersion, type OrgName, type PackageName, type Version } from '@flock/core';
 import type { Principal } from './auth/principal.js';
+import type { Metrics } from './observability.js';
 import type { Services } from './services/index.js';
 
 export interface AppEnv {
   Variables: {
     services: Services;
+    metrics: Metrics;
     publicUrl: string;
     principal: Principal | null;
   };

@@ -44,11 +44,15 @@ async function loadSecretKey(config: Readonly<Config>): Promise<Buffer> {
 }
 
 /** Opens the database and store named by the config and wires the services. Used by `serve` and the operator commands alike. */
-export async function openRegistry(config: Readonly<Config>, clock: Clock = systemClock): Promise<Registry> {
+export async function openRegistry(
+  config: Readonly<Config>,
+  clock: Clock = systemClock,
+  hooks: { onStoreError?: (store: 'registry' | 'org') => void } = {},
+): Promise<Registry> {
   const database = await openDatabase(config.databaseUrl);
   const blobs = openBlobStore(config.blobStore, config.s3Credentials);
   const secretKey = await loadSecretKey(config);
-  const services = createServices({ db: database.db, blobs, clock, limits: config.limits, secretKey, redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour });
+  const services = createServices({ db: database.db, blobs, clock, limits: config.limits, secretKey, redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour, ...hooks });
   return { services, database, close: () => database.close() };
 }
 
@@ -83,8 +87,8 @@ export function createLogger(level: string): Logger {
 /** Starts the HTTP server; resolves once it listens. */
 export async function startServer(config: Readonly<Config>, options: { logger?: Logger; clock?: Clock } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const registry = await openRegistry(config, options.clock);
   const metrics = createMetrics();
+  const registry = await openRegistry(config, options.clock, { onStoreError: (store) => metrics.storeErrors.inc({ store }) });
   const app = createApp({ services: registry.services, publicUrl: config.publicUrl, logger, metrics, ready: () => checkReady(registry) });
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => resolve({ server, port: info.port }));

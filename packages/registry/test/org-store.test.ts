@@ -128,6 +128,10 @@ describe("an organization's own Catalog Store", () => {
     const rows = await registry.db.selectFrom('versions').innerJoin('packages', 'packages.id', 'versions.package_id').select('packages.name').where('packages.name', '=', 'gadget').execute();
     expect(rows).toEqual([]);
     expect((await api('/api/v1/packages/boss/fine/1.0.0', owner, { method: 'PUT', body: await archive('boss', 'fine', '1.0.0') })).status).toBe(200);
+    const metrics = await (await fetch(`${registry.url}/metrics`)).text();
+    expect(metrics).toContain('flock_store_errors_total{store="org"} 1');
+    expect(metrics).toContain('flock_publishes_total{result="unavailable"} 1');
+    expect(metrics).toMatch(/flock_publishes_total\{result="ok"\} [3-9]/);
     // Removing a store that holds nothing is allowed.
     expect((await api('/api/v1/orgs/flaky/store', owner, { method: 'DELETE' })).status).toBe(200);
   });

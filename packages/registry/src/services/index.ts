@@ -20,10 +20,12 @@ export interface ServiceDeps {
   /** Downloads from the registry's own S3 store redirect to presigned URLs. */
   redirectDownloads: boolean;
   publishesPerHour: number;
+  /** Told when a blob store write fails (for metrics); services know nothing of how it is counted. */
+  onStoreError?: (store: 'registry' | 'org') => void;
 }
 
 /** Wires the services together; each gets only what it uses. */
-export function createServices({ db, blobs, clock, limits, secretKey, redirectDownloads, publishesPerHour }: ServiceDeps) {
+export function createServices({ db, blobs, clock, limits, secretKey, redirectDownloads, publishesPerHour, onStoreError }: ServiceDeps) {
   const accounts = createAccountsService({ db, clock });
   const tokens = createTokensService({ db, clock });
   const access = createAccessService({ accounts });
@@ -31,7 +33,7 @@ export function createServices({ db, blobs, clock, limits, secretKey, redirectDo
   const packages = createPackagesService({ db, access, orgStores, redirectDownloads });
   const rateLimits = createRateLimitsService({ db, clock });
   const publishRate = { limit: publishesPerHour, windowSeconds: 3600 };
-  const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate });
+  const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError });
   return { accounts, tokens, access, orgStores, packages, publish, rateLimits, blobs };
 }
 

@@ -22,6 +22,7 @@ export interface PublishDeps {
   orgStores: OrgStoresService;
   rateLimits: RateLimitsService;
   publishRate: RateLimit;
+  onStoreError?: (store: 'registry' | 'org') => void;
 }
 
 export interface PublishInput {
@@ -51,13 +52,14 @@ function readArchiveManifest(contents: Map<string, Buffer>, input: PublishInput)
 
 /** Publishing versions and their docs. Every check runs before anything is written. */
 export function createPublishService(deps: PublishDeps) {
-  const { db, clock, limits, accounts, access, orgStores, rateLimits, publishRate } = deps;
+  const { db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError } = deps;
 
   /** Writes to the org's own store when it has one; its failure is that org's 503, never a silent fallback. */
   async function putBlob(placement: Placement, org: OrgRow, key: string, bytes: Uint8Array): Promise<void> {
     try {
       await placement.store.put(key, bytes);
     } catch (error) {
+      onStoreError?.(placement.kind ?? 'registry');
       if (placement.kind === 'org') throw orgStores.storeError(org.name, error);
       throw error;
     }

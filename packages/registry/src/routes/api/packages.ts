@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { isFlockError } from '@flock/core';
 import type { AppEnv } from '../../http.js';
 import { authenticate, readBody, requirePrincipal, packageParams, versionParams } from '../../http.js';
 
@@ -10,9 +11,15 @@ export function packageRoutes(): Hono<AppEnv> {
     const principal = await requirePrincipal(c);
     const params = versionParams(c);
     const { limits } = c.var.services.publish;
-    const archive = await readBody(c, limits.maxArchiveBytes, 'Archive');
-    const { checksum } = await c.var.services.publish.publish({ principal, ...params, archive });
-    return c.json({ ok: true, checksum });
+    try {
+      const archive = await readBody(c, limits.maxArchiveBytes, 'Archive');
+      const { checksum } = await c.var.services.publish.publish({ principal, ...params, archive });
+      c.var.metrics.publishes.inc({ result: 'ok' });
+      return c.json({ ok: true, checksum });
+    } catch (error) {
+      c.var.metrics.publishes.inc({ result: isFlockError(error) ? error.code : 'internal' });
+      throw error;
+    }
   });
 
   app.put('/:org/:name/:version/docs', async (c) => {
