@@ -1,0 +1,103 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+/** Something that invalidates cached answers: a package's versions, yank state or visibility changed. */
+export interface ChangeEvent {
+  kind: 'package';
+  org: string;
+  name: string;
+}
+
+/**
+ * Tells every replica (this one included) that something changed, so each can
+ * drop what it cached. On PostgreSQL: LISTEN/NOTIFY; on SQLite (one server
+ * process): in-process only.
+ */
+export interface ChangeFeed {
+  notify(event: ChangeEvent): Promise<void>;
+  subscribe(handler: (event: ChangeEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'flock_changes';
+
+function isChangeEvent(value: unknown): value is ChangeEvent {
+  const v = value as ChangeEvent | null;
+  return v?.kind === 'package' && typeof v.org === 'string' && typeof v.name === 'string';
+}
+
+export function createLocalChangeFeed(): ChangeFeed {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    async notify(event) {
+      emitter.emit('change', event);
+    },
+    subscribe(handler) {
+      emitter.on('change', handler);
+      return () => emitter.off('change', handler);
+    },
+    async close() {
+      emitter.removeAllListeners();
+    },
+  };
+}
+
+/**
+ * LISTEN on one dedicated connection (reconnecting after a drop); NOTIFY through
+ * any. A replica that was disconnected may have missed events, so on reconnect
+ * it tells its subscribers to drop everything (`org: '*'`).
+ */
+export async function createPostgresChangeFeed(url: string, logger: Logger): Promise<ChangeFeed> {
+  const local = createLocalChangeFeed();
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on('error', () => {});
+  let listener: pg.Client | null = null;
+  let closed = false;
+
+  async function listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: url });
+    client.on('notification', (message) => {
+      try {
+        const event: unknown = JSON.parse(message.payload ?? '');
+        if (isChangeEvent(event)) void local.notify(event);
+      } catch {
+        // Not ours: ignore.
+      }
+    });
+    client.on('error', (error) => {
+      logger.warn({ err: error }, 'change feed connection lost; reconnecting');
+      listener = null;
+      client.end().catch(() => {});
+      if (!closed) setTimeout(() => void reconnect(), 500).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    listener = client;
+  }
+
+  async function reconnect(): Promise<void> {
+    try {
+      await listen();
+      void local.notify({ kind: 'package', org: '*', name: '*' });
+    } catch (error) {
+      logger.warn({ err: error }, 'change feed reconnect failed; retrying');
+      if (!closed) setTimeout(() => void reconnect(), 1000).unref();
+    }
+  }
+
+  await listen();
+  return {
+    async notify(event) {
+      await pool.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(event)]);
+    },
+    subscribe: local.subscribe,
+    async close() {
+      closed = true;
+      await local.close();
+      await listener?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}
