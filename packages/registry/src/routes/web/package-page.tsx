@@ -45,6 +45,25 @@ function ApiReference({ docs }: { docs: DocModel }) {
   );
 }
 
+/** Where the version was built from, and the command that re-derives it. Links only for http(s) URLs. */
+function Provenance({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
+  const p = version.provenance;
+  if (!p) return null;
+  const repo = p.repository;
+  return (
+    <div class="card" id="provenance">
+      <div>Source</div>
+      <dl>
+        {repo ? (<><dt>Repository</dt><dd id="source-repository">{/^https?:\/\//i.test(repo) ? <a href={repo} rel="nofollow noopener">{repo}</a> : <code>{repo}</code>}</dd></>) : null}
+        {p.commit ? (<><dt>Commit</dt><dd><code id="source-commit">{p.commit}</code>{p.path ? <> in <code>{p.path}</code></> : null}</dd></>) : null}
+        {p.dirty ? (<><dt>Dirty</dt><dd id="source-dirty"><span class="badge yanked">dirty</span> published with --allow-dirty: not re-derivable from the commit</dd></>) : null}
+        {p.buildCommand ? (<><dt>Build</dt><dd><code id="build-command">{p.buildCommand}</code></dd></>) : null}
+        {p.commit && repo ? (<><dt>Verify</dt><dd class="install"><code id="verify-command">flock verify {pkg.org}/{pkg.name}@{version.version}</code></dd></>) : null}
+      </dl>
+    </div>
+  );
+}
+
 function Sidebar({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
   const base = `/flock/${pkg.org}/${pkg.name}`;
   return (
@@ -66,6 +85,7 @@ function Sidebar({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
           ) : null}
         </dl>
       </div>
+      <Provenance pkg={pkg} version={version} />
       <div class="card">
         <div>Versions</div>
         <ul class="versions">
