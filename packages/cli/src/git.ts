@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { dirname, relative, sep } from 'node:path';
+import { stripCredentials } from '@flock/core';
 import { CliExit } from './context.js';
 
 /**
@@ -44,17 +45,6 @@ export interface GitState {
   changed: string[];
   /** Whether some remote-tracking branch contains the commit. */
   pushed: boolean;
-}
-
-/**
- * Removes `user:password@` from a URL-style remote so a token in a remote URL
- * never reaches the registry. scp-style (`git@host:org/repo`) and local paths
- * carry no password and are kept as they are.
- */
-export function stripCredentials(url: string): string {
-  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/@]*@)?(.*)$/i.exec(url);
-  if (!match) return url;
-  return `${match[1]}${match[3]}`;
 }
 
 /** The URL of `origin`, else of the first remote, else null. */

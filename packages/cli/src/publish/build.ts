@@ -10,7 +10,9 @@ import { CliExit, type CommandContext } from '../context.js';
  */
 export function runBuild(command: string, cwd: string, ctx: CommandContext): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd, env: ctx.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // The build is the package's code, not ours: it does not get the publish token.
+    const { FLOCK_TOKEN: _token, ...env } = ctx.env;
+    const child = spawn('sh', ['-c', command], { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const unregister = ctx.onInterrupt(() => {
       if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
     });

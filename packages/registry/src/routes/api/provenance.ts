@@ -1,4 +1,4 @@
-import { FlockError, PROVENANCE_HEADERS, type ProvenanceDto } from '@flock/core';
+import { FlockError, PROVENANCE_HEADERS, stripCredentials, type ProvenanceDto } from '@flock/core';
 
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 // Control characters other than tab and newline (a build command may span lines).
@@ -18,11 +18,6 @@ function decoded(header: string, raw: string, max: number, allowNewlines = false
   if (value.length > max) throw invalid(header, `longer than ${max} characters`);
   if (CONTROL.test(value) || (!allowNewlines && /[\t\n]/.test(value))) throw invalid(header, 'contains control characters');
   return value;
-}
-
-/** Drops `user:password@` from URL-style remotes, in case a client did not. */
-function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 }
 
 function repoPath(header: string, raw: string): string {
@@ -49,7 +44,7 @@ export function parseProvenanceHeaders(header: (name: string) => string | undefi
   if (raw.commit !== undefined && !COMMIT.test(raw.commit)) throw invalid(names.commit, 'not a full lowercase hex commit hash');
   if (raw.dirty !== undefined && raw.dirty !== 'true' && raw.dirty !== 'false') throw invalid(names.dirty, 'must be true or false');
   return {
-    repository: raw.repository === undefined ? null : withoutCredentials(decoded(names.repository, raw.repository, 2000)),
+    repository: raw.repository === undefined ? null : stripCredentials(decoded(names.repository, raw.repository, 2000)),
     commit: raw.commit ?? null,
     dirty: raw.dirty === 'true',
     path: raw.path === undefined ? '' : repoPath(names.path, raw.path),
