@@ -63,6 +63,17 @@ describe('flock publish in a workspace', () => {
     await commitAndPush(root, 'fix range');
   });
 
+  it('--all checks dependencies outside the workspace before uploading the first member', async () => {
+    await member('shades', { 'your-name/colors': '^0.1', 'your-name/elsewhere': '^1' });
+    await commitAndPush(root, 'outside dependency');
+    const result = await runFlock(['publish', '--all'], { cwd: root, env });
+    expect(result.stderr).toBe('your-name/shades@0.1.0 depends on your-name/elsewhere ^1, which is neither a workspace member nor on the registry\n');
+    expect(result.code).toBe(1);
+    for (const name of ['colors', 'shades', 'banner']) expect(await status(name)).toBe(404);
+    await member('shades', { 'your-name/colors': '^0.1' });
+    await commitAndPush(root, 'no outside dependency');
+  });
+
   it('--all refuses a dependency cycle between members', async () => {
     await member('colors', { 'your-name/banner': '^0.1' });
     await commitAndPush(root, 'cycle');

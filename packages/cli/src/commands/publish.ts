@@ -1,3 +1,4 @@
+import { maxSatisfying, type PackageDto, type Version } from '@flock/core';
 import { createClient, type RegistryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 import { findToken, registryUrl, requireToken } from '../credentials.js';
@@ -55,8 +56,28 @@ async function unpublished(client: RegistryClient, prepared: Prepared[]): Promis
   return todo;
 }
 
+/**
+ * For --all: a dependency outside the workspace must already be on the
+ * registry with a version in range (the registry would refuse it anyway, but
+ * only after earlier members were uploaded).
+ */
+async function checkOutsideDependencies(client: RegistryClient, prepared: Prepared[]): Promise<void> {
+  const members = new Set(prepared.map((p) => `${p.member.manifest.package.org}/${p.member.manifest.package.name}`));
+  for (const p of prepared) {
+    for (const [dep, range] of Object.entries(p.member.manifest.dependencies)) {
+      if (members.has(dep)) continue;
+      const found = await client.request(`api/v1/packages/${dep}`, { auth: true });
+      const versions = found.ok ? (JSON.parse(found.text) as PackageDto).versions.filter((v) => !v.yanked).map((v) => v.version as Version) : [];
+      if (maxSatisfying(versions, range) === null) {
+        throw new CliExit(`${displayRef(p)} depends on ${dep} ${range}, which is neither a workspace member nor on the registry`);
+      }
+    }
+  }
+}
+
 async function publishAll(ctx: CommandContext, client: RegistryClient | null, prepared: Prepared[], run: (p: Prepared) => Promise<boolean>): Promise<number> {
   for (const p of prepared) checkSize(displayRef(p), p.packed.archive.byteLength);
+  if (client) await checkOutsideDependencies(client, prepared);
   const todo = client ? await unpublished(client, prepared) : prepared;
   const skipped = prepared.filter((p) => !todo.includes(p));
   for (const p of skipped) ctx.err(`${displayRef(p)} is already on the registry; skipping`);
