@@ -74,11 +74,24 @@ async function insideGit(dir: string): Promise<boolean> {
  * Repositories a test made itself are left exactly as they are.
  */
 export async function publishProject(project: string, env: Record<string, string | undefined>, args: string[] = []): Promise<RunResult> {
+  await serialized(project, () => prepareRepository(project));
+  return runFlock(['publish', ...args], { cwd: project, env });
+}
+
+async function prepareRepository(project: string): Promise<void> {
   if (!(await insideGit(project))) {
     await initGitPackage(project);
     await writeFile(join(project, '.git', MANAGED), '');
   } else if (await exists(join(project, '.git', MANAGED))) {
     await commitAndPush(project);
   }
-  return runFlock(['publish', ...args], { cwd: project, env });
+}
+
+// Concurrent publishes of one folder (a race test, say) must not run git init or commit on it at the same time.
+const pending = new Map<string, Promise<void>>();
+
+function serialized(key: string, run: () => Promise<void>): Promise<void> {
+  const next = (pending.get(key) ?? Promise.resolve()).then(run, run);
+  pending.set(key, next.catch(() => undefined));
+  return next;
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { realpath } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { stripCredentials } from '@flock/core';
 import { CliExit } from './context.js';
@@ -68,7 +69,8 @@ export async function readGitState(dir: string, env?: Readonly<Record<string, st
   const status = await gitOut(['status', '--porcelain=v1', '-z', '--untracked-files=no'], root, env);
   const changed = parsePorcelain(status);
   const containing = await gitOut(['branch', '--remotes', '--contains', commit], root, env);
-  const path = relative(root, dir).split(sep).join('/');
+  // git prints the real path of the top folder; compare like with like when `dir` goes through a symlink.
+  const path = relative(root, await realpath(dir)).split(sep).join('/');
   return { root, path, commit, remoteUrl: await remoteUrl(root, env), changed, pushed: containing.trim().length > 0 };
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, inspectArchive, type VersionDto } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,23 @@ describe('flock publish: the clean clone, the build and what gets packed', () =>
     expect(result.stderr).toBe('compiling\nboom\nBuild failed (`echo compiling; echo boom >&2; exit 7` exited with code 7)\n');
     expect((await fetch(`${registry.url}/api/v1/packages/your-name/broken-build`)).status).toBe(404);
     expect(await clonesLeft()).toEqual([]);
+  });
+
+  it('a tracked symbolic link is refused (it could pack a file from outside the repository); exclude lets it be', async () => {
+    const path = await project('linked');
+    await symlink('/etc/hostname', join(path, 'src', 'host.ks'));
+    await commitAndPush(path, 'add a link');
+    const result = await runFlock(['publish'], { cwd: path, env });
+    expect(result.stderr).toBe('src/host.ks is a symbolic link; a package holds regular files only (list it in [package] exclude)\n');
+    expect(result.code).toBe(1);
+    expect((await fetch(`${registry.url}/api/v1/packages/your-name/linked`)).status).toBe(404);
+
+    const manifest = await readFile(join(path, 'flock.toml'), 'utf8');
+    await writeFile(join(path, 'flock.toml'), manifest.replace('keywords =', 'exclude = ["src/host.ks"]\nkeywords ='));
+    await commitAndPush(path, 'exclude the link');
+    const excluded = await runFlock(['publish'], { cwd: path, env });
+    expect(excluded.code).toBe(0);
+    expect(await archiveFiles('linked')).toEqual(['README.md', 'flock.toml', 'src/palette.ks']);
   });
 
   it('Ctrl-C during the build stops it, removes the temporary clone and exits 130', async () => {

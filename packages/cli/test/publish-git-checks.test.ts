@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { VersionDto } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyExample, runFlock, tempDir } from '../../../test-support/cli.js';
-import { git, initGitPackage } from '../../../test-support/publish.js';
+import { git, initGitPackage, publishProject } from '../../../test-support/publish.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
 // The publish checks of seed 000 ("Publish process"), each against a real git repository with a bare remote.
@@ -117,6 +117,20 @@ describe('flock publish: the git checks before anything is uploaded', () => {
     expect(meta.provenance).toMatchObject({ dirty: true, commit: (await git(project, 'rev-parse', 'HEAD')).trim(), path: '' });
     const page = await (await fetch(`${registry.url}/flock/your-name/palette`)).text();
     expect(page).toContain('id="source-dirty"');
+  });
+
+  it('test-support: publishProject makes a plain folder a pushed repository, and commits later changes before publishing', async () => {
+    const project = await palette();
+    const manifest = await readFile(join(project, 'flock.toml'), 'utf8');
+    await writeFile(join(project, 'flock.toml'), manifest.replace('name = "palette"', 'name = "helper"'));
+    const [first, racer] = await Promise.all([publishProject(project, env), publishProject(project, env)]);
+    expect([first!.code, racer!.code].sort()).toEqual([0, 1]);
+    await writeFile(join(project, 'flock.toml'), manifest.replace('name = "palette"', 'name = "helper"').replace('0.1.0', '0.2.0'));
+    const second = await publishProject(project, env);
+    expect(second.code).toBe(0);
+    expect((await git(project, 'status', '--porcelain')).trim()).toBe('');
+    const meta = (await (await fetch(`${registry.url}/api/v1/packages/your-name/helper/0.2.0`)).json()) as VersionDto;
+    expect(meta.provenance?.commit).toBe((await git(project, 'rev-parse', 'HEAD')).trim());
   });
 
   it('--allow-dirty outside git publishes with no repository or commit, and dirty: true', async () => {

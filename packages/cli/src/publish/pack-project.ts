@@ -1,7 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { packArchive, renderManifest, sha256Hex, type DocModel, type Manifest, type PackEntry } from '@flock/core';
+import { CliExit } from '../context.js';
 import { docsFor, readEntries } from '../project.js';
 
 export interface PackedPackage {
@@ -35,12 +36,20 @@ async function walkAll(dir: string, skipDotDirs: boolean): Promise<string[]> {
   return found;
 }
 
-async function isFile(path: string): Promise<boolean> {
+/**
+ * Whether `path` is a regular file (false when it is gone). A symbolic link
+ * is refused: following it could pack a file from outside the repository,
+ * and its target differs from machine to machine.
+ */
+async function isFile(dir: string, path: string): Promise<boolean> {
+  let info;
   try {
-    return (await stat(path)).isFile();
+    info = await lstat(join(dir, path));
   } catch {
     return false;
   }
+  if (info.isSymbolicLink()) throw new CliExit(`${path} is a symbolic link; a package holds regular files only (list it in [package] exclude)`);
+  return info.isFile();
 }
 
 /**
@@ -62,7 +71,7 @@ export async function selectFiles(dir: string, tracked: string[] | null, manifes
   const files: string[] = [];
   for (const path of chosen) {
     if (path === 'flock.toml' || excluded(path)) continue;
-    if (await isFile(join(dir, path))) files.push(path);
+    if (await isFile(dir, path)) files.push(path);
   }
   return files.sort();
 }
