@@ -14,6 +14,8 @@ export interface RequestOptions {
   contentType?: string;
   /** Send the token (only ever to the registry's own origin). */
   auth?: boolean;
+  /** Extra request headers (ASCII values), sent only to the registry's own origin. */
+  headers?: Record<string, string>;
 }
 
 const MAX_REDIRECTS = 5;
@@ -32,6 +34,7 @@ export function createClient(baseUrl: string, token: string | null) {
       const headers: Record<string, string> = { 'user-agent': 'flock-cli' };
       if (options.auth && token && url.origin === origin) headers.authorization = `Bearer ${token}`;
       if (options.contentType) headers['content-type'] = options.contentType;
+      if (options.headers && url.origin === origin) Object.assign(headers, options.headers);
       let response: Response;
       try {
         response = await fetch(url, { method: options.method ?? 'GET', headers, body: options.body, redirect: 'manual' });

@@ -11,6 +11,11 @@ export interface CommandContext {
   /** Reads a secret: all of stdin when it is piped, else a prompt that does not echo. */
   readSecret(prompt: string): Promise<string>;
   isTerminal: boolean;
+  /**
+   * Runs `cleanup` (synchronously) if the user presses Ctrl-C, after which the
+   * process exits with 130. Returns the function that unregisters it.
+   */
+  onInterrupt(cleanup: () => void): () => void;
 }
 
 /** A failure the user can act on: main.ts prints the message alone and exits with the code. */

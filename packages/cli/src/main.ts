@@ -5,15 +5,40 @@ import { docCommand } from './commands/doc.js';
 import { initCommand } from './commands/init.js';
 import { loginCommand } from './commands/login.js';
 import { publishCommand } from './commands/publish.js';
+import { verifyCommand } from './commands/verify.js';
 import type { CommandSpec } from './commands/types.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { CliExit, type CommandContext } from './context.js';
 import { readSecret } from './prompt.js';
 
-const COMMANDS: CommandSpec<any>[] = [initCommand, docCommand, loginCommand, whoamiCommand, publishCommand];
+const COMMANDS: CommandSpec<any>[] = [initCommand, docCommand, loginCommand, whoamiCommand, publishCommand, verifyCommand];
+
+const interruptCleanups = new Set<() => void>();
+
+// Ctrl-C: run every registered cleanup (temporary clones, build processes), then exit 130 as shells expect.
+function onSigint(): void {
+  for (const cleanup of interruptCleanups) {
+    try {
+      cleanup();
+    } catch {
+      // Keep cleaning up the rest; we are exiting anyway.
+    }
+  }
+  process.exit(130);
+}
+
+function onInterrupt(cleanup: () => void): () => void {
+  if (interruptCleanups.size === 0) process.on('SIGINT', onSigint);
+  interruptCleanups.add(cleanup);
+  return () => {
+    interruptCleanups.delete(cleanup);
+    if (interruptCleanups.size === 0) process.off('SIGINT', onSigint);
+  };
+}
 
 function createContext(): CommandContext {
   return {
+    onInterrupt,
     cwd: process.cwd(),
     env: process.env,
     home: process.env.HOME || homedir(),

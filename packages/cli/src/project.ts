@@ -27,8 +27,9 @@ export async function loadProject(root: string): Promise<Project> {
   }
 }
 
-// What a package is made of until publishing packs from a clean git clone:
-// the manifest, the README and licence files, and everything under src/.
+// What `flock doc` reads from the working folder: the README and licence
+// files, and everything under src/. (`flock publish` packs from a clean git
+// clone instead; see publish/pack-project.ts.)
 const TOP_LEVEL = /^(readme|license|licence|copying|notice)(\.[a-z]+)?$/i;
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.flock']);
 

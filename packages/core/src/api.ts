@@ -16,6 +16,32 @@ export interface DependencyDto {
   range: string;
 }
 
+/**
+ * Where a version came from, as the CLI reported it at publish time: enough
+ * for anyone to clone `repository` at `commit`, run `buildCommand` in `path`
+ * and re-pack (`flock verify org/name@version`).
+ */
+export interface ProvenanceDto {
+  /** The git remote's URL with any credentials removed; null when published from outside git. */
+  repository: string | null;
+  /** The full commit hash the archive was packed from; null when published from outside git. */
+  commit: string | null;
+  /** True when published with --allow-dirty (the checks were skipped). */
+  dirty: boolean;
+  /** The package's folder inside the repository, '/'-separated; '' for the root. */
+  path: string;
+  buildCommand: string | null;
+}
+
+/** Request headers that carry provenance with a publish (the archive stays a pure function of the commit). */
+export const PROVENANCE_HEADERS = {
+  repository: 'flock-source-repository',
+  commit: 'flock-source-commit',
+  path: 'flock-source-path',
+  dirty: 'flock-dirty',
+  buildCommand: 'flock-build-command',
+} as const;
+
 export interface VersionDto {
   org: string;
   name: string;
@@ -31,6 +57,8 @@ export interface VersionDto {
   publisher: string;
   publishedAt: string;
   hasDocs: boolean;
+  /** null for versions published without provenance (e.g. straight through the API). */
+  provenance: ProvenanceDto | null;
 }
 
 export interface PackageDto {

@@ -5,3 +5,4 @@ export * from './manifest.js';
 export * from './api.js';
 export * from './docs/index.js';
 export * from './archive/index.js';
+export * from './source-url.js';

@@ -53,7 +53,8 @@ const packageSchema = z.strictObject({
 });
 
 const manifestSchema = z.strictObject({
-  package: packageSchema,
+  // Optional only so a workspace root (just `[workspace]`) parses; parseManifest still requires it.
+  package: packageSchema.optional(),
   dependencies: z
     .record(z.string(), branded(parseVersionRange))
     .default({})
@@ -67,7 +68,7 @@ const manifestSchema = z.strictObject({
       }
     }),
   build: z.strictObject({ command: z.string().min(1, 'must not be empty') }).optional(),
-  workspace: z.strictObject({ members: z.array(z.string()) }).optional(),
+  workspace: z.strictObject({ members: z.array(shortText(500)).min(1, 'must list at least one member glob') }).optional(),
 });
 
 /** Finds the 1-based line that defines `path` (e.g. ["package","name"]) in TOML text, best effort. */
@@ -92,11 +93,18 @@ function lineOf(text: string, path: readonly PropertyKey[]): number | undefined 
   return tableLine;
 }
 
+/** A flock.toml that is a package, a workspace root, or both. */
+export interface FlockToml {
+  manifest: Manifest | null;
+  workspace: { members: string[] } | null;
+}
+
 /**
- * Parses flock.toml text. Every error is one line, naming the file and the line:
- * `flock.toml:3: package.name: Invalid package name "Pal": …`.
+ * Parses any flock.toml: a package (`[package]`), a workspace root
+ * (`[workspace] members = [...]`, `[package]` optional), or both.
+ * Errors are one line naming the file and line, as parseManifest's.
  */
-export function parseManifest(text: string, file = 'flock.toml'): Manifest {
+export function parseFlockToml(text: string, file = 'flock.toml'): FlockToml {
   let raw: unknown;
   try {
     raw = parseToml(text);
@@ -107,6 +115,11 @@ export function parseManifest(text: string, file = 'flock.toml'): Manifest {
     }
     throw new FlockError('invalid_manifest', `${file}: ${(error as Error).message}`);
   }
+  // Neither table at all: say what is missing before any other complaint.
+  const table = raw as Record<string, unknown>;
+  if (table.package === undefined && table.workspace === undefined) {
+    throw new FlockError('invalid_manifest', `${file}: package: is required`);
+  }
   const result = manifestSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -116,15 +129,31 @@ export function parseManifest(text: string, file = 'flock.toml'): Manifest {
     throw new FlockError('invalid_manifest', `${file}${line ? `:${line}` : ''}: ${where}${message}`);
   }
   const value = result.data;
+  const workspace = value.workspace ? { members: value.workspace.members } : null;
+  if (!value.package) return { manifest: null, workspace };
   const dependencies: Record<string, VersionRange> = {};
   for (const key of Object.keys(value.dependencies).sort()) dependencies[key] = value.dependencies[key]!;
   const pkg = Object.fromEntries(Object.entries(value.package).filter(([, v]) => v !== undefined));
-  return {
+  const manifest: Manifest = {
     package: pkg as Manifest['package'],
     dependencies,
     ...(value.build ? { build: value.build } : {}),
-    ...(value.workspace ? { workspace: value.workspace } : {}),
+    ...(workspace ? { workspace } : {}),
   };
+  return { manifest, workspace };
+}
+
+/**
+ * Parses a package's flock.toml text. Every error is one line, naming the file and the line:
+ * `flock.toml:3: package.name: Invalid package name "Pal": …`. A workspace root
+ * without `[package]` is refused here; use parseFlockToml to accept one.
+ */
+export function parseManifest(text: string, file = 'flock.toml'): Manifest {
+  const parsed = parseFlockToml(text, file);
+  if (!parsed.manifest) {
+    throw new FlockError('invalid_manifest', `${file}: package: is required (this is a workspace root; publish one of its members)`);
+  }
+  return parsed.manifest;
 }
 
 /**

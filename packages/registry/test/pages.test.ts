@@ -19,7 +19,7 @@ describe('package pages', () => {
   let token: string;
 
   async function publish(version: string, readme: string, docItems: Array<{ name: string; doc: string }> = []) {
-    const manifest = renderManifest(parseManifest(`[package]\nname = "pages"\nversion = "${version}"\norg = "acme"\ndescription = "A <b>page</b> test"\n`));
+    const manifest = renderManifest(parseManifest(`[package]\nname = "pages"\nversion = "${version}"\norg = "acme"\ndescription = "A <b>page</b> test"\nrepository = "javascript:alert(9)"\n`));
     const archive = await packArchive({ root: `pages-${version}`, entries: [{ path: 'flock.toml', bytes: Buffer.from(manifest) }, { path: 'README.md', bytes: Buffer.from(readme) }] });
     const headers = { authorization: `Bearer ${token}` };
     expect((await fetch(`${registry.url}/api/v1/packages/acme/pages/${version}`, { method: 'PUT', body: archive, headers })).status).toBe(200);
@@ -56,6 +56,8 @@ describe('package pages', () => {
     // javascript: may remain as visible text (inside an HTML block Markdown is not parsed), never as a URL.
     expect(body).not.toMatch(/(href|src|action)\s*=\s*["']?\s*javascript:/i);
     expect(body).toContain('<a rel="nofollow noopener">mixed</a>');
+    // The manifest's repository is shown, but as text: it is not an http(s) URL.
+    expect(body).toContain('<code>javascript:alert(9)</code>');
     expect(body).toContain('A &lt;b&gt;page&lt;/b&gt; test');
     expect(body).toContain('pub fn safe&lt;T&gt;()');
     expect(body).toContain('id="pages.safe"');

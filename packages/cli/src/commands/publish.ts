@@ -1,50 +1,122 @@
-import { join } from 'node:path';
-import { FlockError, packArchive, parseOrgName, renderManifest, withOrg, writeDocsJson, type OrgName } from '@flock/core';
-import { createClient } from '../client.js';
+import { maxSatisfying, type PackageDto, type Version } from '@flock/core';
+import { createClient, type RegistryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
-import { registryUrl, requireToken } from '../credentials.js';
-import { writeDocs } from '../docs-output.js';
-import { collectFiles, docsFor, loadProject, readEntries } from '../project.js';
+import { findToken, registryUrl, requireToken } from '../credentials.js';
+import { loadMembers, prepareMember, effectiveOrg, type Prepared, type Selection } from '../publish/prepare.js';
+import { withSource } from '../publish/source.js';
+import { displayRef, printDryRun, uploadPrepared, versionPath } from '../publish/upload.js';
+import { checkSize, findWorkspaceRoot, orderMembers, readFlockToml } from '../publish/workspace.js';
 import type { CommandSpec } from './types.js';
 
-function effectiveOrg(ctx: CommandContext, manifestOrg: OrgName | undefined): OrgName {
-  const raw = ctx.env.FLOCK_ORG?.trim() || manifestOrg;
-  if (!raw) throw new CliExit('No org specified.');
-  try {
-    return parseOrgName(raw);
-  } catch (error) {
-    throw new CliExit((error as FlockError).message);
+interface PublishOptions {
+  all?: boolean;
+  allowDirty?: boolean;
+  dryRun?: boolean;
+}
+
+interface Target {
+  /** The folder the git checks and the clone start from. */
+  projectDir: string;
+  selection: Selection;
+}
+
+/**
+ * Which folder and which packages: `flock publish` is the package in this
+ * folder; `flock publish NAME` and `--all` look for the nearest workspace
+ * root at or above it. Manifest errors surface here, before anything else.
+ */
+async function resolveTarget(ctx: CommandContext, name: string | undefined, all: boolean): Promise<Target> {
+  const here = await readFlockToml(ctx.cwd);
+  if (name === undefined && !all) {
+    if (here === null) throw new CliExit(`No flock.toml in ${ctx.cwd} (run \`flock init\` to create one)`);
+    if (here.manifest) {
+      // The seed's "No org specified." comes before any git check.
+      effectiveOrg(ctx, here.manifest.package.org);
+      return { projectDir: ctx.cwd, selection: { kind: 'single' } };
+    }
+    throw new CliExit('flock.toml here is a workspace root: publish one member with `flock publish NAME`, or all with `flock publish --all`');
+  }
+  if (name !== undefined && all) throw new CliExit('Give either a member name or --all, not both');
+  const root = await findWorkspaceRoot(ctx.cwd);
+  if (root !== null) return { projectDir: root, selection: all ? { kind: 'all' } : { kind: 'name', name: name! } };
+  if (here?.manifest && name !== undefined && here.manifest.package.name === name) {
+    return { projectDir: ctx.cwd, selection: { kind: 'single' } };
+  }
+  throw new CliExit('No workspace here: no flock.toml with [workspace] in this folder or above it');
+}
+
+/** For --all: the prepared members whose version the registry does not have yet. */
+async function unpublished(client: RegistryClient, prepared: Prepared[]): Promise<Prepared[]> {
+  const todo: Prepared[] = [];
+  for (const p of prepared) {
+    const found = await client.request(versionPath(p), { auth: true });
+    if (found.status === 404) todo.push(p);
+    else if (!found.ok) throw new CliExit(`Could not check ${displayRef(p)} on the registry: ${found.text}`);
+  }
+  return todo;
+}
+
+/**
+ * For --all: a dependency outside the workspace must already be on the
+ * registry with a version in range (the registry would refuse it anyway, but
+ * only after earlier members were uploaded).
+ */
+async function checkOutsideDependencies(client: RegistryClient, prepared: Prepared[]): Promise<void> {
+  const members = new Set(prepared.map((p) => `${p.member.manifest.package.org}/${p.member.manifest.package.name}`));
+  for (const p of prepared) {
+    for (const [dep, range] of Object.entries(p.member.manifest.dependencies)) {
+      if (members.has(dep)) continue;
+      const found = await client.request(`api/v1/packages/${dep}`, { auth: true });
+      const versions = found.ok ? (JSON.parse(found.text) as PackageDto).versions.filter((v) => !v.yanked).map((v) => v.version as Version) : [];
+      if (maxSatisfying(versions, range) === null) {
+        throw new CliExit(`${displayRef(p)} depends on ${dep} ${range}, which is neither a workspace member nor on the registry`);
+      }
+    }
   }
 }
 
-export const publishCommand: CommandSpec = {
+async function publishAll(ctx: CommandContext, client: RegistryClient | null, prepared: Prepared[], run: (p: Prepared) => Promise<boolean>): Promise<number> {
+  for (const p of prepared) checkSize(displayRef(p), p.packed.archive.byteLength);
+  if (client) await checkOutsideDependencies(client, prepared);
+  const todo = client ? await unpublished(client, prepared) : prepared;
+  const skipped = prepared.filter((p) => !todo.includes(p));
+  for (const p of skipped) ctx.err(`${displayRef(p)} is already on the registry; skipping`);
+  if (todo.length === 0) ctx.err('Every workspace member is already published.');
+  for (const p of todo) if (!(await run(p))) return 1;
+  return 0;
+}
+
+export const publishCommand: CommandSpec<PublishOptions> = {
   name: 'publish',
-  summary: 'Publish the package in this folder to the registry',
-  async run(_args, _options, ctx) {
-    const project = await loadProject(ctx.cwd);
-    const token = await requireToken(ctx);
-    const manifest = withOrg(project.manifest, effectiveOrg(ctx, project.manifest.package.org));
-    const { name, version, org } = manifest.package;
-
-    const files = await readEntries(project.root, await collectFiles(project.root));
-    const docs = docsFor(manifest, files);
-    ctx.out(await writeDocs(docs, 'json', join(ctx.tmpdir, `flock-docs-${name}-${version}`)));
-
-    // The archive carries a normalised flock.toml with the effective org, so the registry reads what we meant.
-    const entries = [{ path: 'flock.toml', bytes: Buffer.from(renderManifest(manifest)) }, ...files];
-    const archive = await packArchive({ root: `${name}-${version}`, entries });
-
+  args: '[name]',
+  summary: 'Publish the package in this folder (or a workspace member, or --all of them) to the registry',
+  options: [
+    { flags: '--all', description: 'publish every workspace member not yet on the registry, in dependency order' },
+    { flags: '--allow-dirty', description: 'skip the git checks and pack the working folder (recorded as dirty)' },
+    { flags: '--dry-run', description: 'build and pack, print what would be uploaded, upload nothing' },
+  ],
+  async run(args, options, ctx) {
+    const all = options.all === true;
+    const target = await resolveTarget(ctx, args[0], all);
+    const dryRun = options.dryRun === true;
+    // A dry run needs no token, but --all uses one (if any) to tell which members are already published.
+    const token = dryRun ? await findToken(ctx) : await requireToken(ctx);
     const baseUrl = await registryUrl(ctx);
-    const client = createClient(baseUrl, token);
-    const path = `api/v1/packages/${org}/${name}/${version}`;
-    ctx.out(`Publishing ${org}/${name}@${version} to ${baseUrl}...`);
-    const published = await client.request(path, { method: 'PUT', body: archive, contentType: 'application/gzip', auth: true });
-    ctx.out(published.text);
-    if (!published.ok) return 1;
+    const client = token === null ? null : createClient(baseUrl, token);
 
-    ctx.out('Uploading documentation...');
-    const uploaded = await client.request(`${path}/docs`, { method: 'PUT', body: writeDocsJson(docs), contentType: 'application/json', auth: true });
-    ctx.out(uploaded.text);
-    return uploaded.ok ? 0 : 1;
+    return withSource(ctx, { projectDir: target.projectDir, allowDirty: options.allowDirty === true }, async (source) => {
+      const members = await loadMembers(ctx, source, target.selection);
+      const ordered = all ? orderMembers(members) : members;
+      // Every member is built and packed before the first upload, so a failure anywhere uploads nothing.
+      const prepared: Prepared[] = [];
+      for (const member of ordered) prepared.push(await prepareMember(ctx, source, member));
+      const run = async (p: Prepared): Promise<boolean> => {
+        if (dryRun) return printDryRun(ctx, p, source.info), true;
+        return uploadPrepared(ctx, client!, p, source.info);
+      };
+      if (all) return publishAll(ctx, dryRun ? null : client, prepared, run);
+      for (const p of prepared) if (!(await run(p))) return 1;
+      return 0;
+    });
   },
 };

@@ -57,7 +57,8 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
 }
 
 async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Migrations are independent of each other, so one merged later with a lower number may still run.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error } = await migrator.migrateToLatest();
   if (error) throw new FlockError('internal', 'Database migration failed', { cause: error });
 }

@@ -112,6 +112,13 @@ export interface VersionsTable {
   docs_key: string | null;
   /** Where the archive and docs live: null for the registry's store, 'org' for the org's own. */
   store: string | null;
+  /** Provenance (migration 0004); null when the publish reported none. */
+  source_repository: string | null;
+  source_commit: string | null;
+  source_path: string | null;
+  /** 1 when published with --allow-dirty, 0 when clean, null when unknown. */
+  source_dirty: number | null;
+  build_command: string | null;
 }
 
 export type UserRow = Selectable<UsersTable>;

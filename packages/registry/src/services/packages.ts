@@ -51,6 +51,18 @@ export function toVersionDto(org: OrgRow, pkg: PackageRow, row: VersionRow, publ
     publisher,
     publishedAt: row.published_at,
     hasDocs: row.docs_key !== null,
+    provenance: toProvenance(row),
+  };
+}
+
+function toProvenance(row: VersionRow): VersionDto['provenance'] {
+  if (row.source_dirty === null) return null;
+  return {
+    repository: row.source_repository,
+    commit: row.source_commit,
+    dirty: row.source_dirty !== 0,
+    path: row.source_path ?? '',
+    buildCommand: row.build_command,
   };
 }
 

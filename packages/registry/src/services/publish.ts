@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   FlockError, inspectArchive, maxSatisfying, sha256Hex, parseDocModel, parseManifest, parsePackageRef,
-  type Limits, type Manifest, type OrgName, type PackageName, type Version,
+  type Limits, type Manifest, type OrgName, type PackageName, type ProvenanceDto, type Version,
 } from '@flock/core';
 import type { Principal } from '../auth/principal.js';
 import { keyFor } from '../blobs/keys.js';
@@ -31,6 +31,16 @@ export interface PublishInput {
   name: PackageName;
   version: Version;
   archive: Uint8Array;
+  /** Where the archive came from, as the client reported it (validated at the edge); null or absent when unknown. */
+  provenance?: ProvenanceDto | null;
+}
+
+function provenanceColumns(p: ProvenanceDto | null) {
+  if (p === null) return {};
+  return {
+    source_repository: p.repository, source_commit: p.commit, source_path: p.path,
+    source_dirty: p.dirty ? 1 : 0, build_command: p.buildCommand,
+  };
 }
 
 const MAX_README_BYTES = 512 * 1024;
@@ -147,6 +157,7 @@ export function createPublishService(deps: PublishDeps) {
             manifest: JSON.stringify(manifest), description: p.description ?? null, license: p.license ?? null,
             keywords: JSON.stringify(p.keywords), repository: p.repository ?? null, dependencies: JSON.stringify(manifest.dependencies),
             readme, publisher_id: input.principal.userId, token_id: input.principal.token?.id ?? null, published_at: now, docs_key: null, store,
+            ...provenanceColumns(input.provenance ?? null),
           })
           .execute();
         await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();

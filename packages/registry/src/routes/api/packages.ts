@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { isFlockError } from '@flock/core';
 import type { AppEnv } from '../../http.js';
 import { authenticate, readBody, requirePrincipal, packageParams, versionParams } from '../../http.js';
+import { parseProvenanceHeaders } from './provenance.js';
 
 /** /api/v1/packages/:org/:name[/:version[/download|/docs]] */
 export function packageRoutes(): Hono<AppEnv> {
@@ -10,10 +11,11 @@ export function packageRoutes(): Hono<AppEnv> {
   app.put('/:org/:name/:version', async (c) => {
     const principal = await requirePrincipal(c);
     const params = versionParams(c);
+    const provenance = parseProvenanceHeaders((name) => c.req.header(name));
     const { limits } = c.var.services.publish;
     try {
       const archive = await readBody(c, limits.maxArchiveBytes, 'Archive');
-      const { checksum } = await c.var.services.publish.publish({ principal, ...params, archive });
+      const { checksum } = await c.var.services.publish.publish({ principal, ...params, archive, provenance });
       c.var.metrics.publishes.inc({ result: 'ok' });
       return c.json({ ok: true, checksum });
     } catch (error) {

@@ -45,6 +45,30 @@ function ApiReference({ docs }: { docs: DocModel }) {
   );
 }
 
+/** A link only for http(s) URLs: a manifest's `repository` is the publisher's text and could say `javascript:`. */
+function MaybeLink({ url }: { url: string }) {
+  return /^https?:\/\//i.test(url) ? <a href={url} rel="nofollow noopener">{url}</a> : <code>{url}</code>;
+}
+
+/** Where the version was built from, and the command that re-derives it. Links only for http(s) URLs. */
+function Provenance({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
+  const p = version.provenance;
+  if (!p) return null;
+  const repo = p.repository;
+  return (
+    <div class="card" id="provenance">
+      <div>Source</div>
+      <dl>
+        {repo ? (<><dt>Repository</dt><dd id="source-repository"><MaybeLink url={repo} /></dd></>) : null}
+        {p.commit ? (<><dt>Commit</dt><dd><code id="source-commit">{p.commit}</code>{p.path ? <> in <code>{p.path}</code></> : null}</dd></>) : null}
+        {p.dirty ? (<><dt>Dirty</dt><dd id="source-dirty"><span class="badge yanked">dirty</span> published with --allow-dirty: not re-derivable from the commit</dd></>) : null}
+        {p.buildCommand ? (<><dt>Build</dt><dd><code id="build-command">{p.buildCommand}</code></dd></>) : null}
+        {p.commit && repo ? (<><dt>Verify</dt><dd class="install"><code id="verify-command">flock verify {pkg.org}/{pkg.name}@{version.version}</code></dd></>) : null}
+      </dl>
+    </div>
+  );
+}
+
 function Sidebar({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
   const base = `/flock/${pkg.org}/${pkg.name}`;
   return (
@@ -56,7 +80,7 @@ function Sidebar({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
         </div>
         <dl>
           {version.license ? (<><dt>License</dt><dd>{version.license}</dd></>) : null}
-          {version.repository ? (<><dt>Repository</dt><dd><a href={version.repository} rel="nofollow noopener">{version.repository}</a></dd></>) : null}
+          {version.repository ? (<><dt>Repository</dt><dd><MaybeLink url={version.repository} /></dd></>) : null}
           <dt>Published</dt>
           <dd><time datetime={version.publishedAt}>{version.publishedAt.slice(0, 10)}</time> by {version.publisher}</dd>
           <dt>Checksum</dt>
@@ -66,6 +90,7 @@ function Sidebar({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
           ) : null}
         </dl>
       </div>
+      <Provenance pkg={pkg} version={version} />
       <div class="card">
         <div>Versions</div>
         <ul class="versions">

@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import {
+  DEFAULT_LIMITS, FlockError, inspectArchive, parseOrgName, parsePackageName, parseVersion, sha256Hex, withOrg,
+  type InspectedArchive, type VersionDto,
+} from '@flock/core';
+import { createClient } from '../client.js';
+import { CliExit, type CommandContext } from '../context.js';
+import { findToken, registryUrl } from '../credentials.js';
+import { cloneAt, trackedFiles } from '../git.js';
+import { prepareMember } from '../publish/prepare.js';
+import { withTempDir } from '../publish/temp-clone.js';
+import { readFlockToml } from '../publish/workspace.js';
+import type { CommandSpec } from './types.js';
+
+/** "org/name@version" → its parts, validated. */
+function parseVersionRef(raw: string): { org: string; name: string; version: string } {
+  const match = /^([^/@]+)\/([^/@]+)@(.+)$/.exec(raw);
+  if (!match) throw new CliExit(`Expected org/name@version, got "${raw}"`);
+  try {
+    return { org: parseOrgName(match[1]!), name: parsePackageName(match[2]!), version: parseVersion(match[3]!) };
+  } catch (error) {
+    throw new CliExit((error as FlockError).message);
+  }
+}
+
+export interface ArchiveDiff {
+  changed: string[];
+  onlyInRegistry: string[];
+  onlyInRebuild: string[];
+}
+
+/** Unpacks both archives in memory and names every file whose bytes or mode differ. */
+export async function diffArchives(registry: Uint8Array, rebuild: Uint8Array): Promise<ArchiveDiff> {
+  const read = (bytes: Uint8Array): Promise<InspectedArchive> => inspectArchive(bytes, { limits: DEFAULT_LIMITS, keep: () => true });
+  const [a, b] = await Promise.all([read(registry), read(rebuild)]);
+  const modeOf = (x: InspectedArchive) => new Map(x.files.map((f) => [f.path, f.executable]));
+  const [modesA, modesB] = [modeOf(a), modeOf(b)];
+  const changed: string[] = [];
+  for (const [path, bytes] of a.contents) {
+    const other = b.contents.get(path);
+    if (other !== undefined && (!other.equals(bytes) || modesA.get(path) !== modesB.get(path))) changed.push(path);
+  }
+  if (a.root !== b.root) changed.unshift(`(top folder: ${a.root} vs ${b.root})`);
+  return {
+    changed: changed.sort(),
+    onlyInRegistry: [...a.contents.keys()].filter((p) => !b.contents.has(p)).sort(),
+    onlyInRebuild: [...b.contents.keys()].filter((p) => !a.contents.has(p)).sort(),
+  };
+}
+
+async function fetchVersion(ctx: CommandContext, ref: { org: string; name: string; version: string }) {
+  const client = createClient(await registryUrl(ctx), await findToken(ctx));
+  const path = `api/v1/packages/${ref.org}/${ref.name}/${ref.version}`;
+  const meta = await client.request(path, { auth: true });
+  if (!meta.ok) throw new CliExit(meta.text.trim());
+  const dto = JSON.parse(meta.text) as VersionDto;
+  const download = await client.request(`${path}/download`, { auth: true });
+  if (!download.ok) throw new CliExit(download.text.trim());
+  return { dto, archive: download.bytes };
+}
+
+/** Clones the recorded repository at the recorded commit and builds and packs the package exactly as publish did. */
+async function rebuild(ctx: CommandContext, dto: VersionDto, tmp: string): Promise<Buffer> {
+  const { repository, commit, path } = dto.provenance!;
+  const clone = join(tmp, 'repo');
+  await cloneAt(repository!, commit!, clone, ctx.env);
+  const parsed = await readFlockToml(join(clone, path), path === '' ? 'flock.toml' : `${path}/flock.toml`);
+  if (!parsed?.manifest) throw new CliExit(`No package in ${path || '.'}/flock.toml at commit ${commit}`);
+  const manifest = withOrg(parsed.manifest, parseOrgName(dto.org));
+  const source = { root: clone, projectPath: '', tracked: (p: string) => trackedFiles(clone, p, ctx.env), info: { repository, commit, dirty: false } };
+  const prepared = await prepareMember(ctx, source, { path, manifest });
+  return prepared.packed.archive;
+}
+
+function report(ctx: CommandContext, diff: ArchiveDiff): void {
+  const total = diff.changed.length + diff.onlyInRegistry.length + diff.onlyInRebuild.length;
+  if (total === 0) {
+    ctx.out('The unpacked files are identical: only the compressed bytes differ, so the archives were compressed by a different gzip implementation.');
+    return;
+  }
+  for (const path of diff.changed) ctx.out(`differs: ${path}`);
+  for (const path of diff.onlyInRegistry) ctx.out(`only in the registry's archive: ${path}`);
+  for (const path of diff.onlyInRebuild) ctx.out(`only in the rebuild: ${path}`);
+}
+
+export const verifyCommand: CommandSpec = {
+  name: 'verify',
+  args: '<ref>',
+  summary: 'Rebuild org/name@version from its recorded commit and compare the sha256 with the registry\'s',
+  async run(args, _options, ctx) {
+    const ref = parseVersionRef(args[0] ?? '');
+    const label = `${ref.org}/${ref.name}@${ref.version}`;
+    const { dto, archive } = await fetchVersion(ctx, ref);
+    if (!dto.provenance?.repository || !dto.provenance.commit) {
+      throw new CliExit(`${label} was published without a repository and commit, so it cannot be rebuilt`);
+    }
+    const expected = sha256Hex(archive);
+    ctx.err(`Rebuilding ${label} from ${dto.provenance.repository} at ${dto.provenance.commit}...`);
+    const rebuilt = await withTempDir(ctx, 'flock-verify-', (tmp) => rebuild(ctx, dto, tmp));
+    const actual = sha256Hex(rebuilt);
+    if (actual === expected) {
+      ctx.out(`verified ${label} sha256:${actual}`);
+      return 0;
+    }
+    ctx.out(`MISMATCH ${label}: the registry has sha256:${expected}, the rebuild gives sha256:${actual}`);
+    if (dto.provenance.dirty) ctx.out('(this version was published with --allow-dirty, from files that were not all committed)');
+    report(ctx, await diffArchives(archive, rebuilt));
+    return 1;
+  },
+};
