@@ -2,9 +2,13 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { FlockError, type ErrorCode } from '@flock/core';
+import type { AuthSettings } from './auth/settings.js';
+import { csrfGuard } from './csrf.js';
 import type { AppEnv } from './http.js';
 import { meRoutes } from './routes/api/me.js';
+import { orgApiRoutes } from './routes/api/orgs.js';
 import { packageRoutes } from './routes/api/packages.js';
+import { tokenRoutes } from './routes/api/tokens.js';
 import { webRoutes } from './routes/web/index.js';
 import { errorPage } from './routes/web/layout.js';
 import type { Services } from './services/index.js';
@@ -34,20 +38,25 @@ export interface AppDeps {
   services: Services;
   publicUrl: string;
   logger: Logger;
+  auth: AuthSettings;
 }
 
-export function createApp({ services, publicUrl, logger }: AppDeps): Hono<AppEnv> {
+export function createApp({ services, publicUrl, logger, auth }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.use(async (c, next) => {
     c.set('services', services);
     c.set('publicUrl', publicUrl);
+    c.set('auth', auth);
     await next();
   });
+  app.use(csrfGuard());
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/me', meRoutes());
+  app.route('/api/v1/tokens', tokenRoutes());
+  app.route('/api/v1/orgs', orgApiRoutes());
   app.route('/', webRoutes());
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));

@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
+import { authSettingsFrom } from './auth/settings.js';
 import { openBlobStore } from './blobs/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
@@ -35,13 +36,16 @@ export function createLogger(level: string): Logger {
 export async function startServer(config: Readonly<Config>, options: { logger?: Logger; clock?: Clock } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const registry = await openRegistry(config, options.clock);
-  const app = createApp({ services: registry.services, publicUrl: config.publicUrl, logger });
+  // The app is built once the port is known: with port 0 (tests) the default public URL names the real port.
+  let app: ReturnType<typeof createApp> | undefined;
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => resolve({ server, port: info.port }));
+    const server = serve({ fetch: (request, env) => app!.fetch(request, env), hostname: config.host, port: config.port }, (info) => resolve({ server, port: info.port }));
     server.once('error', reject);
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  const publicUrl = new URL(config.publicUrl).port === '0' ? url : config.publicUrl;
+  app = createApp({ services: registry.services, publicUrl, logger, auth: authSettingsFrom({ ...config, publicUrl }) });
   logger.info({ url, database: config.databaseUrl.split(':')[0], store: config.blobStore.split(':')[0] }, 'flock-registry listening');
   return {
     url,

@@ -10,6 +10,7 @@ import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
+import type { AuditService } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 
 export interface PublishDeps {
@@ -19,6 +20,7 @@ export interface PublishDeps {
   limits: Limits;
   accounts: AccountsService;
   access: AccessService;
+  audit?: AuditService;
 }
 
 export interface PublishInput {
@@ -48,7 +50,7 @@ function readArchiveManifest(contents: Map<string, Buffer>, input: PublishInput)
 
 /** Publishing versions and their docs. Every check runs before anything is written. */
 export function createPublishService(deps: PublishDeps) {
-  const { db, blobs, clock, limits, accounts, access } = deps;
+  const { db, blobs, clock, limits, accounts, access, audit } = deps;
 
   /** Each dependency must exist, be visible to the publisher, have a matching version, and not be private under a public package. */
   async function checkDependencies(principal: Principal, manifest: Manifest, visibility: PackageRow['visibility']): Promise<void> {
@@ -96,6 +98,7 @@ export function createPublishService(deps: PublishDeps) {
     const blobKey = keyFor(input.archive);
     await blobs.put(blobKey, input.archive);
     await insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum: `sha256:${hex}` });
+    await audit?.record({ principal: input.principal, action: 'publish', orgId: org.id, subject: `${input.org}/${input.name}@${input.version}` });
     return { checksum: `sha256:${hex}` };
   }
 

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
+import { accounts } from './0002-accounts.js';
 
 /**
  * Migrations live in code (not files on disk) so the compiled server carries them.
@@ -7,6 +8,7 @@ import { initial } from './0001-initial.js';
  */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_accounts': accounts,
 };
 
 export const migrationProvider: MigrationProvider = {
