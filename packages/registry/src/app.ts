@@ -34,6 +34,11 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
 };
 
+/** The status for a known error, for pages that answer a refused form with the page itself and the message. */
+export function statusOf(error: unknown): ContentfulStatusCode | null {
+  return error instanceof FlockError && error.code !== 'internal' ? STATUS[error.code] : null;
+}
+
 export interface AppDeps {
   services: Services;
   publicUrl: string;

@@ -1,17 +1,13 @@
 import { FlockError } from '@flock/core';
-import { SCOPES, type Scope } from '../auth/principal.js';
+import type { Scope } from '../auth/principal.js';
+import { parseScopes } from '../services/tokens.js';
 import type { CreateTokenRequest } from '../services/token-admin.js';
 
 const MAX_DAYS = 3650;
 
-export function parseScopeList(raw: unknown): Scope[] {
-  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [];
-  const scopes = list.map((s) => String(s).trim()).filter((s) => s.length > 0);
-  for (const scope of scopes) {
-    if (!(SCOPES as readonly string[]).includes(scope)) throw new FlockError('bad_request', `Unknown scope "${scope}": use ${SCOPES.join(', ')}`);
-  }
-  if (scopes.length === 0) throw new FlockError('bad_request', 'A token needs at least one scope');
-  return [...new Set(scopes)] as Scope[];
+/** Scopes as a list (form checkboxes, JSON arrays) or comma-separated text. */
+function parseScopeList(raw: unknown): Scope[] {
+  return parseScopes(Array.isArray(raw) ? raw.map(String).join(',') : typeof raw === 'string' ? raw : '');
 }
 
 /** "2027-01-31" (valid through that day, UTC) or a full ISO timestamp. */

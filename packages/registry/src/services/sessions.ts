@@ -26,6 +26,8 @@ export function createSessionsService({ db, clock }: SessionsDeps) {
     const now = clock();
     const expiresAt = addMinutes(now, SESSION_DAYS * 24 * 60);
     await db.insertInto('sessions').values({ id_hash: sha256(secret), user_id: userId, created_at: now.toISOString(), expires_at: expiresAt }).execute();
+    // Expired sessions are swept at sign-in rather than by a timer.
+    await db.deleteFrom('sessions').where('expires_at', '<', now.toISOString()).execute();
     return { secret, expiresAt: new Date(expiresAt) };
   }
 

@@ -27,6 +27,9 @@ export function nameFromLogin(login: string): string {
 
 /** Who someone is when they sign in: a GitHub account (keyed by its numeric id) or a local username and password. */
 export function createSignInService({ db, accounts, audit }: SignInDeps) {
+  // Checked against when the username is unknown, so both failures take about as long.
+  let decoy: Promise<string> | undefined;
+
   /**
    * A returning GitHub user is found by id, whatever their login is now, so a
    * renamed login keeps its org and a newcomer who takes the old login does not
@@ -66,8 +69,13 @@ export function createSignInService({ db, accounts, audit }: SignInDeps) {
   /** One message for an unknown user and a wrong password, so sign-in does not reveal which usernames exist. */
   async function signIn(input: { username: string; password: string }): Promise<Principal> {
     const user = await accounts.findUser(input.username.trim());
-    const ok = user?.password_hash ? await verifyPassword(input.password, user.password_hash) : false;
-    if (!user || !ok) throw new FlockError('unauthenticated', 'Wrong username or password');
+    const wrong = () => new FlockError('unauthenticated', 'Wrong username or password');
+    if (!user?.password_hash) {
+      decoy ??= hashPassword('a decoy password that matches nothing');
+      await verifyPassword(input.password, await decoy);
+      throw wrong();
+    }
+    if (!(await verifyPassword(input.password, user.password_hash))) throw wrong();
     await audit.record({ principal: principalOf(user), action: 'sign_in', subject: 'password' });
     return principalOf(user);
   }

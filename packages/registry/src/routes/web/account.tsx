@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
-import { FlockError, type NewTokenDto } from '@flock/core';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { NewTokenDto } from '@flock/core';
+import { statusOf } from '../../app.js';
 import type { AppContext, AppEnv } from '../../http.js';
 import { parseTokenRequest } from '../token-input.js';
 import { AccountPage } from './account-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
 
-async function render(c: AppContext, session: PageSession, extra: { created?: NewTokenDto; error?: string } = {}, status: 200 | 400 | 403 | 404 | 409 = 200) {
+async function render(c: AppContext, session: PageSession, extra: { created?: NewTokenDto; error?: string } = {}, status: ContentfulStatusCode = 200) {
   const { principal, csrf } = session;
   const { accounts, tokenAdmin, audit } = c.var.services;
   const [orgs, tokens, events] = await Promise.all([accounts.orgsOf(principal.userId), tokenAdmin.list(principal), audit.forUser(principal.userId)]);
@@ -14,7 +16,6 @@ async function render(c: AppContext, session: PageSession, extra: { created?: Ne
   return c.html(<AccountPage username={principal.username} csrf={csrf} orgs={orgs} tokens={tokens} events={events} created={extra.created ?? null} error={extra.error ?? null} />, status);
 }
 
-const STATUS = { bad_request: 400, invalid_name: 400, forbidden: 403, not_member: 403, not_found: 404, conflict: 409 } as const;
 
 /** Runs a form action; a known refusal re-renders the account page with the message. */
 async function formAction(c: AppContext, action: (session: PageSession, form: Record<string, string | File | (string | File)[]>) => Promise<Response | NewTokenDto>) {
@@ -25,9 +26,9 @@ async function formAction(c: AppContext, action: (session: PageSession, form: Re
     const result = await action(session, form);
     return result instanceof Response ? result : render(c, session, { created: result });
   } catch (e) {
-    const status = e instanceof FlockError ? STATUS[e.code as keyof typeof STATUS] : undefined;
-    if (!(e instanceof FlockError) || status === undefined) throw e;
-    return render(c, session, { error: e.message }, status);
+    const status = statusOf(e);
+    if (status === null || status >= 500) throw e;
+    return render(c, session, { error: (e as Error).message }, status);
   }
 }
 

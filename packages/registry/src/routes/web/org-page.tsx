@@ -59,9 +59,13 @@ function Membership({ props }: { props: OrgPageProps }) {
           <button type="submit">Add member</button>
         </form>
       ) : null}
-      <form method="post" action={`/flock/${props.org.name}/leave`} style="margin-top:16px">
-        <Csrf value={csrf} /><button class="danger" type="submit" id="leave">Leave {props.org.name}</button>
-      </form>
+      {props.role === 'owner' && props.members.filter((m) => m.role === 'owner').length === 1 ? (
+        <p class="muted" style="margin-top:16px">You are the last owner: make someone else an owner before you can leave.</p>
+      ) : (
+        <form method="post" action={`/flock/${props.org.name}/leave`} style="margin-top:16px">
+          <Csrf value={csrf} /><button class="danger" type="submit" id="leave">Leave {props.org.name}</button>
+        </form>
+      )}
     </div>
   );
 }

@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
-import { FlockError, parseOrgName } from '@flock/core';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { parseOrgName } from '@flock/core';
+import { statusOf } from '../../app.js';
 import { authenticate, type AppContext, type AppEnv } from '../../http.js';
 import { parseRole } from '../../services/orgs.js';
 import { OrgPage } from './org-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
 
-async function render(c: AppContext, error?: { message: string; status: 400 | 403 | 404 | 409 }) {
+async function render(c: AppContext, error?: { message: string; status: ContentfulStatusCode }) {
   const { accounts, orgs, audit } = c.var.services;
   const org = await accounts.requireOrg(parseOrgName(c.req.param('org') ?? ''));
   const session = await pageSession(c);
@@ -23,7 +25,6 @@ async function render(c: AppContext, error?: { message: string; status: 400 | 40
   );
 }
 
-const STATUS = { bad_request: 400, invalid_name: 400, forbidden: 403, not_member: 403, not_found: 404, conflict: 409 } as const;
 
 /** An org form action: on success back to the org page (or the account page after leaving), on a refusal the page with the message. */
 async function formAction(c: AppContext, action: (session: PageSession, form: Record<string, string | File>) => Promise<string>) {
@@ -32,9 +33,9 @@ async function formAction(c: AppContext, action: (session: PageSession, form: Re
   try {
     return c.redirect(await action(session, await c.req.parseBody()), 303);
   } catch (e) {
-    const status = e instanceof FlockError ? STATUS[e.code as keyof typeof STATUS] : undefined;
-    if (!(e instanceof FlockError) || status === undefined) throw e;
-    return render(c, { message: e.message, status });
+    const status = statusOf(e);
+    if (status === null || status >= 500) throw e;
+    return render(c, { message: (e as Error).message, status });
   }
 }
 
