@@ -70,4 +70,16 @@ describe('org pages and private packages for a signed-in member', () => {
     expect(events).toContain('member.add');
     expect(events).toContain('member.role');
   });
+
+  it('the JSON API changes roles too, but never leaves an org without an owner', async () => {
+    const setRole = (user: string, role: string) =>
+      fetch(`${registry.url}/api/v1/orgs/ada/members/${user}`, { method: 'PUT', body: JSON.stringify({ role }), headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' } });
+    expect((await setRole('grace', 'member')).status).toBe(200);
+    const demoteLast = await setRole('ada', 'member');
+    expect(demoteLast.status).toBe(403);
+    expect(await demoteLast.json()).toEqual({ error: 'ada is the last owner of ada; make someone else an owner first' });
+    expect((await setRole('grace', 'admin')).status).toBe(400);
+    const members = await fetch(`${registry.url}/api/v1/orgs/ada/members`, { headers: { cookie } });
+    expect(((await members.json()) as Array<{ username: string; role: string }>).map((m) => `${m.username}:${m.role}`)).toEqual(['ada:owner', 'grace:member']);
+  });
 });
