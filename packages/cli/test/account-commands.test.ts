@@ -138,6 +138,8 @@ describe('flock org and flock token against a real registry', () => {
     const notMine = await flock(alice, 'token', 'create', '--orgs', 'carol');
     expect(notMine.stderr.trim()).toBe('{"error":"Not a member of this organization: carol"}');
     expect((await flock(alice, 'token', 'list')).stdout).toMatch(/lab-ci\s+publish\s+lab\s/);
+    const otherOrg = await flock(labOnly, 'org', 'members', 'alice');
+    expect(otherOrg.stderr.trim()).toBe('{"error":"This token is not allowed to act on alice"}');
   });
 
   it('rotate gives a new secret and the old one fails; revoke stops it', async () => {

@@ -138,6 +138,18 @@ describe('signing in with GitHub: state, next and CSRF attacks', () => {
     expect(owners).toBeNull();
   });
 
+  it('an expired session is anonymous', async () => {
+    const { session } = await signIn({ id: 80, login: 'fleeting' });
+    const me = () => fetch(`${registry.url}/api/v1/me`, { headers: { cookie: `flock_session=${session}` } });
+    expect((await me()).status).toBe(200);
+    const user = await registry.db.selectFrom('users').select('id').where('username', '=', 'fleeting').executeTakeFirstOrThrow();
+    await registry.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('user_id', '=', user.id).execute();
+    expect((await me()).status).toBe(401);
+    const account = await fetch(`${registry.url}/account`, { redirect: 'manual', headers: { cookie: `flock_session=${session}` } });
+    expect(account.status).toBe(303);
+    expect(account.headers.get('location')).toBe('/login?next=%2Faccount');
+  });
+
   it('forged state-changing requests with a session get 403 and change nothing', async () => {
     const { session } = await signIn({ id: 90, login: 'victim' });
     const cookie = `flock_session=${session}`;
