@@ -4,14 +4,16 @@ import { isFlockError } from '@flock/core';
 import { docCommand } from './commands/doc.js';
 import { initCommand } from './commands/init.js';
 import { loginCommand } from './commands/login.js';
+import { orgCommand } from './commands/org.js';
 import { publishCommand } from './commands/publish.js';
 import { verifyCommand } from './commands/verify.js';
+import { tokenCommand } from './commands/token.js';
 import type { CommandSpec } from './commands/types.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { CliExit, type CommandContext } from './context.js';
 import { readSecret } from './prompt.js';
 
-const COMMANDS: CommandSpec<any>[] = [initCommand, docCommand, loginCommand, whoamiCommand, publishCommand, verifyCommand];
+const COMMANDS: CommandSpec<any>[] = [initCommand, docCommand, loginCommand, whoamiCommand, publishCommand, verifyCommand, tokenCommand, orgCommand];
 
 const interruptCleanups = new Set<() => void>();
 
@@ -50,20 +52,23 @@ function createContext(): CommandContext {
   };
 }
 
+function register(parent: Command, spec: CommandSpec<any>, ctx: CommandContext): void {
+  const command = parent.command(spec.args ? `${spec.name} ${spec.args}` : spec.name).description(spec.summary);
+  for (const option of spec.options ?? []) command.option(option.flags, option.description, option.default as string);
+  for (const sub of spec.subcommands ?? []) register(command, sub, ctx);
+  command.action(async (...params: unknown[]) => {
+    // commander passes the positional arguments, then the options object, then the command.
+    const options = params[params.length - 2] as Record<string, unknown>;
+    const args = params.slice(0, -2).flat() as string[];
+    process.exitCode = await spec.run(args, options, ctx);
+  });
+}
+
 /** The only place that prints errors and sets the exit code. */
 async function main(): Promise<void> {
   const ctx = createContext();
   const program = new Command('flock').description('The Kestrel package manager').showHelpAfterError();
-  for (const spec of COMMANDS) {
-    const command = program.command(spec.args ? `${spec.name} ${spec.args}` : spec.name).description(spec.summary);
-    for (const option of spec.options ?? []) command.option(option.flags, option.description, option.default as string);
-    command.action(async (...params: unknown[]) => {
-      // commander passes the positional arguments, then the options object, then the command.
-      const options = params[params.length - 2] as Record<string, unknown>;
-      const args = params.slice(0, -2).flat() as string[];
-      process.exitCode = await spec.run(args, options, ctx);
-    });
-  }
+  for (const spec of COMMANDS) register(program, spec, ctx);
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

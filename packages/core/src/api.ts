@@ -89,3 +89,27 @@ export const DEFAULT_LIMITS = {
 } as const;
 
 export type Limits = { -readonly [K in keyof typeof DEFAULT_LIMITS]: number };
+
+export interface TokenDto {
+  id: string;
+  name: string;
+  scopes: string[];
+  /** The orgs the token is restricted to, or null for all of its user's orgs. */
+  orgs: string[] | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string | null;
+  expired: boolean;
+}
+
+/** The answer to creating or rotating a token: the only time the secret is sent. */
+export interface NewTokenDto {
+  token: string;
+  info: TokenDto;
+}
+
+export interface MemberDto {
+  username: string;
+  role: 'owner' | 'member';
+  since: string;
+}

@@ -2,11 +2,15 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { FlockError, type ErrorCode } from '@flock/core';
+import type { AuthSettings } from './auth/settings.js';
+import { csrfGuard } from './csrf.js';
 import type { AppEnv } from './http.js';
 import { observe, type Metrics } from './observability.js';
 import { meRoutes } from './routes/api/me.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
+import { orgApiRoutes } from './routes/api/orgs.js';
 import { packageRoutes } from './routes/api/packages.js';
+import { tokenRoutes } from './routes/api/tokens.js';
 import { webRoutes } from './routes/web/index.js';
 import { errorPage } from './routes/web/layout.js';
 import type { Services } from './services/index.js';
@@ -32,6 +36,11 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
 };
 
+/** The status for a known error, for pages that answer a refused form with the page itself and the message. */
+export function statusOf(error: unknown): ContentfulStatusCode | null {
+  return error instanceof FlockError && error.code !== 'internal' ? STATUS[error.code] : null;
+}
+
 export interface AppDeps {
   services: Services;
   publicUrl: string;
@@ -39,9 +48,10 @@ export interface AppDeps {
   metrics: Metrics;
   /** Whether the database and store answer, for /readyz. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  auth: AuthSettings;
 }
 
-export function createApp({ services, publicUrl, logger, metrics, ready }: AppDeps): Hono<AppEnv> {
+export function createApp({ services, publicUrl, logger, metrics, ready, auth }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(observe({ logger, metrics }));
 
@@ -49,8 +59,10 @@ export function createApp({ services, publicUrl, logger, metrics, ready }: AppDe
     c.set('services', services);
     c.set('metrics', metrics);
     c.set('publicUrl', publicUrl);
+    c.set('auth', auth);
     await next();
   });
+  app.use(csrfGuard());
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
@@ -61,6 +73,8 @@ export function createApp({ services, publicUrl, logger, metrics, ready }: AppDe
   app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/me', meRoutes());
   app.route('/api/v1/orgs/:org/store', orgStoreRoutes());
+  app.route('/api/v1/tokens', tokenRoutes());
+  app.route('/api/v1/orgs', orgApiRoutes());
   app.route('/', webRoutes());
 
   app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));

@@ -22,6 +22,19 @@ export interface Config {
   publishesPerHour: number;
   /** 32 bytes (hex or base64) sealing secrets at rest; when unset, one is kept in the data folder. */
   secretKey?: string;
+  /** The GitHub OAuth app, or null when none is configured. */
+  github: GithubConfig | null;
+  /** Username + password accounts: on when no GitHub app is configured, unless FLOCK_LOCAL_ACCOUNTS says otherwise. */
+  localAccounts: boolean;
+}
+
+export interface GithubConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Where users sign in: https://github.com, or a GitHub Enterprise host. */
+  url: string;
+  /** The REST API: https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise. */
+  apiUrl: string;
 }
 
 /** Flags given on the command line win over the environment. */
@@ -52,6 +65,29 @@ function parseLimit(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   return value;
 }
 
+function parseGithub(env: NodeJS.ProcessEnv): GithubConfig | null {
+  const clientId = env.FLOCK_GITHUB_CLIENT_ID ?? '';
+  const clientSecret = env.FLOCK_GITHUB_CLIENT_SECRET ?? '';
+  if (clientId === '' && clientSecret === '') return null;
+  if (clientId === '' || clientSecret === '') {
+    throw new FlockError('bad_request', 'Set both FLOCK_GITHUB_CLIENT_ID and FLOCK_GITHUB_CLIENT_SECRET, or neither');
+  }
+  const base = (name: string, fallback: string) => {
+    const raw = (env[name] || fallback).replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]/.test(raw)) throw new FlockError('bad_request', `Invalid ${name} "${raw}": expected an http(s) URL`);
+    return raw;
+  };
+  return { clientId, clientSecret, url: base('FLOCK_GITHUB_URL', 'https://github.com'), apiUrl: base('FLOCK_GITHUB_API_URL', 'https://api.github.com') };
+}
+
+function parseSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw.toLowerCase())) return false;
+  throw new FlockError('bad_request', `Invalid ${name} "${raw}": expected on or off`);
+}
+
 /** The only place that reads process.env: everything else is handed a frozen Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Readonly<Config> {
   const host = overrides.host ?? env.FLOCK_HOST ?? '127.0.0.1';
@@ -71,6 +107,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
       : undefined;
+  const github = parseGithub(env);
+  const localAccounts = parseSwitch(env, 'FLOCK_LOCAL_ACCOUNTS', github === null);
   return Object.freeze({
     host, port, dataDir, databaseUrl, blobStore, publicUrl, limits,
     logLevel: env.FLOCK_LOG_LEVEL ?? 'info',
@@ -78,5 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     s3Redirect: env.FLOCK_S3_REDIRECT !== 'false',
     publishesPerHour: parseLimit(env, 'FLOCK_PUBLISHES_PER_HOUR', 100),
     ...(env.FLOCK_SECRET_KEY ? { secretKey: env.FLOCK_SECRET_KEY } : {}),
+    github,
+    localAccounts,
   });
 }

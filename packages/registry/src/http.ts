@@ -1,7 +1,9 @@
 import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { FlockError, parseOrgName, parsePackageName, parseVersion, type OrgName, type PackageName, type Version } from '@flock/core';
 import type { Principal } from './auth/principal.js';
 import type { Metrics } from './observability.js';
+import type { AuthSettings } from './auth/settings.js';
 import type { Services } from './services/index.js';
 
 export interface AppEnv {
@@ -10,15 +12,25 @@ export interface AppEnv {
     metrics: Metrics;
     publicUrl: string;
     principal: Principal | null;
+    auth: AuthSettings;
   };
 }
 
 export type AppContext = Context<AppEnv>;
 
-/** The bearer token's principal; null when the request carries none. A token that does not check out is an error, never anonymous. */
+export const SESSION_COOKIE = 'flock_session';
+
+/**
+ * Who is asking: the bearer token's principal, else the browser session's
+ * (with `token: null`), else null. A bearer token that does not check out is
+ * an error, never anonymous; a stale session cookie is just anonymous.
+ */
 export async function authenticate(c: AppContext): Promise<Principal | null> {
   const header = c.req.header('authorization');
-  if (header === undefined) return null;
+  if (header === undefined) {
+    const session = getCookie(c, SESSION_COOKIE);
+    return session ? c.var.services.sessions.authenticate(session) : null;
+  }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new FlockError('invalid_token', 'Invalid token');
   return c.var.services.tokens.authenticate(match[1]!);
@@ -26,7 +38,7 @@ export async function authenticate(c: AppContext): Promise<Principal | null> {
 
 export async function requirePrincipal(c: AppContext): Promise<Principal> {
   const principal = await authenticate(c);
-  if (!principal) throw new FlockError('unauthenticated', 'Authentication required: send a token as "Authorization: Bearer flock_…"');
+  if (!principal) throw new FlockError('unauthenticated', 'Authentication required: sign in, or send a token as "Authorization: Bearer flock_…"');
   return principal;
 }
 

@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import { parseSecretKey } from './auth/secret-box.js';
 import { createMetrics } from './observability.js';
+import { authSettingsFrom } from './auth/settings.js';
 import { openBlobStore } from './blobs/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
@@ -89,13 +90,20 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const registry = await openRegistry(config, options.clock, { onStoreError: (store) => metrics.storeErrors.inc({ store }) });
-  const app = createApp({ services: registry.services, publicUrl: config.publicUrl, logger, metrics, ready: () => checkReady(registry) });
+  // The app is built once the port is known: with port 0 (tests) the default public URL names the real port.
+  let app: ReturnType<typeof createApp> | undefined;
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => resolve({ server, port: info.port }));
+    const server = serve({ fetch: (request, env) => app!.fetch(request, env), hostname: config.host, port: config.port }, (info) => resolve({ server, port: info.port }));
     server.once('error', reject);
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  const publicUrl = new URL(config.publicUrl).port === '0' ? url : config.publicUrl;
+  app = createApp({
+    services: registry.services, publicUrl, logger, metrics,
+    ready: () => checkReady(registry),
+    auth: authSettingsFrom({ ...config, publicUrl }),
+  });
   logger.info({ url, database: config.databaseUrl.split(':')[0], store: config.blobStore.split(':')[0] }, 'flock-registry listening');
   return {
     url,

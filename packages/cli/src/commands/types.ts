@@ -13,5 +13,7 @@ export interface CommandSpec<Options = Record<string, unknown>> {
   args?: string;
   summary: string;
   options?: OptionSpec[];
+  /** A command group (`flock token create`): its subcommands; `run` then serves the bare group name. */
+  subcommands?: CommandSpec<any>[];
   run(args: string[], options: Options, ctx: CommandContext): Promise<number>;
 }

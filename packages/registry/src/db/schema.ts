@@ -11,6 +11,9 @@ export interface Database {
   tokens: TokensTable;
   packages: PackagesTable;
   versions: VersionsTable;
+  sessions: SessionsTable;
+  oauth_states: OAuthStatesTable;
+  audit_events: AuditEventsTable;
   org_stores: OrgStoresTable;
   rate_limits: RateLimitsTable;
 }
@@ -121,6 +124,42 @@ export interface VersionsTable {
   build_command: string | null;
 }
 
+export interface SessionsTable {
+  /** SHA-256 hex of the session cookie's secret. */
+  id_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface OAuthStatesTable {
+  /** SHA-256 hex of the `state` sent to GitHub; the row is deleted when used. */
+  state_hash: string;
+  /** SHA-256 hex of the cookie that ties the sign-in to the browser that began it. */
+  binding_hash: string;
+  /** The PKCE verifier, needed in the clear for the code exchange; lives minutes. */
+  code_verifier: string;
+  next: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  token_id: string | null;
+  token_name: string | null;
+  /** e.g. sign_in, token.create, member.add, publish */
+  action: string;
+  org_id: string | null;
+  /** What was acted on: a token name, a username, org/name@version. */
+  subject: string | null;
+}
+
+export type SessionRow = Selectable<SessionsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type OrgRow = Selectable<OrgsTable>;

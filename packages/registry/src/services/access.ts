@@ -41,7 +41,33 @@ export function createAccessService({ accounts }: { accounts: AccountsService })
     return isMember(principal, pkg.org_id);
   }
 
-  return { requirePublish, requireScope, isMember, canRead };
+  /**
+   * Throws unless `principal` has at least `role` in `org` (owner > member).
+   * A token restricted to other orgs cannot act on this one.
+   */
+  async function requireOrgRole(principal: Principal, org: OrgRow, role: 'owner' | 'member'): Promise<'owner' | 'member'> {
+    const actual = await accounts.roleOf(org.id, principal.userId);
+    if (actual === null) throw new FlockError('not_member', 'Not a member of this organization');
+    if (!tokenAllowsOrg(principal, org.id)) throw new FlockError('forbidden', `This token is not allowed to act on ${org.name}`);
+    if (role === 'owner' && actual !== 'owner') throw new FlockError('forbidden', `Only an owner of ${org.name} can do that`);
+    return actual;
+  }
+
+  /**
+   * A token may mint or rotate only tokens that can do no more than itself: no
+   * scope it lacks, no org outside its restriction. A browser session may do all.
+   */
+  function requireTokenGrant(principal: Principal, grant: { scopes: Scope[]; orgIds: string[] | null }): void {
+    const token = principal.token;
+    if (token === null) return;
+    const missing = grant.scopes.find((scope) => !token.scopes.includes(scope));
+    if (missing) throw new FlockError('forbidden', `This token cannot grant the ${missing} scope it does not have`);
+    if (token.orgIds !== null && (grant.orgIds === null || grant.orgIds.some((id) => !token.orgIds!.includes(id)))) {
+      throw new FlockError('forbidden', 'This token cannot grant access to organizations outside its own restriction');
+    }
+  }
+
+  return { requirePublish, requireScope, isMember, canRead, requireOrgRole, requireTokenGrant };
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;

@@ -3,12 +3,17 @@ import type { BlobStore } from '../blobs/store.js';
 import type { Db } from '../db/connect.js';
 import { createAccessService } from './access.js';
 import { createAccountsService } from './accounts.js';
+import { createAuditService } from './audit.js';
 import type { Clock } from './clock.js';
 import { createOrgStoresService } from './org-stores.js';
+import { createOrgsService } from './orgs.js';
 import { createPackagesService } from './packages.js';
 import { createPublishService } from './publish.js';
 import { createRateLimitsService } from './rate-limits.js';
-import { createTokensService } from './tokens.js';
+import { createSessionsService } from './sessions.js';
+import { createSignInService } from './sign-in.js';
+import { createTokenAdminService } from './token-admin.js';
+import { createTokensService, type TokensDeps } from './tokens.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -22,19 +27,27 @@ export interface ServiceDeps {
   publishesPerHour: number;
   /** Told when a blob store write fails (for metrics); services know nothing of how it is counted. */
   onStoreError?: (store: 'registry' | 'org') => void;
+  /** See TokensDeps: where a cache of principals learns that a token was revoked or rotated. */
+  onTokenChanged?: TokensDeps['onTokenChanged'];
 }
 
 /** Wires the services together; each gets only what it uses. */
-export function createServices({ db, blobs, clock, limits, secretKey, redirectDownloads, publishesPerHour, onStoreError }: ServiceDeps) {
+export function createServices(deps: ServiceDeps) {
+  const { db, blobs, clock, limits, secretKey, redirectDownloads, publishesPerHour, onStoreError, onTokenChanged } = deps;
   const accounts = createAccountsService({ db, clock });
-  const tokens = createTokensService({ db, clock });
+  const tokens = createTokensService({ db, clock, onTokenChanged });
   const access = createAccessService({ accounts });
+  const audit = createAuditService({ db, clock });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts });
   const packages = createPackagesService({ db, access, orgStores, redirectDownloads });
   const rateLimits = createRateLimitsService({ db, clock });
   const publishRate = { limit: publishesPerHour, windowSeconds: 3600 };
-  const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError });
-  return { accounts, tokens, access, orgStores, packages, publish, rateLimits, blobs };
+  const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit });
+  const sessions = createSessionsService({ db, clock });
+  const signIn = createSignInService({ db, accounts, audit });
+  const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
+  const orgs = createOrgsService({ db, accounts, access, audit });
+  return { accounts, tokens, access, orgStores, packages, publish, rateLimits, blobs, audit, sessions, signIn, tokenAdmin, orgs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -9,6 +9,7 @@ import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
+import type { AuditService } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 import type { OrgStoresService, Placement } from './org-stores.js';
 import type { RateLimit, RateLimitsService } from './rate-limits.js';
@@ -23,6 +24,7 @@ export interface PublishDeps {
   rateLimits: RateLimitsService;
   publishRate: RateLimit;
   onStoreError?: (store: 'registry' | 'org') => void;
+  audit?: AuditService;
 }
 
 export interface PublishInput {
@@ -62,7 +64,7 @@ function readArchiveManifest(contents: Map<string, Buffer>, input: PublishInput)
 
 /** Publishing versions and their docs. Every check runs before anything is written. */
 export function createPublishService(deps: PublishDeps) {
-  const { db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError } = deps;
+  const { db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit } = deps;
 
   /** Writes to the org's own store when it has one; its failure is that org's 503, never a silent fallback. */
   async function putBlob(placement: Placement, org: OrgRow, key: string, bytes: Uint8Array): Promise<void> {
@@ -124,6 +126,7 @@ export function createPublishService(deps: PublishDeps) {
     const placement = await orgStores.placementFor(org.id, org.name);
     await putBlob(placement, org, blobKey, input.archive);
     await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
+    await audit?.record({ principal: input.principal, action: 'publish', orgId: org.id, subject: `${input.org}/${input.name}@${input.version}` });
     return { checksum: `sha256:${hex}` };
   }
 

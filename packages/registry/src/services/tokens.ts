@@ -9,7 +9,15 @@ import { isoNow, type Clock } from './clock.js';
 export interface TokensDeps {
   db: Db;
   clock: Clock;
+  /**
+   * Called after a token is revoked or rotated, with the id and the hash of the
+   * secret that stopped working: a cache of principals must drop it here.
+   */
+  onTokenChanged?: (change: { tokenId: string; tokenHash: string }) => void;
 }
+
+/** last_used_at is written at most this often per token, so reads do not each cost a write. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export interface NewTokenInput {
   userId: string;
@@ -35,7 +43,7 @@ export function parseScopes(raw: string): Scope[] {
 }
 
 /** Minting, checking and listing API tokens. The secret exists only in the return value of create. */
-export function createTokensService({ db, clock }: TokensDeps) {
+export function createTokensService({ db, clock, onTokenChanged }: TokensDeps) {
   async function create(input: NewTokenInput): Promise<{ token: string; row: TokenRow }> {
     const name = input.name.trim();
     if (name.length === 0 || name.length > 100) {
@@ -64,7 +72,7 @@ export function createTokensService({ db, clock }: TokensDeps) {
     const row = await db
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
-      .select(['tokens.id', 'tokens.name', 'tokens.scopes', 'tokens.org_ids', 'tokens.expires_at', 'tokens.revoked_at'])
+      .select(['tokens.id', 'tokens.name', 'tokens.scopes', 'tokens.org_ids', 'tokens.expires_at', 'tokens.revoked_at', 'tokens.last_used_at'])
       .select(['users.id as user_id', 'users.username'])
       .where('tokens.token_hash', '=', hashToken(token))
       .executeTakeFirst();
@@ -72,7 +80,9 @@ export function createTokensService({ db, clock }: TokensDeps) {
     if (!row || row.revoked_at !== null || (row.expires_at !== null && new Date(row.expires_at) <= now)) {
       throw invalidToken();
     }
-    await db.updateTable('tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
+    if (row.last_used_at === null || now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS) {
+      await db.updateTable('tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
+    }
     return {
       userId: row.user_id,
       username: row.username,
@@ -85,7 +95,40 @@ export function createTokensService({ db, clock }: TokensDeps) {
     };
   }
 
-  return { create, authenticate };
+  /** The user's tokens that are not revoked, newest first (expired ones stay listed until revoked). */
+  async function list(userId: string): Promise<TokenRow[]> {
+    return db.selectFrom('tokens').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null).orderBy('created_at', 'desc').orderBy('id').execute();
+  }
+
+  async function find(userId: string, tokenId: string): Promise<TokenRow> {
+    const row = await db.selectFrom('tokens').selectAll().where('id', '=', tokenId).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+    if (!row) throw new FlockError('not_found', 'No such token');
+    return row;
+  }
+
+  async function revoke(userId: string, tokenId: string): Promise<TokenRow> {
+    const row = await find(userId, tokenId);
+    await db.updateTable('tokens').set({ revoked_at: isoNow(clock) }).where('id', '=', row.id).execute();
+    onTokenChanged?.({ tokenId: row.id, tokenHash: row.token_hash });
+    return row;
+  }
+
+  /** A new secret with the same settings; the old secret stops working at once. The token keeps its id, so its history stays together. */
+  async function rotate(userId: string, tokenId: string): Promise<{ token: string; row: TokenRow }> {
+    const row = await find(userId, tokenId);
+    const token = mintToken();
+    const updated = await db
+      .updateTable('tokens')
+      .set({ token_hash: hashToken(token), last_used_at: null })
+      .where('id', '=', row.id)
+      .where('token_hash', '=', row.token_hash)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new FlockError('conflict', 'The token changed meanwhile; try again');
+    onTokenChanged?.({ tokenId: row.id, tokenHash: row.token_hash });
+    return { token, row: { ...row, token_hash: hashToken(token), last_used_at: null } };
+  }
+
+  return { create, authenticate, list, find, revoke, rotate };
 }
 
 export type TokensService = ReturnType<typeof createTokensService>;

@@ -1,15 +1,18 @@
 import { Hono } from 'hono';
 import { parseDocModel, parseVersion, type DocModel } from '@flock/core';
-import { packageParams, type AppContext, type AppEnv } from '../../http.js';
+import { authenticate, packageParams, type AppContext, type AppEnv } from '../../http.js';
 import { toVersionDto } from '../../services/packages.js';
+import { accountRoutes } from './account.js';
+import { authRoutes, methodsOf } from './auth.js';
 import { HomePage } from './home.js';
+import { orgRoutes } from './org.js';
 import { PackagePage } from './package-page.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
   const { packages } = c.var.services;
-  // Pages use the browser session once accounts exist; until then they are anonymous.
-  const principal = null;
+  // The browser session (or a bearer token): members see their org's private packages.
+  const principal = await authenticate(c);
   const pkg = await packages.getPackage(principal, org, name);
   const versionText = rawVersion === undefined ? pkg.latest : parseVersion(rawVersion);
   const found = await packages.findVersion(principal, org, name, parseVersion(versionText ?? ''));
@@ -24,7 +27,13 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
 /** Server-rendered pages. */
 export function webRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.get('/', async (c) => c.html(<HomePage recent={await c.var.services.packages.recent(10)} />));
+  app.get('/', async (c) => {
+    const principal = await authenticate(c);
+    return c.html(<HomePage recent={await c.var.services.packages.recent(10)} methods={methodsOf(c)} user={principal?.username ?? null} />);
+  });
+  app.route('/', authRoutes());
+  app.route('/', accountRoutes());
+  app.route('/', orgRoutes());
   app.get('/flock/:org/:name', (c) => renderPackage(c, undefined));
   app.get('/flock/:org/:name/:version', (c) => renderPackage(c, c.req.param('version')));
   return app;

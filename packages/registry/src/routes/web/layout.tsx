@@ -29,9 +29,23 @@ pre { background:var(--code); padding:12px 14px; border-radius:8px; overflow-x:a
 ul.versions { list-style:none; padding:0; margin:0; } ul.versions li { display:flex; justify-content:space-between; padding:3px 0; }
 h2 { font-size:20px; margin:0 0 12px; } h3 { font-size:17px; margin:18px 0 8px; }
 .readme img { max-width:100%; }
+header.top nav { margin-left:auto; display:flex; gap:16px; align-items:center; font-size:15px; }
+label { display:block; font-size:14px; color:var(--muted); margin:10px 0 4px; }
+input[type=text], input[type=password], input[type=date], select { font:inherit; padding:7px 10px; border:1px solid var(--line); border-radius:8px; background:#fff; min-width:220px; }
+.checks { display:flex; gap:14px; flex-wrap:wrap; } .checks label { display:inline-flex; gap:6px; align-items:center; margin:0; color:var(--fg); }
+button, .button { font:inherit; font-size:15px; padding:7px 14px; border-radius:8px; border:1px solid var(--accent); background:var(--accent); color:#fff; cursor:pointer; display:inline-block; }
+button.secondary { background:#fff; color:var(--accent); } button.danger { background:#fff; color:#b42318; border-color:#f1b5b0; }
+button.small { font-size:13px; padding:3px 10px; }
+form.inline { display:inline; } .row { display:flex; gap:12px; align-items:flex-end; flex-wrap:wrap; }
+table { width:100%; border-collapse:collapse; font-size:14px; } th { text-align:left; color:var(--muted); font-weight:500; font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
+th, td { padding:8px 8px 8px 0; border-bottom:1px solid var(--line); vertical-align:middle; } tr:last-child td { border-bottom:none; }
+.notice { background:#eef7ee; border:1px solid #b7dfb9; border-radius:10px; padding:16px 20px; margin-bottom:24px; }
+.secret { display:flex; gap:8px; align-items:center; } .secret code { font-size:15px; background:#fff; padding:6px 10px; border-radius:6px; border:1px solid var(--line); word-break:break-all; }
+.muted { color:var(--muted); } .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:24px; } @media (max-width:860px) { .grid2 { grid-template-columns:1fr; } }
 `;
 
-export function Layout(props: { title: string; children: Child }) {
+/** `user`: the signed-in username, null for "Sign in", or absent for no account links at all. */
+export function Layout(props: { title: string; children: Child; user?: string | null }) {
   return (
     <>
     {raw('<!DOCTYPE html>')}
@@ -47,6 +61,9 @@ export function Layout(props: { title: string; children: Child }) {
           <div class="inner">
             <a class="brand" href="/">Flock</a>
             <span class="lead" style="margin:0">the Kestrel package registry</span>
+            {props.user === undefined ? null : (
+              <nav>{props.user === null ? <a href="/login">Sign in</a> : <a href="/account" id="nav-account">{props.user}</a>}</nav>
+            )}
           </div>
         </header>
         <main>{props.children}</main>

@@ -1,0 +1,70 @@
+import type { MemberDto } from '@flock/core';
+import { CliExit } from '../context.js';
+import { callRegistry, printTable, segment } from './registry-call.js';
+import type { CommandSpec } from './types.js';
+
+const create: CommandSpec = {
+  name: 'create',
+  args: '<name>',
+  summary: 'Create a shared organization, owned by you',
+  async run([name], _options, ctx) {
+    const org = await callRegistry<{ name: string }>(ctx, 'api/v1/orgs', { method: 'POST', json: { name } });
+    ctx.out(`Created organization ${org.name}`);
+    return 0;
+  },
+};
+
+const members: CommandSpec = {
+  name: 'members',
+  args: '<org>',
+  summary: "List an organization's members (members only)",
+  async run([org], _options, ctx) {
+    const list = await callRegistry<MemberDto[]>(ctx, `api/v1/orgs/${segment(org!)}/members`);
+    printTable(ctx, [['USER', 'ROLE', 'SINCE'], ...list.map((m) => [m.username, m.role, m.since.slice(0, 10)])]);
+    return 0;
+  },
+};
+
+const add: CommandSpec<{ role: string }> = {
+  name: 'add',
+  args: '<org> <user>',
+  summary: 'Add a member (owners only); --role owner to add an owner',
+  options: [{ flags: '--role <role>', description: 'owner or member', default: 'member' }],
+  async run([org, user], options, ctx) {
+    if (options.role !== 'owner' && options.role !== 'member') throw new CliExit(`Unknown role "${options.role}": use owner or member`);
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members`, { method: 'POST', json: { username: user, role: options.role } });
+    ctx.out(`Added ${user} to ${org} as ${options.role}`);
+    return 0;
+  },
+};
+
+const remove: CommandSpec = {
+  name: 'remove',
+  args: '<org> <user>',
+  summary: 'Remove a member (owners only; never the last owner)',
+  async run([org, user], _options, ctx) {
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members/${segment(user!)}`, { method: 'DELETE' });
+    ctx.out(`Removed ${user} from ${org}`);
+    return 0;
+  },
+};
+
+const leave: CommandSpec = {
+  name: 'leave',
+  args: '<org>',
+  summary: 'Leave an organization (the last owner cannot)',
+  async run([org], _options, ctx) {
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/leave`, { method: 'POST' });
+    ctx.out(`Left ${org}`);
+    return 0;
+  },
+};
+
+export const orgCommand: CommandSpec = {
+  name: 'org',
+  summary: 'Create organizations and manage their members',
+  subcommands: [create, members, add, remove, leave],
+  async run(_args, _options, ctx) {
+    throw new CliExit('Usage: flock org create|members|add|remove|leave … (see flock org --help)');
+  },
+};

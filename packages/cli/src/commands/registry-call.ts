@@ -1,0 +1,27 @@
+import { createClient, type RequestOptions } from '../client.js';
+import { CliExit, type CommandContext } from '../context.js';
+import { registryUrl, requireToken } from '../credentials.js';
+
+/**
+ * One authenticated JSON call for the account commands. A refusal is printed
+ * as the registry's raw answer (as `flock publish` does) with a non-zero exit.
+ */
+export async function callRegistry<T>(ctx: CommandContext, path: string, options: { method?: RequestOptions['method']; json?: unknown } = {}): Promise<T> {
+  const client = createClient(await registryUrl(ctx), await requireToken(ctx));
+  const response = await client.request(path, {
+    method: options.method ?? 'GET',
+    auth: true,
+    ...(options.json === undefined ? {} : { body: JSON.stringify(options.json), contentType: 'application/json' }),
+  });
+  if (!response.ok) throw new CliExit(response.text.trim() || `The registry answered HTTP ${response.status}`);
+  return JSON.parse(response.text) as T;
+}
+
+/** Prints rows as aligned columns. */
+export function printTable(ctx: CommandContext, rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) ctx.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** A path segment from user input, so "a/b" cannot reach another endpoint. */
+export const segment = (value: string) => encodeURIComponent(value);

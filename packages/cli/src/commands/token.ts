@@ -1,0 +1,88 @@
+import type { NewTokenDto, TokenDto } from '@flock/core';
+import { CliExit, type CommandContext } from '../context.js';
+import { callRegistry, printTable, segment } from './registry-call.js';
+import type { CommandSpec } from './types.js';
+
+/** A token named by id, or by name when exactly one token has it. */
+async function resolveToken(ctx: CommandContext, ref: string): Promise<TokenDto> {
+  const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens');
+  const byId = tokens.find((t) => t.id === ref);
+  if (byId) return byId;
+  const named = tokens.filter((t) => t.name === ref);
+  if (named.length === 1) return named[0]!;
+  throw new CliExit(named.length === 0 ? `No token "${ref}" (see flock token list)` : `${named.length} tokens are named "${ref}": give its id (see flock token list)`);
+}
+
+const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
+
+const list: CommandSpec = {
+  name: 'list',
+  summary: 'List your tokens (never their secrets)',
+  async run(_args, _options, ctx) {
+    const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens');
+    if (tokens.length === 0) {
+      ctx.out('No tokens.');
+      return 0;
+    }
+    const rows = tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.orgs?.join(',') ?? 'all', day(t.createdAt), day(t.lastUsedAt), t.expired ? 'expired' : day(t.expiresAt)]);
+    printTable(ctx, [['ID', 'NAME', 'SCOPES', 'ORGS', 'CREATED', 'LAST USED', 'EXPIRES'], ...rows]);
+    return 0;
+  },
+};
+
+interface CreateOptions {
+  name: string;
+  scopes: string;
+  orgs?: string;
+  expiresInDays?: string;
+}
+
+const create: CommandSpec<CreateOptions> = {
+  name: 'create',
+  summary: 'Create a token; prints it alone on stdout, once',
+  options: [
+    { flags: '--name <label>', description: 'a label to recognise it by', default: 'cli' },
+    { flags: '--scopes <list>', description: 'comma-separated: publish, yank, read', default: 'publish,yank,read' },
+    { flags: '--orgs <list>', description: 'comma-separated orgs it is restricted to (default: all of yours)' },
+    { flags: '--expires-in-days <n>', description: 'days until it stops working (default: never)' },
+  ],
+  async run(_args, options, ctx) {
+    const body = { name: options.name, scopes: options.scopes, orgs: options.orgs ?? '', expiresInDays: options.expiresInDays ?? null };
+    const created = await callRegistry<NewTokenDto>(ctx, 'api/v1/tokens', { method: 'POST', json: body });
+    ctx.out(created.token);
+    return 0;
+  },
+};
+
+const revoke: CommandSpec = {
+  name: 'revoke',
+  args: '<token>',
+  summary: 'Revoke a token (by id or name); it stops working at once',
+  async run([ref], _options, ctx) {
+    const token = await resolveToken(ctx, ref!);
+    await callRegistry(ctx, `api/v1/tokens/${segment(token.id)}`, { method: 'DELETE' });
+    ctx.out(`Revoked token ${token.name} (${token.id})`);
+    return 0;
+  },
+};
+
+const rotate: CommandSpec = {
+  name: 'rotate',
+  args: '<token>',
+  summary: 'Give a token (by id or name) a new secret with the same settings; prints it alone, once',
+  async run([ref], _options, ctx) {
+    const token = await resolveToken(ctx, ref!);
+    const rotated = await callRegistry<NewTokenDto>(ctx, `api/v1/tokens/${segment(token.id)}/rotate`, { method: 'POST' });
+    ctx.out(rotated.token);
+    return 0;
+  },
+};
+
+export const tokenCommand: CommandSpec = {
+  name: 'token',
+  summary: 'List, create, revoke and rotate your API tokens',
+  subcommands: [list, create, revoke, rotate],
+  async run(_args, _options, ctx) {
+    return list.run([], {}, ctx);
+  },
+};

@@ -1,0 +1,37 @@
+import { Hono } from 'hono';
+import { requirePrincipal, type AppEnv } from '../../http.js';
+import { parseRole } from '../../services/orgs.js';
+import { readJson } from './tokens.js';
+
+const str = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+
+/** /api/v1/orgs: create shared orgs and run their members (`flock org`). */
+export function orgApiRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.post('/', async (c) => {
+    const principal = await requirePrincipal(c);
+    const org = await c.var.services.orgs.create(principal, str((await readJson(c)).name));
+    return c.json({ name: org.name, kind: org.kind }, 201);
+  });
+  app.get('/:org/members', async (c) => c.json(await c.var.services.orgs.members(await requirePrincipal(c), c.req.param('org'))));
+  app.post('/:org/members', async (c) => {
+    const principal = await requirePrincipal(c);
+    const body = await readJson(c);
+    await c.var.services.orgs.addMember(principal, { org: c.req.param('org'), username: str(body.username), role: parseRole(str(body.role) || 'member') });
+    return c.json({ ok: true }, 201);
+  });
+  app.put('/:org/members/:user', async (c) => {
+    const principal = await requirePrincipal(c);
+    await c.var.services.orgs.setRole(principal, { org: c.req.param('org'), username: c.req.param('user'), role: parseRole(str((await readJson(c)).role)) });
+    return c.json({ ok: true });
+  });
+  app.delete('/:org/members/:user', async (c) => {
+    await c.var.services.orgs.removeMember(await requirePrincipal(c), { org: c.req.param('org'), username: c.req.param('user') });
+    return c.json({ ok: true });
+  });
+  app.post('/:org/leave', async (c) => {
+    await c.var.services.orgs.leave(await requirePrincipal(c), c.req.param('org'));
+    return c.json({ ok: true });
+  });
+  return app;
+}

@@ -1,0 +1,33 @@
+import { Hono } from 'hono';
+import { FlockError } from '@flock/core';
+import { requirePrincipal, type AppContext, type AppEnv } from '../../http.js';
+import { parseTokenRequest } from '../token-input.js';
+
+export async function readJson(c: AppContext): Promise<Record<string, unknown>> {
+  try {
+    const body: unknown = await c.req.json();
+    if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // fall through to the one error below
+  }
+  throw new FlockError('bad_request', 'Expected a JSON object body');
+}
+
+/** /api/v1/tokens: the caller's tokens, for a signed-in session or a bearer token (`flock token`). */
+export function tokenRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/', async (c) => c.json(await c.var.services.tokenAdmin.list(await requirePrincipal(c))));
+  app.post('/', async (c) => {
+    const principal = await requirePrincipal(c);
+    const request = parseTokenRequest(await readJson(c), new Date());
+    c.header('cache-control', 'no-store');
+    return c.json(await c.var.services.tokenAdmin.create(principal, request), 201);
+  });
+  app.delete('/:id', async (c) => c.json(await c.var.services.tokenAdmin.revoke(await requirePrincipal(c), c.req.param('id'))));
+  app.post('/:id/rotate', async (c) => {
+    const principal = await requirePrincipal(c);
+    c.header('cache-control', 'no-store');
+    return c.json(await c.var.services.tokenAdmin.rotate(principal, c.req.param('id')));
+  });
+  return app;
+}

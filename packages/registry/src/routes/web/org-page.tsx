@@ -1,0 +1,98 @@
+import type { MemberDto } from '@flock/core';
+import type { AuditEventRow } from '../../db/schema.js';
+import { Csrf, EventList } from './account-page.js';
+import { Layout } from './layout.js';
+
+export interface OrgPageProps {
+  org: { name: string; kind: string };
+  user: string | null;
+  csrf: string | null;
+  /** The viewer's role, or null for a non-member. */
+  role: 'owner' | 'member' | null;
+  packages: Array<{ name: string; description: string | null; visibility: string; latest: string | null }>;
+  members: MemberDto[];
+  events: AuditEventRow[];
+  error?: string | null;
+}
+
+function MemberTable({ props }: { props: OrgPageProps }) {
+  const owner = props.role === 'owner';
+  const csrf = props.csrf ?? '';
+  const lastOwner = props.members.filter((m) => m.role === 'owner').length === 1;
+  return (
+    <table id="members">
+      <tr><th>Member</th><th>Role</th><th>Since</th>{owner ? <th></th> : null}</tr>
+      {props.members.map((m) => (
+        <tr data-member={m.username}>
+          <td><strong>{m.username}</strong>{m.username === props.user ? <span class="muted"> (you)</span> : null}</td>
+          <td>{m.role}</td>
+          <td>{m.since.slice(0, 10)}</td>
+          {owner && lastOwner && m.role === 'owner' ? <td class="muted">the last owner</td> : owner ? (
+            <td style="white-space:nowrap">
+              <form class="inline" method="post" action={`/flock/${props.org.name}/members/${m.username}/role`}>
+                <Csrf value={csrf} />
+                <input type="hidden" name="role" value={m.role === 'owner' ? 'member' : 'owner'} />
+                <button class="secondary small" type="submit">{m.role === 'owner' ? 'Make member' : 'Make owner'}</button>
+              </form>{' '}
+              <form class="inline" method="post" action={`/flock/${props.org.name}/members/${m.username}/remove`}>
+                <Csrf value={csrf} /><button class="danger small" type="submit">Remove</button>
+              </form>
+            </td>
+          ) : null}
+        </tr>
+      ))}
+    </table>
+  );
+}
+
+function Membership({ props }: { props: OrgPageProps }) {
+  const csrf = props.csrf ?? '';
+  return (
+    <div class="card">
+      <h2>Members</h2>
+      <MemberTable props={props} />
+      {props.role === 'owner' ? (
+        <form method="post" action={`/flock/${props.org.name}/members`} class="row" style="margin-top:16px" id="add-member">
+          <Csrf value={csrf} />
+          <div><label for="member-username">Username</label><input type="text" id="member-username" name="username" required /></div>
+          <div><label for="member-role">Role</label><select id="member-role" name="role"><option value="member">member</option><option value="owner">owner</option></select></div>
+          <button type="submit">Add member</button>
+        </form>
+      ) : null}
+      {props.role === 'owner' && props.members.filter((m) => m.role === 'owner').length === 1 ? (
+        <p class="muted" style="margin-top:16px">You are the last owner: make someone else an owner before you can leave.</p>
+      ) : (
+        <form method="post" action={`/flock/${props.org.name}/leave`} style="margin-top:16px">
+          <Csrf value={csrf} /><button class="danger" type="submit" id="leave">Leave {props.org.name}</button>
+        </form>
+      )}
+    </div>
+  );
+}
+
+export function OrgPage(props: OrgPageProps) {
+  return (
+    <Layout title={`${props.org.name} — Flock`} user={props.user}>
+      <div class="card">
+        <h1>{props.org.name}<span class="badge">{props.org.kind === 'personal' ? 'personal organization' : 'organization'}</span>{props.role ? <span class="badge" id="role">you: {props.role}</span> : null}</h1>
+        <p class="lead" style="margin-bottom:0">Publish here with <code>org = "{props.org.name}"</code> in <code>[package]</code>.</p>
+      </div>
+      {props.error ? <p class="notice" style="background:#fdecec;border-color:#f1b5b0" id="error">{props.error}</p> : null}
+      <div class="card">
+        <h2>Packages</h2>
+        {props.packages.length === 0 ? <p class="muted" id="no-packages">No packages yet.</p> : (
+          <ul class="versions" id="packages">
+            {props.packages.map((p) => (
+              <li>
+                <span><a href={`/flock/${props.org.name}/${p.name}`}>{props.org.name}/{p.name}</a>{p.visibility === 'private' ? <span class="badge private">private</span> : null} <span class="muted">{p.description ?? ''}</span></span>
+                <span>{p.latest ?? ''}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      {props.role ? <Membership props={props} /> : null}
+      {props.role === 'owner' ? (<div class="card"><h2>Activity</h2><EventList events={props.events} /></div>) : null}
+    </Layout>
+  );
+}

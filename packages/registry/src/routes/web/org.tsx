@@ -1,0 +1,73 @@
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { parseOrgName } from '@flock/core';
+import { statusOf } from '../../app.js';
+import { authenticate, type AppContext, type AppEnv } from '../../http.js';
+import { parseRole } from '../../services/orgs.js';
+import { OrgPage } from './org-page.js';
+import { loginRedirect, pageSession, type PageSession } from './session.js';
+
+async function render(c: AppContext, error?: { message: string; status: ContentfulStatusCode }) {
+  const { accounts, orgs, audit } = c.var.services;
+  const org = await accounts.requireOrg(parseOrgName(c.req.param('org') ?? ''));
+  const session = await pageSession(c);
+  const principal = session?.principal ?? (await authenticate(c));
+  const role = principal ? await accounts.roleOf(org.id, principal.userId) : null;
+  const [packages, members, events] = await Promise.all([
+    orgs.visiblePackages(principal, org.id),
+    role ? orgs.listMembers(org.id) : [],
+    role === 'owner' ? audit.forOrg(org.id) : [],
+  ]);
+  c.header('cache-control', principal ? 'private, no-store' : 'public, max-age=60');
+  return c.html(
+    <OrgPage org={org} user={session?.principal.username ?? null} csrf={session?.csrf ?? null} role={role} packages={packages} members={members} events={events} error={error?.message ?? null} />,
+    error?.status ?? 200,
+  );
+}
+
+
+/** An org form action: on success back to the org page (or the account page after leaving), on a refusal the page with the message. */
+async function formAction(c: AppContext, action: (session: PageSession, form: Record<string, string | File>) => Promise<string>) {
+  const session = await pageSession(c);
+  if (!session) return loginRedirect(c);
+  try {
+    return c.redirect(await action(session, await c.req.parseBody()), 303);
+  } catch (e) {
+    const status = statusOf(e);
+    if (status === null || status >= 500) throw e;
+    return render(c, { message: (e as Error).message, status });
+  }
+}
+
+const text = (form: Record<string, string | File>, name: string) => (typeof form[name] === 'string' ? (form[name] as string).trim() : '');
+
+/** /flock/:org — the org's packages, and for members its members, membership forms and (for owners) its audit log. */
+export function orgRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/flock/:org', (c) => render(c));
+  app.post('/flock/:org/members', (c) =>
+    formAction(c, async ({ principal }, form) => {
+      await c.var.services.orgs.addMember(principal, { org: c.req.param('org'), username: text(form, 'username'), role: parseRole(text(form, 'role') || 'member') });
+      return `/flock/${c.req.param('org')}`;
+    }),
+  );
+  app.post('/flock/:org/members/:user/role', (c) =>
+    formAction(c, async ({ principal }, form) => {
+      await c.var.services.orgs.setRole(principal, { org: c.req.param('org'), username: c.req.param('user'), role: parseRole(text(form, 'role')) });
+      return `/flock/${c.req.param('org')}`;
+    }),
+  );
+  app.post('/flock/:org/members/:user/remove', (c) =>
+    formAction(c, async ({ principal }) => {
+      await c.var.services.orgs.removeMember(principal, { org: c.req.param('org'), username: c.req.param('user') });
+      return `/flock/${c.req.param('org')}`;
+    }),
+  );
+  app.post('/flock/:org/leave', (c) =>
+    formAction(c, async ({ principal }) => {
+      await c.var.services.orgs.leave(principal, c.req.param('org'));
+      return '/account';
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
+import type { Db } from '../db/connect.js';
+import type { AuditEventRow } from '../db/schema.js';
+import { isoNow, type Clock } from './clock.js';
+
+export type AuditAction =
+  | 'sign_in'
+  | 'sign_up'
+  | 'token.create'
+  | 'token.rotate'
+  | 'token.revoke'
+  | 'org.create'
+  | 'member.add'
+  | 'member.role'
+  | 'member.remove'
+  | 'member.leave'
+  | 'publish';
+
+export interface AuditInput {
+  /** Who did it, and with which token (null for a browser session). */
+  principal: Principal;
+  action: AuditAction;
+  orgId?: string | null;
+  subject?: string | null;
+}
+
+/** The audit log: who did what, when, from which token. Append-only. */
+export function createAuditService({ db, clock }: { db: Db; clock: Clock }) {
+  async function record(input: AuditInput): Promise<void> {
+    await db
+      .insertInto('audit_events')
+      .values({
+        id: randomUUID(),
+        at: isoNow(clock),
+        actor_id: input.principal.userId,
+        actor_name: input.principal.username,
+        token_id: input.principal.token?.id ?? null,
+        token_name: input.principal.token?.name ?? null,
+        action: input.action,
+        org_id: input.orgId ?? null,
+        subject: input.subject ?? null,
+      })
+      .execute();
+  }
+
+  async function forUser(userId: string, limit = 50): Promise<AuditEventRow[]> {
+    return db.selectFrom('audit_events').selectAll().where('actor_id', '=', userId).orderBy('at', 'desc').orderBy('id').limit(limit).execute();
+  }
+
+  async function forOrg(orgId: string, limit = 50): Promise<AuditEventRow[]> {
+    return db.selectFrom('audit_events').selectAll().where('org_id', '=', orgId).orderBy('at', 'desc').orderBy('id').limit(limit).execute();
+  }
+
+  return { record, forUser, forOrg };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;
