@@ -67,3 +67,15 @@ export async function readBody(c: AppContext, max: number, what: string): Promis
   }
   return Buffer.concat(chunks);
 }
+
+/** A JSON object body (at most `max` bytes); anything else is one clear 400. */
+export async function readJson(c: AppContext, max = 64 * 1024): Promise<Record<string, unknown>> {
+  const text = Buffer.from(await readBody(c, max, 'Request body')).toString('utf8');
+  try {
+    const body: unknown = JSON.parse(text);
+    if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // fall through to the one error below
+  }
+  throw new FlockError('bad_request', 'Expected a JSON object body');
+}

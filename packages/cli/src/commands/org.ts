@@ -1,5 +1,6 @@
 import type { MemberDto } from '@flock/core';
 import { CliExit } from '../context.js';
+import { orgStoreCommand } from './org-store.js';
 import { callRegistry, printTable, segment } from './registry-call.js';
 import type { CommandSpec } from './types.js';
 
@@ -62,9 +63,9 @@ const leave: CommandSpec = {
 
 export const orgCommand: CommandSpec = {
   name: 'org',
-  summary: 'Create organizations and manage their members',
-  subcommands: [create, members, add, remove, leave],
+  summary: 'Create organizations, manage their members and their store',
+  subcommands: [create, members, add, remove, leave, orgStoreCommand],
   async run(_args, _options, ctx) {
-    throw new CliExit('Usage: flock org create|members|add|remove|leave … (see flock org --help)');
+    throw new CliExit('Usage: flock org create|members|add|remove|leave|store … (see flock org --help)');
   },
 };

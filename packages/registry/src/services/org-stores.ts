@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { FlockError, type OrgName } from '@flock/core';
 import { open, seal } from '../auth/secret-box.js';
 import type { Principal } from '../auth/principal.js';
@@ -9,13 +10,25 @@ import type { OrgStoreRow } from '../db/schema.js';
 import type { AccountsService } from './accounts.js';
 import { isoNow, type Clock } from './clock.js';
 
-export interface OrgStoreInput {
-  endpoint: string;
-  bucket: string;
-  region: string;
-  prefix?: string;
-  accessKeyId: string;
-  secretAccessKey: string;
+const orgStoreInput = z.strictObject({
+  endpoint: z.url({ protocol: /^https?$/, error: 'endpoint must be an http(s) URL' }),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'bucket must be a valid S3 bucket name'),
+  region: z.string().min(1).max(64),
+  prefix: z.string().max(512).optional(),
+  accessKeyId: z.string().min(1).max(256),
+  secretAccessKey: z.string().min(1).max(1024),
+});
+
+export type OrgStoreInput = z.infer<typeof orgStoreInput>;
+
+/** The settings from the API's JSON or the page's form, checked once; one-line errors naming the field. */
+export function parseOrgStoreInput(value: unknown): OrgStoreInput {
+  const result = orgStoreInput.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new FlockError('bad_request', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  return result.data;
 }
 
 /** What anyone may see of an org's store: never the secret, nor the access key id. */

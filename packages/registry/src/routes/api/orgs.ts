@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
-import { requirePrincipal, type AppEnv } from '../../http.js';
+import { readJson, requirePrincipal, type AppEnv } from '../../http.js';
 import { parseRole } from '../../services/orgs.js';
-import { readJson } from './tokens.js';
 
 const str = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 

@@ -1,17 +1,6 @@
 import { Hono } from 'hono';
-import { FlockError } from '@flock/core';
-import { requirePrincipal, type AppContext, type AppEnv } from '../../http.js';
+import { readJson, requirePrincipal, type AppEnv } from '../../http.js';
 import { parseTokenRequest } from '../token-input.js';
-
-export async function readJson(c: AppContext): Promise<Record<string, unknown>> {
-  try {
-    const body: unknown = await c.req.json();
-    if (body !== null && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
-  } catch {
-    // fall through to the one error below
-  }
-  throw new FlockError('bad_request', 'Expected a JSON object body');
-}
 
 /** /api/v1/tokens: the caller's tokens, for a signed-in session or a bearer token (`flock token`). */
 export function tokenRoutes(): Hono<AppEnv> {

@@ -1,7 +1,9 @@
 import type { MemberDto } from '@flock/core';
 import type { AuditEventRow } from '../../db/schema.js';
+import type { OrgStoreStatus } from '../../services/org-stores.js';
 import { Csrf, EventList } from './account-page.js';
 import { Layout } from './layout.js';
+import { OrgStoreCard } from './org-store-card.js';
 
 export interface OrgPageProps {
   org: { name: string; kind: string };
@@ -12,6 +14,8 @@ export interface OrgPageProps {
   packages: Array<{ name: string; description: string | null; visibility: string; latest: string | null }>;
   members: MemberDto[];
   events: AuditEventRow[];
+  /** The org's Catalog Store, for members; null for anyone else. */
+  store: OrgStoreStatus | null;
   error?: string | null;
 }
 
@@ -92,6 +96,7 @@ export function OrgPage(props: OrgPageProps) {
         )}
       </div>
       {props.role ? <Membership props={props} /> : null}
+      {props.role && props.store ? <OrgStoreCard org={props.org.name} store={props.store} owner={props.role === 'owner'} csrf={props.csrf ?? ''} /> : null}
       {props.role === 'owner' ? (<div class="card"><h2>Activity</h2><EventList events={props.events} /></div>) : null}
     </Layout>
   );

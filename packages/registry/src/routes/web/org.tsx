@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { parseOrgName } from '@flock/core';
 import { statusOf } from '../../app.js';
 import { authenticate, type AppContext, type AppEnv } from '../../http.js';
+import { parseOrgStoreInput } from '../../services/org-stores.js';
 import { parseRole } from '../../services/orgs.js';
 import { OrgPage } from './org-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
@@ -13,14 +14,15 @@ async function render(c: AppContext, error?: { message: string; status: Contentf
   const session = await pageSession(c);
   const principal = session?.principal ?? (await authenticate(c));
   const role = principal ? await accounts.roleOf(org.id, principal.userId) : null;
-  const [packages, members, events] = await Promise.all([
+  const [packages, members, events, store] = await Promise.all([
     orgs.visiblePackages(principal, org.id),
     role ? orgs.listMembers(org.id) : [],
     role === 'owner' ? audit.forOrg(org.id) : [],
+    role && principal ? c.var.services.orgStores.status(principal, parseOrgName(org.name)) : null,
   ]);
   c.header('cache-control', principal ? 'private, no-store' : 'public, max-age=60');
   return c.html(
-    <OrgPage org={org} user={session?.principal.username ?? null} csrf={session?.csrf ?? null} role={role} packages={packages} members={members} events={events} error={error?.message ?? null} />,
+    <OrgPage org={org} user={session?.principal.username ?? null} csrf={session?.csrf ?? null} role={role} packages={packages} members={members} events={events} store={store} error={error?.message ?? null} />,
     error?.status ?? 200,
   );
 }
@@ -61,6 +63,21 @@ export function orgRoutes(): Hono<AppEnv> {
     formAction(c, async ({ principal }) => {
       await c.var.services.orgs.removeMember(principal, { org: c.req.param('org'), username: c.req.param('user') });
       return `/flock/${c.req.param('org')}`;
+    }),
+  );
+  app.post('/flock/:org/store', (c) =>
+    formAction(c, async ({ principal }, form) => {
+      const org = parseOrgName(c.req.param('org') ?? '');
+      const fields = ['endpoint', 'bucket', 'region', 'prefix', 'accessKeyId', 'secretAccessKey'];
+      const input = Object.fromEntries(fields.map((f) => [f, text(form, f)]).filter(([, v]) => v !== ''));
+      await c.var.services.orgStores.set(principal, org, parseOrgStoreInput(input));
+      return `/flock/${org}#store`;
+    }),
+  );
+  app.post('/flock/:org/store/remove', (c) =>
+    formAction(c, async ({ principal }) => {
+      await c.var.services.orgStores.remove(principal, parseOrgName(c.req.param('org') ?? ''));
+      return `/flock/${c.req.param('org')}#store`;
     }),
   );
   app.post('/flock/:org/leave', (c) =>
