@@ -26,7 +26,10 @@ export interface TestRegistry {
  * an s3rver bucket.
  * `env` adds FLOCK_* settings (limits, …) as an operator would.
  */
-export async function createTestRegistry(env: Record<string, string> = {}, options: { logs?: string[] } = {}): Promise<TestRegistry> {
+export async function createTestRegistry(
+  env: Record<string, string> = {},
+  options: { logs?: string[]; clock?: () => Date } = {},
+): Promise<TestRegistry> {
   const dataDir = await mkdtemp(join(tmpdir(), 'flock-test-registry-'));
   const backend = await createBackend();
   const config = loadConfig({ FLOCK_DATA_DIR: dataDir, FLOCK_PORT: '0', ...backend.env, ...env });
@@ -34,8 +37,9 @@ export async function createTestRegistry(env: Record<string, string> = {}, optio
   const logger = options.logs
     ? pino({ level: 'debug' }, { write: (chunk: string) => void options.logs!.push(...chunk.split('\n').filter(Boolean)) })
     : pino({ level: 'silent' });
-  const server = await startServer(config, { logger });
-  const setup = await openRegistry(config);
+  // A fixed clock keeps time-window tests (rate limits) off window boundaries.
+  const server = await startServer(config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const setup = await openRegistry(config, options.clock);
   return {
     url: server.url,
     dataDir,

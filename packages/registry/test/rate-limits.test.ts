@@ -1,5 +1,8 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Mid-window, so the fixed window cannot roll over during the test.
+const fixedClock = () => new Date('2026-06-01T12:07:30Z');
 import { packArchive, parseManifest, renderManifest } from '@flock/core';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 import { startServer, type RunningServer } from '../src/index.js';
@@ -15,9 +18,9 @@ describe('rate limits', () => {
   let token: string;
 
   beforeAll(async () => {
-    registry = await createTestRegistry({ FLOCK_PUBLISHES_PER_HOUR: '3' });
+    registry = await createTestRegistry({ FLOCK_PUBLISHES_PER_HOUR: '3' }, { clock: fixedClock });
     // A second replica on the same database: the limit is one count across both.
-    second = await startServer(registry.config, { logger: pino({ level: 'silent' }) });
+    second = await startServer(registry.config, { logger: pino({ level: 'silent' }), clock: fixedClock });
     token = await registry.createUser('limited');
   });
   afterAll(async () => {

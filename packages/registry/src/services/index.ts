@@ -44,7 +44,7 @@ export function createServices(deps: ServiceDeps) {
   const publishRate = { limit: publishesPerHour, windowSeconds: 3600 };
   const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit });
   const sessions = createSessionsService({ db, clock });
-  const signIn = createSignInService({ db, accounts, audit });
+  const signIn = createSignInService({ db, accounts, audit, rateLimits });
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
   const orgs = createOrgsService({ db, accounts, access, audit });
   return { accounts, tokens, access, orgStores, packages, publish, rateLimits, blobs, audit, sessions, signIn, tokenAdmin, orgs };

@@ -1,4 +1,4 @@
-import { FlockError, MAX_NAME_LENGTH, parseOrgName } from '@flock/core';
+import { FlockError, MAX_NAME_LENGTH, nameKey, parseOrgName } from '@flock/core';
 import type { GithubUser } from '../auth/github.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
@@ -6,12 +6,17 @@ import type { Db } from '../db/connect.js';
 import type { UserRow } from '../db/schema.js';
 import type { AccountsService } from './accounts.js';
 import type { AuditService } from './audit.js';
+import type { RateLimitsService } from './rate-limits.js';
 
 export interface SignInDeps {
   db: Db;
   accounts: AccountsService;
   audit: AuditService;
+  rateLimits: RateLimitsService;
 }
+
+/** Password attempts per username, across replicas: enough for typos, too few for guessing. */
+const PASSWORD_ATTEMPTS = { limit: 10, windowSeconds: 15 * 60 };
 
 const principalOf = (user: UserRow): Principal => ({ userId: user.id, username: user.username, token: null });
 
@@ -26,7 +31,7 @@ export function nameFromLogin(login: string): string {
 }
 
 /** Who someone is when they sign in: a GitHub account (keyed by its numeric id) or a local username and password. */
-export function createSignInService({ db, accounts, audit }: SignInDeps) {
+export function createSignInService({ db, accounts, audit, rateLimits }: SignInDeps) {
   // Checked against when the username is unknown, so both failures take about as long.
   let decoy: Promise<string> | undefined;
 
@@ -68,6 +73,8 @@ export function createSignInService({ db, accounts, audit }: SignInDeps) {
 
   /** One message for an unknown user and a wrong password, so sign-in does not reveal which usernames exist. */
   async function signIn(input: { username: string; password: string }): Promise<Principal> {
+    // Counted for unknown usernames too, so the limit does not reveal which exist.
+    await rateLimits.hit(`sign-in:${nameKey(input.username.trim())}`, PASSWORD_ATTEMPTS, 'sign-in attempts');
     const user = await accounts.findUser(input.username.trim());
     const wrong = () => new FlockError('unauthenticated', 'Wrong username or password');
     if (!user?.password_hash) {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { FlockError } from '@flock/core';
 import { randomSecret } from '../../auth/github.js';
+import { statusOf } from '../../app.js';
 import { parseNextPath } from '../../auth/next-path.js';
 import type { AppContext, AppEnv } from '../../http.js';
 import { ErrorPage } from './layout.js';
@@ -57,8 +58,11 @@ async function localForm(c: AppContext, kind: 'login' | 'signup') {
     await startSession(c, principal);
     return c.redirect(next, 303);
   } catch (e) {
-    if (!(e instanceof FlockError) || e.code === 'internal') throw e;
-    return c.html(<LoginPage methods={methodsOf(c)} next={next} error={e.message} />, e.code === 'unauthenticated' ? 401 : 400);
+    const status = statusOf(e);
+    if (status === null || status >= 500) throw e;
+    const retryAfter = (e as FlockError).retryAfterSeconds;
+    if (retryAfter !== undefined) c.header('retry-after', String(retryAfter));
+    return c.html(<LoginPage methods={methodsOf(c)} next={next} error={(e as Error).message} />, status);
   }
 }
 
