@@ -55,3 +55,36 @@ export async function copyExample(name: 'palette' | 'banner', dir: string): Prom
   await cp(join(EXAMPLES, name), target, { recursive: true });
   return target;
 }
+
+export interface SpawnedRegistry {
+  url: string;
+  /** Everything the server wrote to stdout (its JSON logs). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** The real `flock-registry serve` as a child process on 127.0.0.1 and a free port, with `env` as its whole environment. */
+export async function spawnRegistry(env: Record<string, string>, cwd: string): Promise<SpawnedRegistry> {
+  const child = spawn(process.execPath, [REGISTRY_BIN, 'serve', '--port', '0'], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const url = await new Promise<string>((resolvePromise, reject) => {
+    let seen = '';
+    child.stderr.on('data', (d: Buffer) => {
+      seen += d.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(seen);
+      if (match) resolvePromise(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`flock-registry exited with ${code}: ${seen}`)));
+  });
+  return {
+    url,
+    output: () => stdout,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,16 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../../test-support/backend.js';
-import { REGISTRY_BIN, runBin, tempDir } from '../../../test-support/cli.js';
+import { REGISTRY_BIN, runBin, spawnRegistry, tempDir, type SpawnedRegistry } from '../../../test-support/cli.js';
 import { loadConfig, openRegistry } from '../src/index.js';
 
 // The operator commands of the real binary, on one data folder, while the real server runs on it too.
 describe('flock-registry operator commands', () => {
   let dir: { path: string; cleanup(): Promise<void> };
   let backend: Backend;
-  let server: ChildProcess | undefined;
+  let server: SpawnedRegistry | undefined;
   let url = '';
   const env = () => ({ FLOCK_DATA_DIR: join(dir.path, 'data'), ...backend.env });
   const op = (...args: string[]) => runBin(REGISTRY_BIN, args, { cwd: dir.path, env: env() });
@@ -18,24 +17,12 @@ describe('flock-registry operator commands', () => {
   beforeAll(async () => {
     dir = await tempDir();
     backend = await createBackend();
-    server = spawn(process.execPath, [REGISTRY_BIN, 'serve', '--port', '0'], { cwd: dir.path, env: { ...env(), PATH: process.env.PATH ?? '' } });
-    url = await new Promise<string>((resolve, reject) => {
-      let seen = '';
-      server!.stderr!.on('data', (d: Buffer) => {
-        seen += d.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(seen);
-        if (match) resolve(match[1]!);
-      });
-      server!.once('exit', (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
-    });
+    server = await spawnRegistry(env(), dir.path);
+    url = server.url;
   });
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server!.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await server?.stop();
     await backend?.close();
     await dir?.cleanup();
   });
