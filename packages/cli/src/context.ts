@@ -11,6 +11,8 @@ export interface CommandContext {
   /** Reads a secret: all of stdin when it is piped, else a prompt that does not echo. */
   readSecret(prompt: string): Promise<string>;
   isTerminal: boolean;
+  /** Replaces the progress line on a terminal (absent when stderr is not one); '' clears it. */
+  progress?(line: string): void;
 }
 
 /** A failure the user can act on: main.ts prints the message alone and exits with the code. */

@@ -7,10 +7,20 @@ import { loginCommand } from './commands/login.js';
 import { publishCommand } from './commands/publish.js';
 import type { CommandSpec } from './commands/types.js';
 import { whoamiCommand } from './commands/whoami.js';
+import { accessCommand } from './commands/access.js';
+import { addCommand } from './commands/add.js';
+import { installCommand } from './commands/install.js';
+import { removeCommand } from './commands/remove.js';
+import { searchCommand } from './commands/search.js';
+import { showCommand } from './commands/show.js';
+import { yankCommand } from './commands/yank.js';
 import { CliExit, type CommandContext } from './context.js';
 import { readSecret } from './prompt.js';
 
-const COMMANDS: CommandSpec<any>[] = [initCommand, docCommand, loginCommand, whoamiCommand, publishCommand];
+const COMMANDS: CommandSpec<any>[] = [
+  initCommand, docCommand, loginCommand, whoamiCommand, publishCommand,
+  searchCommand, showCommand, addCommand, removeCommand, installCommand, yankCommand, accessCommand,
+];
 
 function createContext(): CommandContext {
   return {
@@ -22,6 +32,7 @@ function createContext(): CommandContext {
     err: (line) => process.stderr.write(`${line}\n`),
     readSecret: (prompt) => readSecret(prompt),
     isTerminal: Boolean(process.stdin.isTTY),
+    ...(process.stderr.isTTY ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
   };
 }
 

@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import { FlockError, type ErrorCode } from '@flock/core';
 import type { AppEnv } from './http.js';
 import { meRoutes } from './routes/api/me.js';
+import { packageAdminRoutes } from './routes/api/package-admin.js';
 import { packageRoutes } from './routes/api/packages.js';
+import { searchRoutes } from './routes/api/search.js';
+import { indexRoutes } from './routes/index.js';
 import { webRoutes } from './routes/web/index.js';
 import { errorPage } from './routes/web/layout.js';
 import type { Services } from './services/index.js';
@@ -46,7 +49,10 @@ export function createApp({ services, publicUrl, logger }: AppDeps): Hono<AppEnv
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.route('/index', indexRoutes());
   app.route('/api/v1/packages', packageRoutes());
+  app.route('/api/v1/packages', packageAdminRoutes());
+  app.route('/api/v1/search', searchRoutes());
   app.route('/api/v1/me', meRoutes());
   app.route('/', webRoutes());
 

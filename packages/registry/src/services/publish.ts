@@ -11,6 +11,7 @@ import type { OrgRow, PackageRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
 import { isoNow, type Clock } from './clock.js';
+import type { PackageEvents } from './package-events.js';
 
 export interface PublishDeps {
   db: Db;
@@ -19,6 +20,7 @@ export interface PublishDeps {
   limits: Limits;
   accounts: AccountsService;
   access: AccessService;
+  events: PackageEvents;
 }
 
 export interface PublishInput {
@@ -48,7 +50,7 @@ function readArchiveManifest(contents: Map<string, Buffer>, input: PublishInput)
 
 /** Publishing versions and their docs. Every check runs before anything is written. */
 export function createPublishService(deps: PublishDeps) {
-  const { db, blobs, clock, limits, accounts, access } = deps;
+  const { db, blobs, clock, limits, accounts, access, events } = deps;
 
   /** Each dependency must exist, be visible to the publisher, have a matching version, and not be private under a public package. */
   async function checkDependencies(principal: Principal, manifest: Manifest, visibility: PackageRow['visibility']): Promise<void> {
@@ -95,7 +97,8 @@ export function createPublishService(deps: PublishDeps) {
     const hex = sha256Hex(input.archive);
     const blobKey = keyFor(input.archive);
     await blobs.put(blobKey, input.archive);
-    await insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum: `sha256:${hex}` });
+    const packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum: `sha256:${hex}` });
+    await events.changed({ org: org.name, name: input.name, packageId });
     return { checksum: `sha256:${hex}` };
   }
 
@@ -109,11 +112,11 @@ export function createPublishService(deps: PublishDeps) {
     checksum: string;
   }
 
-  async function insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum }: InsertArgs): Promise<void> {
+  async function insertVersion({ input, org, manifest, readme, visibility, blobKey, checksum }: InsertArgs): Promise<string> {
     const now = isoNow(clock);
     const p = manifest.package;
     try {
-      await db.transaction().execute(async (trx) => {
+      return await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('packages')
           .values({ id: randomUUID(), org_id: org.id, name: input.name, visibility, description: p.description ?? null, created_at: now, updated_at: now })
@@ -131,6 +134,7 @@ export function createPublishService(deps: PublishDeps) {
           })
           .execute();
         await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();
+        return pkg.id;
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new FlockError('version_exists', 'Version already exists');

@@ -19,6 +19,8 @@ export interface NewTokenInput {
   expiresAt?: Date | null;
 }
 
+const LAST_USED_EVERY_MS = 60_000;
+
 function invalidToken(): FlockError {
   return new FlockError('invalid_token', 'Invalid token');
 }
@@ -64,7 +66,7 @@ export function createTokensService({ db, clock }: TokensDeps) {
     const row = await db
       .selectFrom('tokens')
       .innerJoin('users', 'users.id', 'tokens.user_id')
-      .select(['tokens.id', 'tokens.name', 'tokens.scopes', 'tokens.org_ids', 'tokens.expires_at', 'tokens.revoked_at'])
+      .select(['tokens.id', 'tokens.name', 'tokens.scopes', 'tokens.org_ids', 'tokens.expires_at', 'tokens.revoked_at', 'tokens.last_used_at'])
       .select(['users.id as user_id', 'users.username'])
       .where('tokens.token_hash', '=', hashToken(token))
       .executeTakeFirst();
@@ -72,7 +74,10 @@ export function createTokensService({ db, clock }: TokensDeps) {
     if (!row || row.revoked_at !== null || (row.expires_at !== null && new Date(row.expires_at) <= now)) {
       throw invalidToken();
     }
-    await db.updateTable('tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
+    // At most one write a minute per token: reads must not turn into writes.
+    if (row.last_used_at === null || now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_EVERY_MS) {
+      await db.updateTable('tokens').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
+    }
     return {
       userId: row.user_id,
       username: row.username,

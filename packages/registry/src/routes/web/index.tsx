@@ -4,6 +4,8 @@ import { packageParams, type AppContext, type AppEnv } from '../../http.js';
 import { toVersionDto } from '../../services/packages.js';
 import { HomePage } from './home.js';
 import { PackagePage } from './package-page.js';
+import { SearchPage } from './search-page.js';
+import { parsePage } from '../api/search.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
@@ -28,6 +30,11 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
 export function webRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => c.html(<HomePage recent={await c.var.services.packages.recent(10)} />));
+  // Pages are anonymous until sessions land; the search service filters private packages by principal.
+  app.get('/search', async (c) => {
+    const result = await c.var.services.search.search(null, c.req.query('q') ?? '', parsePage(c.req.query('page')));
+    return c.html(<SearchPage result={result} />);
+  });
   app.get('/flock/:org/:name', (c) => renderPackage(c, undefined));
   app.get('/flock/:org/:name/:version', (c) => renderPackage(c, c.req.param('version')));
   return app;

@@ -47,6 +47,7 @@ export function Layout(props: { title: string; children: Child }) {
           <div class="inner">
             <a class="brand" href="/">Flock</a>
             <span class="lead" style="margin:0">the Kestrel package registry</span>
+            <form method="get" action="/search" style="margin-left:auto"><input type="search" name="q" placeholder="Search packages" aria-label="Search packages" /></form>
           </div>
         </header>
         <main>{props.children}</main>

@@ -1,0 +1,76 @@
+import { Hono } from 'hono';
+import { FlockError, parseOrgName, parsePackageName } from '@flock/core';
+import type { AppEnv } from '../http.js';
+import type { Services } from '../services/index.js';
+
+export interface IndexRequest {
+  org: string;
+  name: string;
+  authorization: string | undefined;
+  ifNoneMatch: string | undefined;
+}
+
+export interface IndexAnswer {
+  status: 200 | 304 | 404;
+  headers: Record<string, string>;
+  body: Buffer | null;
+}
+
+const CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
+
+function bearer(header: string): string {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new FlockError('invalid_token', 'Invalid token');
+  return match[1]!;
+}
+
+// One answer for "never published" and "private and not yours": same status, body and headers.
+function notFound(org: string, name: string): IndexAnswer {
+  return {
+    status: 404,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: Buffer.from(JSON.stringify({ error: `Package ${org}/${name} not found` })),
+  };
+}
+
+/**
+ * The sparse index answer, free of any HTTP framework so the server can also
+ * call it on its fast path. Once warm it touches no database: the entry, the
+ * token's principal and the membership all come from memory. Bad names and
+ * bad tokens throw FlockError, for app.ts to map.
+ */
+export async function answerIndex(services: Services, request: IndexRequest): Promise<IndexAnswer> {
+  const org = parseOrgName(request.org);
+  const name = parsePackageName(request.name);
+  const principal = request.authorization === undefined ? null : await services.auth.principal(bearer(request.authorization));
+  const entry = await services.sparseIndex.get(org, name);
+  if (entry === null || !(await services.access.canRead(principal, { visibility: entry.visibility, org_id: entry.orgId }))) {
+    return notFound(org, name);
+  }
+  const headers = {
+    'content-type': CONTENT_TYPE,
+    etag: entry.etag,
+    'cache-control': entry.visibility === 'public' ? 'public, max-age=60' : 'private, no-cache',
+  };
+  if (request.ifNoneMatch !== undefined && request.ifNoneMatch.split(',').some((tag) => tag.trim() === entry.etag)) {
+    return { status: 304, headers, body: null };
+  }
+  return { status: 200, headers, body: entry.body };
+}
+
+/** GET /index/:org/:name */
+export function indexRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get('/:org/:name', async (c) => {
+    const answer = await answerIndex(c.var.services, {
+      org: c.req.param('org'),
+      name: c.req.param('name'),
+      authorization: c.req.header('authorization'),
+      ifNoneMatch: c.req.header('if-none-match'),
+    });
+    if (answer.status === 304 || answer.body === null) return c.body(null, 304, answer.headers);
+    const { body } = answer;
+    return c.body(new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>, answer.status, answer.headers);
+  });
+  return app;
+}
