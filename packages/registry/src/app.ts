@@ -33,6 +33,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
 };
 
+// JSON answers (errors included) for the API and the sparse index; HTML for pages.
+const wantsJson = (path: string) => path.startsWith('/api/') || path.startsWith('/index/');
+
 export interface AppDeps {
   services: Services;
   publicUrl: string;
@@ -56,7 +59,7 @@ export function createApp({ services, publicUrl, logger }: AppDeps): Hono<AppEnv
   app.route('/api/v1/me', meRoutes());
   app.route('/', webRoutes());
 
-  app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));
+  app.notFound((c) => (wantsJson(c.req.path) ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));
 
   app.onError((error, c) => {
     const known = error instanceof FlockError && error.code !== 'internal';
@@ -66,7 +69,7 @@ export function createApp({ services, publicUrl, logger }: AppDeps): Hono<AppEnv
     }
     const status = known ? STATUS[error.code] : 500;
     const message = known ? error.message : 'Internal server error';
-    if (c.req.path.startsWith('/api/')) return c.json({ error: message }, status);
+    if (wantsJson(c.req.path)) return c.json({ error: message }, status);
     return c.html(errorPage(status === 404 ? 'Not found' : 'Something went wrong', message), status);
   });
 

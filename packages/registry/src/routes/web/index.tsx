@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { parseDocModel, parseVersion, type DocModel } from '@flock/core';
-import { packageParams, type AppContext, type AppEnv } from '../../http.js';
+import { authenticate, packageParams, type AppContext, type AppEnv } from '../../http.js';
 import { toVersionDto } from '../../services/packages.js';
 import { HomePage } from './home.js';
 import { PackagePage } from './package-page.js';
@@ -10,8 +10,8 @@ import { parsePage } from '../api/search.js';
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
   const { packages, blobs } = c.var.services;
-  // Pages use the browser session once accounts exist; until then they are anonymous.
-  const principal = null;
+  // Pages will use the browser session once sessions exist; until then a bearer token (curl) or nobody.
+  const principal = await authenticate(c);
   const pkg = await packages.getPackage(principal, org, name);
   const versionText = rawVersion === undefined ? pkg.latest : parseVersion(rawVersion);
   const found = await packages.findVersion(principal, org, name, parseVersion(versionText ?? ''));
@@ -30,9 +30,9 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
 export function webRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => c.html(<HomePage recent={await c.var.services.packages.recent(10)} />));
-  // Pages are anonymous until sessions land; the search service filters private packages by principal.
+  // The search service filters private packages by principal (a bearer token until sessions exist).
   app.get('/search', async (c) => {
-    const result = await c.var.services.search.search(null, c.req.query('q') ?? '', parsePage(c.req.query('page')));
+    const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')));
     return c.html(<SearchPage result={result} />);
   });
   app.get('/flock/:org/:name', (c) => renderPackage(c, undefined));
