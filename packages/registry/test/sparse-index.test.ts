@@ -36,7 +36,7 @@ describe('the sparse index GET /index/:org/:name', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     const [line] = lines(await response.text());
-    const meta = await (await get('/api/v1/packages/acme/top/0.3.0')).json();
+    const meta = (await (await get('/api/v1/packages/acme/top/0.3.0')).json()) as { checksum: string };
     expect(line).toEqual({ version: '0.3.0', dependencies: { 'acme/base': '^1.2' }, checksum: meta.checksum, yanked: false });
     expect(lines(await (await get('/index/acme/base')).text()).map((l) => l.version)).toEqual(['1.0.0', '1.2.0']);
   });
@@ -115,7 +115,7 @@ describe('the sparse index GET /index/:org/:name', () => {
   it('refuses bad names and bad tokens with one-line JSON errors', async () => {
     const bad = await get('/index/acme/Not_Valid');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toMatch(/^Invalid package name "Not_Valid"/);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^Invalid package name "Not_Valid"/);
     const token = await get('/index/acme/base', { authorization: 'Bearer nope' });
     expect(token.status).toBe(401);
     expect(await token.json()).toEqual({ error: 'Invalid token' });
