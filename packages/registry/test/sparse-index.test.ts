@@ -5,6 +5,8 @@ import type { IndexLineDto } from '@flock/core';
 import { runFlock, tempDir } from '../../../test-support/cli.js';
 import { publishSpec } from '../../../test-support/project.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { hashToken } from '../src/auth/tokens.js';
+import { createTokensService } from '../src/services/tokens.js';
 
 describe('the sparse index GET /index/:org/:name', () => {
   let registry: TestRegistry;
@@ -119,5 +121,19 @@ describe('the sparse index GET /index/:org/:name', () => {
     const token = await get('/index/acme/base', { authorization: 'Bearer nope' });
     expect(token.status).toBe(401);
     expect(await token.json()).toEqual({ error: 'Invalid token' });
+  });
+
+  it('writes a token\'s last_used_at at most once a minute, not on every request', async () => {
+    const lastUsed = async () => (await registry.db.selectFrom('tokens').select('last_used_at').where('token_hash', '=', hashToken(ownerToken)).executeTakeFirstOrThrow()).last_used_at;
+    let now = Date.parse('2030-01-01T00:00:00Z');
+    const tokens = createTokensService({ db: registry.db, clock: () => new Date(now) });
+    await tokens.authenticate(ownerToken);
+    expect(await lastUsed()).toBe('2030-01-01T00:00:00.000Z');
+    now += 59_000;
+    await tokens.authenticate(ownerToken);
+    expect(await lastUsed()).toBe('2030-01-01T00:00:00.000Z');
+    now += 1_000;
+    await tokens.authenticate(ownerToken);
+    expect(await lastUsed()).toBe('2030-01-01T00:01:00.000Z');
   });
 });
