@@ -1,7 +1,9 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import { openBlobStore } from './blobs/index.js';
+import { indexFastPath } from './routes/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { systemClock, type Clock } from './services/clock.js';
@@ -37,7 +39,13 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
   const registry = await openRegistry(config, options.clock);
   const app = createApp({ services: registry.services, publicUrl: config.publicUrl, logger });
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => resolve({ server, port: info.port }));
+    // The sparse index is the hot read path: it is answered in front of Hono (see indexFastPath).
+    const fast = indexFastPath(registry.services);
+    const withFastPath = ((options: object, listener: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer(options, (req, res) => {
+        if (!fast(req, res, () => listener(req, res))) listener(req, res);
+      })) as unknown as typeof createServer;
+    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, createServer: withFastPath }, (info) => resolve({ server, port: info.port }));
     server.once('error', reject);
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

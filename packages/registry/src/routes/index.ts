@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import { FlockError, parseOrgName, parsePackageName } from '@flock/core';
 import type { AppEnv } from '../http.js';
@@ -16,8 +17,6 @@ export interface IndexAnswer {
   body: Buffer | null;
 }
 
-const CONTENT_TYPE = 'application/x-ndjson; charset=utf-8';
-
 function bearer(header: string): string {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new FlockError('invalid_token', 'Invalid token');
@@ -26,10 +25,11 @@ function bearer(header: string): string {
 
 // One answer for "never published" and "private and not yours": same status, body and headers.
 function notFound(org: string, name: string): IndexAnswer {
+  const body = Buffer.from(JSON.stringify({ error: `Package ${org}/${name} not found` }));
   return {
     status: 404,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-    body: Buffer.from(JSON.stringify({ error: `Package ${org}/${name} not found` })),
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(body.byteLength) },
+    body,
   };
 }
 
@@ -47,15 +47,10 @@ export async function answerIndex(services: Services, request: IndexRequest): Pr
   if (entry === null || !(await services.access.canRead(principal, { visibility: entry.visibility, org_id: entry.orgId }))) {
     return notFound(org, name);
   }
-  const headers = {
-    'content-type': CONTENT_TYPE,
-    etag: entry.etag,
-    'cache-control': entry.visibility === 'public' ? 'public, max-age=60' : 'private, no-cache',
-  };
   if (request.ifNoneMatch !== undefined && request.ifNoneMatch.split(',').some((tag) => tag.trim() === entry.etag)) {
-    return { status: 304, headers, body: null };
+    return { status: 304, headers: entry.headers, body: null };
   }
-  return { status: 200, headers, body: entry.body };
+  return { status: 200, headers: entry.headers, body: entry.body };
 }
 
 /** GET /index/:org/:name */
@@ -73,4 +68,42 @@ export function indexRoutes(): Hono<AppEnv> {
     return c.body(new Uint8Array(body.buffer, body.byteOffset, body.byteLength) as Uint8Array<ArrayBuffer>, answer.status, answer.headers);
   });
   return app;
+}
+
+const INDEX_PATH = /^\/index\/([^/?#]+)\/([^/?#]+)\/?(?:\?.*)?$/;
+
+/**
+ * The index's fast path, in front of Hono: a warm GET /index/:org/:name is
+ * answered straight onto node's response, with no Request/Response objects
+ * built per request. Returns false when the request is not an index GET; any
+ * failure (a bad name, a bad token) is handed to `fallback` (the Hono app),
+ * which answers it with the usual error mapping — a GET has no body to lose.
+ */
+export function indexFastPath(services: Services) {
+  return (req: IncomingMessage, res: ServerResponse, fallback: () => void): boolean => {
+    if (req.method !== 'GET') return false;
+    const match = INDEX_PATH.exec(req.url ?? '');
+    if (match === null) return false;
+    let org: string;
+    let name: string;
+    try {
+      org = decodeURIComponent(match[1]!);
+      name = decodeURIComponent(match[2]!);
+    } catch {
+      return false;
+    }
+    const { authorization } = req.headers;
+    const ifNoneMatch = req.headers['if-none-match'];
+    answerIndex(services, { org, name, authorization, ifNoneMatch }).then(
+      (answer) => {
+        if (answer.body === null) {
+          res.writeHead(answer.status, answer.headers).end();
+        } else {
+          res.writeHead(answer.status, answer.headers).end(answer.body);
+        }
+      },
+      () => fallback(),
+    );
+    return true;
+  };
 }

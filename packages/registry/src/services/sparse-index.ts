@@ -22,6 +22,8 @@ export interface IndexEntry {
   body: Buffer;
   /** Strong ETag over the body. */
   etag: string;
+  /** The 200/304 headers, built once: content type, ETag, Cache-Control (public or private), length. */
+  headers: Record<string, string>;
 }
 
 export interface SparseIndexDeps {
@@ -61,7 +63,13 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
     const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked']).where('package_id', '=', pkg.id).execute();
     const body = renderIndex(rows);
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
-    return { packageId: pkg.id, orgId: pkg.org_id, visibility: pkg.visibility, body, etag };
+    const headers = {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      etag,
+      'cache-control': pkg.visibility === 'public' ? 'public, max-age=60' : 'private, no-cache',
+      'content-length': String(body.byteLength),
+    };
+    return { packageId: pkg.id, orgId: pkg.org_id, visibility: pkg.visibility, body, etag, headers };
   }
 
   /** The entry for org/name, or null when no such package exists (the caller decides who may see it). */
