@@ -22,7 +22,10 @@ export function renderLockfile(lock: Lockfile): string {
     root: { dependencies: sortedRecord(lock.root) },
     package: [...lock.packages]
       .sort((a, b) => (a.package === b.package ? (a.version < b.version ? -1 : 1) : a.package < b.package ? -1 : 1))
-      .map((p) => ({ name: p.package, version: p.version, checksum: p.checksum, dependencies: sortedRecord(p.dependencies) })),
+      .map((p) => ({
+        name: p.package, version: p.version, checksum: p.checksum,
+        ...(Object.keys(p.dependencies).length > 0 ? { dependencies: sortedRecord(p.dependencies) } : {}),
+      })),
   };
   return `${HEADER}${stringifyToml(doc)}\n`;
 }
