@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IndexLineDto } from '@flock/core';
-import { copyExample, runFlock, tempDir } from '../../../test-support/cli.js';
+import { FLOCK_BIN, copyExample, runFlock, tempDir } from '../../../test-support/cli.js';
 import { publishProject } from '../../../test-support/publish.js';
 import { publishSpec } from '../../../test-support/project.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
@@ -214,5 +217,35 @@ describe('flock add / install / yank against a real registry', () => {
   it('a dependency that does not exist is refused at publish', async () => {
     await expect(publishSpec(dir.path, { org: 'your-name', name: 'orphan', version: '1.0.0', dependencies: { 'your-name/ghost': '1' } }, env()))
       .rejects.toThrow('{"error":"Dependency your-name/ghost does not exist"}');
+  });
+
+  it('a private package installs with a member\'s token and does not exist for anyone else', async () => {
+    await publishSpec(dir.path, { org: 'your-name', name: 'inner', version: '1.0.0', visibility: 'private' }, env());
+    const project = await newProject('\n[dependencies]\n"your-name/inner" = "1"\n');
+    const member = await flock(['install'], project);
+    expect(member.code).toBe(0);
+    expect(member.lines).toEqual(['Installed 1 package (1 downloaded)', '  your-name/inner@1.0.0']);
+    const stranger = await registry.createUser('stranger');
+    for (const token of [stranger, '']) {
+      const other = await newProject('\n[dependencies]\n"your-name/inner" = "1"\n');
+      const result = await flock(['install'], other, { FLOCK_TOKEN: token, HOME: join(dir.path, 'stranger-home') });
+      expect(result.stderr).toBe(`Package your-name/inner not found at ${registry.url}\n`);
+      expect(result.code).toBe(1);
+    }
+  });
+
+  // util-linux's `script` gives the CLI a real terminal (a pty) for stderr.
+  const hasScript = existsSync('/usr/bin/script');
+  if (!hasScript) console.warn('skipping the terminal progress test: /usr/bin/script (util-linux) is not installed');
+  it.skipIf(!hasScript)('on a terminal, downloads show a progress line', async () => {
+    const project = await newProject('\n[dependencies]\n"your-name/banner" = "0.1"\n');
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(FLOCK_BIN)} install`;
+    const { stdout } = await promisify(execFile)('/usr/bin/script', ['-qec', command, '/dev/null'], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? '', ...env({ HOME: join(dir.path, 'tty-home') }) },
+    });
+    expect(stdout).toMatch(/\r\x1b\[KDownloading 1\/2 your-name\/(banner|palette)@0\.1\.\d/);
+    expect(stdout).toMatch(/\r\x1b\[KDownloading 2\/2 /);
+    expect(stdout).toContain('Installed 2 packages (2 downloaded)');
   });
 });
