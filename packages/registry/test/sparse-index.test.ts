@@ -7,6 +7,8 @@ import { publishSpec } from '../../../test-support/project.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 import { hashToken } from '../src/auth/tokens.js';
 import { createTokensService } from '../src/services/tokens.js';
+import { createApp } from '../src/app.js';
+import { pino } from 'pino';
 
 describe('the sparse index GET /index/:org/:name', () => {
   let registry: TestRegistry;
@@ -135,5 +137,17 @@ describe('the sparse index GET /index/:org/:name', () => {
     now += 1_000;
     await tokens.authenticate(ownerToken);
     expect(await lastUsed()).toBe('2030-01-01T00:01:00.000Z');
+  });
+
+  it('the Hono route (used behind the server\'s fast path) gives the same answer as the fast path', async () => {
+    const viaServer = await get('/index/acme/base');
+    const app = await registry.withServices(async (services) => createApp({ services, publicUrl: registry.url, logger: pino({ level: 'silent' }) }));
+    const viaApp = await app.request('/index/acme/base');
+    expect(viaApp.status).toBe(200);
+    expect(await viaApp.text()).toBe(await viaServer.text());
+    for (const header of ['etag', 'cache-control', 'content-type']) expect(viaApp.headers.get(header)).toBe(viaServer.headers.get(header));
+    const missing = await app.request('/index/acme/nothing');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'Package acme/nothing not found' });
   });
 });
