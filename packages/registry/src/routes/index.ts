@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { FlockError, parseOrgName, parsePackageName } from '@flock/core';
 import type { AppEnv } from '../http.js';
 import type { Services } from '../services/index.js';
+import type { IndexEntry } from '../services/sparse-index.js';
 
 export interface IndexRequest {
   org: string;
@@ -44,10 +45,29 @@ export async function answerIndex(services: Services, request: IndexRequest): Pr
   const name = parsePackageName(request.name);
   const principal = request.authorization === undefined ? null : await services.auth.principal(bearer(request.authorization));
   const entry = await services.sparseIndex.get(org, name);
-  if (entry === null || !(await services.access.canRead(principal, { visibility: entry.visibility, org_id: entry.orgId }))) {
-    return notFound(org, name);
-  }
-  if (request.ifNoneMatch !== undefined && request.ifNoneMatch.split(',').some((tag) => tag.trim() === entry.etag)) {
+  const readable = entry !== null && (await services.access.canRead(principal, { visibility: entry.visibility, org_id: entry.orgId }));
+  return respond(org, name, entry, readable, request.ifNoneMatch);
+}
+
+/**
+ * The same answer when everything it needs is already in memory (the warm
+ * case), without a promise; undefined when something must be looked up.
+ */
+export function answerIndexNow(services: Services, request: IndexRequest): IndexAnswer | undefined {
+  const org = parseOrgName(request.org);
+  const name = parsePackageName(request.name);
+  const principal = request.authorization === undefined ? null : services.auth.peekPrincipal(bearer(request.authorization));
+  if (principal === undefined) return undefined;
+  const entry = services.sparseIndex.peek(org, name);
+  if (entry === undefined) return undefined;
+  const readable = entry !== null && services.access.canReadNow(principal, { visibility: entry.visibility, org_id: entry.orgId });
+  if (readable === undefined) return undefined;
+  return respond(org, name, entry, readable, request.ifNoneMatch);
+}
+
+function respond(org: string, name: string, entry: IndexEntry | null, readable: boolean, ifNoneMatch: string | undefined): IndexAnswer {
+  if (entry === null || !readable) return notFound(org, name);
+  if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === entry.etag)) {
     return { status: 304, headers: entry.headers, body: null };
   }
   return { status: 200, headers: entry.headers, body: entry.body };
@@ -92,18 +112,17 @@ export function indexFastPath(services: Services) {
     } catch {
       return false;
     }
-    const { authorization } = req.headers;
-    const ifNoneMatch = req.headers['if-none-match'];
-    answerIndex(services, { org, name, authorization, ifNoneMatch }).then(
-      (answer) => {
-        if (answer.body === null) {
-          res.writeHead(answer.status, answer.headers).end();
-        } else {
-          res.writeHead(answer.status, answer.headers).end(answer.body);
-        }
-      },
-      () => fallback(),
-    );
+    const request = { org, name, authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'] };
+    const send = (answer: IndexAnswer) => res.writeHead(answer.status, answer.headers).end(answer.body ?? undefined);
+    let now: IndexAnswer | undefined;
+    try {
+      now = answerIndexNow(services, request);
+    } catch {
+      fallback();
+      return true;
+    }
+    if (now !== undefined) send(now);
+    else answerIndex(services, request).then(send, () => fallback());
     return true;
   };
 }

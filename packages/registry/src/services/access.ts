@@ -7,13 +7,15 @@ export interface AccessDeps {
   accounts: AccountsService;
   /** Membership lookup for reads; the auth cache's, so the hot read path asks the database at most once per TTL. */
   readRoleOf?: (orgId: string, userId: string) => Promise<Role | null>;
+  /** The same membership if it is known without a lookup (undefined otherwise), for the synchronous index path. */
+  peekReadRole?: (orgId: string, userId: string) => Role | null | undefined;
 }
 
 /**
  * The one place that decides who may do what. API routes, the index, downloads
  * and pages all ask here, so a rule cannot hold in one and leak in another.
  */
-export function createAccessService({ accounts, readRoleOf = accounts.roleOf }: AccessDeps) {
+export function createAccessService({ accounts, readRoleOf = accounts.roleOf, peekReadRole = () => undefined }: AccessDeps) {
   function tokenAllowsOrg(principal: Principal, orgId: string): boolean {
     return principal.token?.orgIds == null || principal.token.orgIds.includes(orgId);
   }
@@ -47,6 +49,14 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf }: 
     return (await readRoleOf(pkg.org_id, principal.userId)) !== null;
   }
 
+  /** canRead when it can be answered from memory; undefined when it needs a lookup (then call canRead). */
+  function canReadNow(principal: Principal | null, pkg: Pick<PackageRow, 'visibility' | 'org_id'>): boolean | undefined {
+    if (pkg.visibility === 'public') return true;
+    if (principal === null || !hasScope(principal, 'read') || !tokenAllowsOrg(principal, pkg.org_id)) return false;
+    const role = peekReadRole(pkg.org_id, principal.userId);
+    return role === undefined ? undefined : role !== null;
+  }
+
   /** The orgs whose private packages `principal` may read (search filters on these). */
   async function readableOrgIds(principal: Principal | null): Promise<string[]> {
     if (principal === null || !hasScope(principal, 'read')) return [];
@@ -64,7 +74,7 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf }: 
     return org;
   }
 
-  return { requirePublish, requireScope, requireRole, isMember, canRead, readableOrgIds };
+  return { requirePublish, requireScope, requireRole, isMember, canRead, canReadNow, readableOrgIds };
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;

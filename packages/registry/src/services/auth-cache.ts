@@ -45,6 +45,16 @@ export function createAuthCache({ tokens, accounts, clock, ttlMs = 5_000, maxEnt
     return fresh;
   }
 
+  /** The cached principal for `token`, or undefined when it must be looked up (no database access here). */
+  function peekPrincipal(token: string): Principal | undefined {
+    return principals.get(hashToken(token));
+  }
+
+  /** The cached role, or undefined when it must be looked up. */
+  function peekRole(orgId: string, userId: string): Role | null | undefined {
+    return roles.get(`${orgId}\n${userId}`);
+  }
+
   /** Forget one token, by the SHA-256 hex stored in tokens.token_hash (call on revoke or rotate). */
   function invalidateToken(tokenHash: string): void {
     principals.delete(tokenHash);
@@ -56,7 +66,7 @@ export function createAuthCache({ tokens, accounts, clock, ttlMs = 5_000, maxEnt
     roles.clear();
   }
 
-  return { principal, roleOf, invalidateToken, clear };
+  return { principal, roleOf, peekPrincipal, peekRole, invalidateToken, clear };
 }
 
 export type AuthCache = ReturnType<typeof createAuthCache>;

@@ -26,7 +26,7 @@ export function createServices({ db, blobs, clock, limits }: ServiceDeps) {
   const accounts = createAccountsService({ db, clock });
   const tokens = createTokensService({ db, clock });
   const auth = createAuthCache({ tokens, accounts, clock });
-  const access = createAccessService({ accounts, readRoleOf: auth.roleOf });
+  const access = createAccessService({ accounts, readRoleOf: auth.roleOf, peekReadRole: auth.peekRole });
   const packages = createPackagesService({ db, blobs, access });
   const sparseIndex = createSparseIndexService({ db });
   // SQLite's FTS5 today; a PostgreSQL deployment plugs its own SearchIndex in here.

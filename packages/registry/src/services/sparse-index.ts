@@ -86,6 +86,11 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
     return fresh;
   }
 
+  /** The cached entry without loading: undefined when not cached, null for a cached "no such package". */
+  function peek(org: string, name: string): IndexEntry | null | undefined {
+    return entries.get(`${org}/${name}`);
+  }
+
   function invalidate(org: string, name: string): void {
     generation++;
     entries.delete(`${org}/${name}`);
@@ -96,7 +101,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
     entries.clear();
   }
 
-  return { get, invalidate, clear };
+  return { get, peek, invalidate, clear };
 }
 
 export type SparseIndexService = ReturnType<typeof createSparseIndexService>;
