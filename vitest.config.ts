@@ -31,7 +31,8 @@ export default defineConfig(async () => ({
     // Integration tests spawn the CLI and servers; two cores is all we have.
     maxWorkers: 2,
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['packages/*/src/**/*.test.ts', ...integration] } },
+      // *.postgres.test.ts need a shared PostgreSQL (replicas, LISTEN/NOTIFY): the postgres-s3 run only.
+      { extends: true, test: { name: 'sqlite', include: ['packages/*/src/**/*.test.ts', ...integration], exclude: ['**/*.postgres.test.ts', '**/node_modules/**'] } },
       ...((await postgresReachable())
         ? [{ extends: true, test: { name: 'postgres-s3', include: integration, env: { FLOCK_TEST_BACKEND: 'postgres-s3' } } }]
         : []),

@@ -15,7 +15,7 @@ export interface TestRegistry {
   listBlobs(): Promise<string[]>;
   /** Creates a user (and their personal org) and returns a token with every scope. */
   createUser(name: string): Promise<string>;
-  /** Direct access to the services on the same database, for set-up only. */
+  /** The running server's services, for set-up, assertions and resetting caches. */
   withServices<T>(run: (services: Awaited<ReturnType<typeof openRegistry>>['services']) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -39,7 +39,8 @@ export async function createTestRegistry(
     : pino({ level: 'silent' });
   // A fixed clock keeps time-window tests (rate limits) off window boundaries.
   const server = await startServer(config, { logger, ...(options.clock ? { clock: options.clock } : {}) });
-  const setup = await openRegistry(config, options.clock);
+  // The server's own services: set-up and assertions see (and can reset) exactly its caches.
+  const setup = server.registry;
   return {
     url: server.url,
     dataDir,
@@ -53,7 +54,6 @@ export async function createTestRegistry(
     withServices: (run) => run(setup.services),
     async close() {
       await server.close();
-      await setup.close();
       await backend.close();
       await rm(dataDir, { recursive: true, force: true });
     },

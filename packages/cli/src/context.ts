@@ -16,6 +16,8 @@ export interface CommandContext {
    * process exits with 130. Returns the function that unregisters it.
    */
   onInterrupt(cleanup: () => void): () => void;
+  /** Replaces the progress line on a terminal (absent when stderr is not one); '' clears it. */
+  progress?(line: string): void;
 }
 
 /** A failure the user can act on: main.ts prints the message alone and exits with the code. */

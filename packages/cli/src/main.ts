@@ -10,10 +10,21 @@ import { verifyCommand } from './commands/verify.js';
 import { tokenCommand } from './commands/token.js';
 import type { CommandSpec } from './commands/types.js';
 import { whoamiCommand } from './commands/whoami.js';
+import { accessCommand } from './commands/access.js';
+import { addCommand } from './commands/add.js';
+import { installCommand } from './commands/install.js';
+import { removeCommand } from './commands/remove.js';
+import { searchCommand } from './commands/search.js';
+import { showCommand } from './commands/show.js';
+import { yankCommand } from './commands/yank.js';
 import { CliExit, type CommandContext } from './context.js';
 import { readSecret } from './prompt.js';
 
-const COMMANDS: CommandSpec<any>[] = [initCommand, docCommand, loginCommand, whoamiCommand, publishCommand, verifyCommand, tokenCommand, orgCommand];
+const COMMANDS: CommandSpec<any>[] = [
+  initCommand, docCommand, loginCommand, whoamiCommand, publishCommand, verifyCommand,
+  searchCommand, showCommand, addCommand, removeCommand, installCommand, yankCommand, accessCommand,
+  tokenCommand, orgCommand,
+];
 
 const interruptCleanups = new Set<() => void>();
 
@@ -49,6 +60,7 @@ function createContext(): CommandContext {
     err: (line) => process.stderr.write(`${line}\n`),
     readSecret: (prompt) => readSecret(prompt),
     isTerminal: Boolean(process.stdin.isTTY),
+    ...(process.stderr.isTTY ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
   };
 }
 

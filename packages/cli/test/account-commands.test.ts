@@ -162,8 +162,10 @@ describe('flock org and flock token against a real registry', () => {
     const expiring = (await flock(alice, 'token', 'create', '--name', 'short', '--expires-in-days', '1')).lines[0]!;
     expect((await flock(expiring, 'whoami')).code).toBe(0);
     expect((await flock(alice, 'token', 'list')).stdout).toMatch(/short\s.*\d{4}-\d{2}-\d{2}$/m);
-    // Time passes: the expiry is now in the past.
+    // Time passes: the expiry is now in the past. (Rewriting the row is how the test moves time; the
+    // server's principal cache trusts the expiry it read, so it is dropped as a restart would.)
     await registry.db.updateTable('tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('name', '=', 'short').execute();
+    await registry.withServices(async (s) => s.auth.clear());
     expect((await flock(expiring, 'whoami')).stderr.trim()).toBe('{"error":"Invalid token"}');
     expect((await flock(alice, 'token', 'list')).stdout).toMatch(/short\s.*expired$/m);
     const zero = await flock(alice, 'token', 'create', '--name', 'never', '--expires-in-days', '0');
@@ -182,9 +184,12 @@ describe('flock org and flock token against a real registry', () => {
     const marker = '2000-01-01T00:00:00.000Z';
     const recent = new Date(Date.now() - 5_000).toISOString();
     await registry.db.updateTable('tokens').set({ last_used_at: recent }).where('name', '=', 'busy').execute();
+    // The principal cache answers repeated uses for a few seconds without the database; start each use cold.
+    await registry.withServices(async (s) => s.auth.clear());
     await flock(fresh, 'whoami');
     expect((await registry.db.selectFrom('tokens').select('last_used_at').where('name', '=', 'busy').executeTakeFirstOrThrow()).last_used_at).toBe(recent);
     await registry.db.updateTable('tokens').set({ last_used_at: marker }).where('name', '=', 'busy').execute();
+    await registry.withServices(async (s) => s.auth.clear());
     await flock(fresh, 'whoami');
     expect((await registry.db.selectFrom('tokens').select('last_used_at').where('name', '=', 'busy').executeTakeFirstOrThrow()).last_used_at).not.toBe(marker);
   });

@@ -113,3 +113,31 @@ export interface MemberDto {
   role: 'owner' | 'member';
   since: string;
 }
+
+export interface SearchHitDto {
+  org: string;
+  name: string;
+  /** Newest version not yanked (or the newest of all when every one is). */
+  version: string | null;
+  description: string | null;
+  visibility: 'public' | 'private';
+}
+
+export interface SearchResultDto {
+  query: string;
+  page: number;
+  perPage: number;
+  /** Matches the asker may read; private packages of other orgs are never counted. */
+  total: number;
+  hits: SearchHitDto[];
+}
+
+/** One line of the sparse index `GET /index/:org/:name` (newline-delimited JSON, oldest version first). */
+export interface IndexLineDto {
+  version: string;
+  /** "org/name" → semver range. */
+  dependencies: Record<string, string>;
+  /** "sha256:<hex>" of the archive. */
+  checksum: string;
+  yanked: boolean;
+}

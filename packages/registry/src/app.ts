@@ -9,8 +9,11 @@ import { observe, type Metrics } from './observability.js';
 import { meRoutes } from './routes/api/me.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
 import { orgApiRoutes } from './routes/api/orgs.js';
+import { packageAdminRoutes } from './routes/api/package-admin.js';
 import { packageRoutes } from './routes/api/packages.js';
+import { searchRoutes } from './routes/api/search.js';
 import { tokenRoutes } from './routes/api/tokens.js';
+import { indexRoutes } from './routes/index.js';
 import { webRoutes } from './routes/web/index.js';
 import { errorPage } from './routes/web/layout.js';
 import type { Services } from './services/index.js';
@@ -41,6 +44,9 @@ export function statusOf(error: unknown): ContentfulStatusCode | null {
   return error instanceof FlockError && error.code !== 'internal' ? STATUS[error.code] : null;
 }
 
+// JSON answers (errors included) for the API and the sparse index; HTML for pages.
+const wantsJson = (path: string) => path.startsWith('/api/') || path.startsWith('/index/');
+
 export interface AppDeps {
   services: Services;
   publicUrl: string;
@@ -70,14 +76,17 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth }:
     return c.json(result, result.ok ? 200 : 503);
   });
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  app.route('/index', indexRoutes());
   app.route('/api/v1/packages', packageRoutes());
+  app.route('/api/v1/packages', packageAdminRoutes());
+  app.route('/api/v1/search', searchRoutes());
   app.route('/api/v1/me', meRoutes());
   app.route('/api/v1/orgs/:org/store', orgStoreRoutes());
   app.route('/api/v1/tokens', tokenRoutes());
   app.route('/api/v1/orgs', orgApiRoutes());
   app.route('/', webRoutes());
 
-  app.notFound((c) => (c.req.path.startsWith('/api/') ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));
+  app.notFound((c) => (wantsJson(c.req.path) ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));
 
   app.onError((error, c) => {
     const known = error instanceof FlockError && error.code !== 'internal';
@@ -88,7 +97,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth }:
     const status = known ? STATUS[error.code] : 500;
     const message = known ? error.message : 'Internal server error';
     if (known && error.retryAfterSeconds !== undefined) c.header('retry-after', String(Math.max(1, error.retryAfterSeconds)));
-    if (c.req.path.startsWith('/api/')) return c.json({ error: message }, status);
+    if (wantsJson(c.req.path)) return c.json({ error: message }, status);
     return c.html(errorPage(status === 404 ? 'Not found' : 'Something went wrong', message), status);
   });
 

@@ -33,7 +33,8 @@ export async function authenticate(c: AppContext): Promise<Principal | null> {
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new FlockError('invalid_token', 'Invalid token');
-  return c.var.services.tokens.authenticate(match[1]!);
+  // Through the short-lived auth cache, so reads with a token do not query the database each time.
+  return c.var.services.auth.principal(match[1]!);
 }
 
 export async function requirePrincipal(c: AppContext): Promise<Principal> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'kysely';
@@ -10,8 +10,10 @@ import { parseSecretKey } from './auth/secret-box.js';
 import { createMetrics } from './observability.js';
 import { authSettingsFrom } from './auth/settings.js';
 import { openBlobStore } from './blobs/index.js';
+import { indexFastPath } from './routes/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
+import { createLocalChangeFeed, createPostgresChangeFeed } from './events/change-feed.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { createServices, type Services } from './services/index.js';
 
@@ -48,13 +50,28 @@ async function loadSecretKey(config: Readonly<Config>): Promise<Buffer> {
 export async function openRegistry(
   config: Readonly<Config>,
   clock: Clock = systemClock,
-  hooks: { onStoreError?: (store: 'registry' | 'org') => void } = {},
+  hooks: { onStoreError?: (store: 'registry' | 'org') => void; logger?: Logger } = {},
 ): Promise<Registry> {
   const database = await openDatabase(config.databaseUrl);
   const blobs = openBlobStore(config.blobStore, config.s3Credentials);
   const secretKey = await loadSecretKey(config);
-  const services = createServices({ db: database.db, blobs, clock, limits: config.limits, secretKey, redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour, ...hooks });
-  return { services, database, close: () => database.close() };
+  // On PostgreSQL, replicas tell each other what to drop from their caches; on SQLite there is one server.
+  const feed = database.dialect === 'postgres'
+    ? await createPostgresChangeFeed(config.databaseUrl, hooks.logger ?? pino({ level: 'silent' }))
+    : createLocalChangeFeed();
+  const services = createServices({
+    db: database.db, blobs, clock, limits: config.limits, secretKey, feed,
+    redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour,
+    ...(hooks.onStoreError ? { onStoreError: hooks.onStoreError } : {}),
+  });
+  return {
+    services,
+    database,
+    async close() {
+      await feed.close();
+      await database.close();
+    },
+  };
 }
 
 /** /readyz: the database answers a query and the store answers a lookup. */
@@ -78,6 +95,8 @@ async function checkReady(registry: Registry): Promise<{ ok: boolean; checks: Re
 export interface RunningServer {
   url: string;
   port: number;
+  /** The services and database this server runs on (for operator code and tests in the same process). */
+  registry: Registry;
   close(): Promise<void>;
 }
 
@@ -89,11 +108,17 @@ export function createLogger(level: string): Logger {
 export async function startServer(config: Readonly<Config>, options: { logger?: Logger; clock?: Clock } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const registry = await openRegistry(config, options.clock, { onStoreError: (store) => metrics.storeErrors.inc({ store }) });
+  const registry = await openRegistry(config, options.clock, { onStoreError: (store) => metrics.storeErrors.inc({ store }), logger });
   // The app is built once the port is known: with port 0 (tests) the default public URL names the real port.
   let app: ReturnType<typeof createApp> | undefined;
   const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
-    const server = serve({ fetch: (request, env) => app!.fetch(request, env), hostname: config.host, port: config.port }, (info) => resolve({ server, port: info.port }));
+    // The sparse index is the hot read path: it is answered in front of Hono (see indexFastPath).
+    const fast = indexFastPath(registry.services);
+    const withFastPath = ((options: object, listener: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer(options, (req, res) => {
+        if (!fast(req, res, () => listener(req, res))) listener(req, res);
+      })) as unknown as typeof createServer;
+    const server = serve({ fetch: (request, env) => app!.fetch(request, env), hostname: config.host, port: config.port, createServer: withFastPath }, (info) => resolve({ server, port: info.port }));
     server.once('error', reject);
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -108,6 +133,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
   return {
     url,
     port,
+    registry,
     async close() {
       // Stop accepting, let in-flight requests (an upload, say) finish, then drop idle keep-alive sockets.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
-import { backendName, createTestDatabase } from '../../../test-support/backend.js';
-import { createLocalChangeFeed, createPostgresChangeFeed, type ChangeEvent, type ChangeFeed } from '../src/events/change-feed.js';
+import { describe, expect, it } from 'vitest';
+import { createLocalChangeFeed, type ChangeEvent, type ChangeFeed } from '../src/events/change-feed.js';
 
 function nextEvent(feed: ChangeFeed): Promise<ChangeEvent> {
   return new Promise((resolve) => {
@@ -19,29 +17,5 @@ describe('change feed', () => {
     await feed.notify({ kind: 'package', org: 'acme', name: 'widget' });
     expect(await heard).toEqual({ kind: 'package', org: 'acme', name: 'widget' });
     await feed.close();
-  });
-
-  // PostgreSQL is only promised in the postgres-s3 run; the sqlite run skips this block by name.
-  describe.runIf(backendName() === 'postgres-s3')('postgres (postgres-s3 run only): one replica hears what another notifies', () => {
-    let database: { url: string; drop(): Promise<void> };
-    beforeAll(async () => {
-      database = await createTestDatabase();
-    });
-    afterAll(() => database?.drop());
-
-    it('delivers across two connections', async () => {
-      const logger = pino({ level: 'silent' });
-      const [a, b] = await Promise.all([createPostgresChangeFeed(database.url, logger), createPostgresChangeFeed(database.url, logger)]);
-      try {
-        const heardByB = nextEvent(b);
-        const heardByA = nextEvent(a);
-        await a.notify({ kind: 'package', org: 'acme', name: 'widget' });
-        expect(await heardByB).toEqual({ kind: 'package', org: 'acme', name: 'widget' });
-        expect(await heardByA).toEqual({ kind: 'package', org: 'acme', name: 'widget' });
-      } finally {
-        await a.close();
-        await b.close();
-      }
-    });
   });
 });

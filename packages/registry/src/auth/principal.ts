@@ -6,7 +6,7 @@ export interface Principal {
   userId: string;
   username: string;
   /** Null for a browser session, which may do what the user may do. */
-  token: { id: string; name: string; scopes: Scope[]; orgIds: string[] | null } | null;
+  token: { id: string; name: string; scopes: Scope[]; orgIds: string[] | null; expiresAt?: string | null } | null;
 }
 
 export function hasScope(principal: Principal, scope: Scope): boolean {

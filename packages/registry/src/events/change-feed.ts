@@ -2,12 +2,15 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
-/** Something that invalidates cached answers: a package's versions, yank state or visibility changed. */
-export interface ChangeEvent {
-  kind: 'package';
-  org: string;
-  name: string;
-}
+/**
+ * Something that invalidates cached answers: a package's versions, yank state or
+ * visibility (its sparse index entry); a token revoked or rotated (by the hash
+ * stored in the database, never the secret); any membership ('*' means all).
+ */
+export type ChangeEvent =
+  | { kind: 'package'; org: string; name: string }
+  | { kind: 'token'; tokenHash: string }
+  | { kind: 'memberships' };
 
 /**
  * Tells every replica (this one included) that something changed, so each can
@@ -23,8 +26,10 @@ export interface ChangeFeed {
 const CHANNEL = 'flock_changes';
 
 function isChangeEvent(value: unknown): value is ChangeEvent {
-  const v = value as ChangeEvent | null;
-  return v?.kind === 'package' && typeof v.org === 'string' && typeof v.name === 'string';
+  const v = value as Record<string, unknown> | null;
+  if (v?.kind === 'package') return typeof v.org === 'string' && typeof v.name === 'string';
+  if (v?.kind === 'token') return typeof v.tokenHash === 'string';
+  return v?.kind === 'memberships';
 }
 
 export function createLocalChangeFeed(): ChangeFeed {
@@ -80,7 +85,9 @@ export async function createPostgresChangeFeed(url: string, logger: Logger): Pro
   async function reconnect(): Promise<void> {
     try {
       await listen();
+      // Events may have been missed while disconnected: drop everything cached.
       void local.notify({ kind: 'package', org: '*', name: '*' });
+      void local.notify({ kind: 'memberships' });
     } catch (error) {
       logger.warn({ err: error }, 'change feed reconnect failed; retrying');
       if (!closed) setTimeout(() => void reconnect(), 1000).unref();

@@ -1,13 +1,21 @@
 import { FlockError } from '@flock/core';
 import { hasScope, type Principal, type Scope } from '../auth/principal.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
-import type { AccountsService } from './accounts.js';
+import type { AccountsService, Role } from './accounts.js';
+
+export interface AccessDeps {
+  accounts: AccountsService;
+  /** Membership lookup for reads; the auth cache's, so the hot read path asks the database at most once per TTL. */
+  readRoleOf?: (orgId: string, userId: string) => Promise<Role | null>;
+  /** The same membership if it is known without a lookup (undefined otherwise), for the synchronous index path. */
+  peekReadRole?: (orgId: string, userId: string) => Role | null | undefined;
+}
 
 /**
  * The one place that decides who may do what. API routes, the index, downloads
  * and pages all ask here, so a rule cannot hold in one and leak in another.
  */
-export function createAccessService({ accounts }: { accounts: AccountsService }) {
+export function createAccessService({ accounts, readRoleOf = accounts.roleOf, peekReadRole = () => undefined }: AccessDeps) {
   function tokenAllowsOrg(principal: Principal, orgId: string): boolean {
     return principal.token?.orgIds == null || principal.token.orgIds.includes(orgId);
   }
@@ -35,10 +43,10 @@ export function createAccessService({ accounts }: { accounts: AccountsService })
   }
 
   /** Public packages are for everyone; a private one only for its org's members, with a read-scoped token. */
-  async function canRead(principal: Principal | null, pkg: PackageRow): Promise<boolean> {
+  async function canRead(principal: Principal | null, pkg: Pick<PackageRow, 'visibility' | 'org_id'>): Promise<boolean> {
     if (pkg.visibility === 'public') return true;
     if (principal === null || !hasScope(principal, 'read') || !tokenAllowsOrg(principal, pkg.org_id)) return false;
-    return isMember(principal, pkg.org_id);
+    return (await readRoleOf(pkg.org_id, principal.userId)) !== null;
   }
 
   /**
@@ -67,7 +75,33 @@ export function createAccessService({ accounts }: { accounts: AccountsService })
     }
   }
 
-  return { requirePublish, requireScope, isMember, canRead, requireOrgRole, requireTokenGrant };
+
+  /** canRead when it can be answered from memory; undefined when it needs a lookup (then call canRead). */
+  function canReadNow(principal: Principal | null, pkg: Pick<PackageRow, 'visibility' | 'org_id'>): boolean | undefined {
+    if (pkg.visibility === 'public') return true;
+    if (principal === null || !hasScope(principal, 'read') || !tokenAllowsOrg(principal, pkg.org_id)) return false;
+    const role = peekReadRole(pkg.org_id, principal.userId);
+    return role === undefined ? undefined : role !== null;
+  }
+
+  /** The orgs whose private packages `principal` may read (search filters on these). */
+  async function readableOrgIds(principal: Principal | null): Promise<string[]> {
+    if (principal === null || !hasScope(principal, 'read')) return [];
+    const orgs = await accounts.orgsOf(principal.userId);
+    return orgs.map((o) => o.id).filter((id) => tokenAllowsOrg(principal, id));
+  }
+
+  /** Throws unless `principal` has `role` (an owner satisfies "member") in `org`, with a token carrying `scope` for it. */
+  async function requireRole(principal: Principal, org: OrgRow | undefined, scope: Scope, role: Role): Promise<OrgRow> {
+    const actual = org ? await accounts.roleOf(org.id, principal.userId) : null;
+    if (!org || actual === null) throw new FlockError('not_member', 'Not a member of this organization');
+    if (role === 'owner' && actual !== 'owner') throw new FlockError('forbidden', `Only an owner of ${org.name} may do this`);
+    requireScope(principal, scope);
+    if (!tokenAllowsOrg(principal, org.id)) throw new FlockError('forbidden', `This token is not allowed to act on ${org.name}`);
+    return org;
+  }
+
+  return { requirePublish, requireScope, requireRole, requireOrgRole, requireTokenGrant, isMember, canRead, canReadNow, readableOrgIds };
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;

@@ -1,17 +1,26 @@
 import type { Limits } from '@flock/core';
 import type { BlobStore } from '../blobs/store.js';
 import type { Db } from '../db/connect.js';
+import { isSqlite } from '../db/dialect.js';
+import type { ChangeFeed } from '../events/change-feed.js';
 import { createAccessService } from './access.js';
 import { createAccountsService } from './accounts.js';
 import { createAuditService } from './audit.js';
+import { createAuthCache } from './auth-cache.js';
 import type { Clock } from './clock.js';
 import { createOrgStoresService } from './org-stores.js';
 import { createOrgsService } from './orgs.js';
+import { createPackageAdminService } from './package-admin.js';
+import type { PackageEvents } from './package-events.js';
 import { createPackagesService } from './packages.js';
 import { createPublishService } from './publish.js';
 import { createRateLimitsService } from './rate-limits.js';
+import { createPostgresSearchIndex } from './search/search-postgres.js';
+import { createSearchService } from './search/search-service.js';
+import { createSqliteSearchIndex } from './search/search-sqlite.js';
 import { createSessionsService } from './sessions.js';
 import { createSignInService } from './sign-in.js';
+import { createSparseIndexService } from './sparse-index.js';
 import { createTokenAdminService } from './token-admin.js';
 import { createTokensService, type TokensDeps } from './tokens.js';
 
@@ -29,25 +38,64 @@ export interface ServiceDeps {
   onStoreError?: (store: 'registry' | 'org') => void;
   /** See TokensDeps: where a cache of principals learns that a token was revoked or rotated. */
   onTokenChanged?: TokensDeps['onTokenChanged'];
+  /** Carries cache invalidations to every replica (this one included). */
+  feed: ChangeFeed;
 }
 
 /** Wires the services together; each gets only what it uses. */
 export function createServices(deps: ServiceDeps) {
-  const { db, blobs, clock, limits, secretKey, redirectDownloads, publishesPerHour, onStoreError, onTokenChanged } = deps;
+  const { db, blobs, clock, limits, secretKey, redirectDownloads, publishesPerHour, onStoreError, onTokenChanged, feed } = deps;
   const accounts = createAccountsService({ db, clock });
-  const tokens = createTokensService({ db, clock, onTokenChanged });
-  const access = createAccessService({ accounts });
+  // Revocations and membership changes go through the feed, so every replica's cache hears of them.
+  const tokens = createTokensService({
+    db, clock,
+    onTokenChanged: (change) => {
+      auth.invalidateToken(change.tokenHash);
+      void feed.notify({ kind: 'token', tokenHash: change.tokenHash });
+      onTokenChanged?.(change);
+    },
+  });
+  const auth = createAuthCache({ tokens, accounts, clock });
+  const access = createAccessService({ accounts, readRoleOf: auth.roleOf, peekReadRole: auth.peekRole });
   const audit = createAuditService({ db, clock });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts });
   const packages = createPackagesService({ db, access, orgStores, redirectDownloads });
+  const sparseIndex = createSparseIndexService({ db });
+  const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db) : createPostgresSearchIndex(db);
+  const events: PackageEvents = {
+    async changed({ org, name, packageId }) {
+      // Here at once; on other replicas when the feed delivers (this one hears its own event again, harmlessly).
+      sparseIndex.invalidate(org, name);
+      await searchIndex.update(packageId);
+      await feed.notify({ kind: 'package', org, name });
+    },
+  };
+  feed.subscribe((event) => {
+    if (event.kind === 'package') {
+      if (event.org === '*') sparseIndex.clear();
+      else sparseIndex.invalidate(event.org, event.name);
+    } else if (event.kind === 'token') auth.invalidateToken(event.tokenHash);
+    else auth.clear();
+  });
   const rateLimits = createRateLimitsService({ db, clock });
   const publishRate = { limit: publishesPerHour, windowSeconds: 3600 };
-  const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit });
+  const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit, events });
+  const admin = createPackageAdminService({ db, clock, accounts, access, events });
+  const search = createSearchService({ db, index: searchIndex, access, packages });
   const sessions = createSessionsService({ db, clock });
   const signIn = createSignInService({ db, accounts, audit, rateLimits });
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
-  const orgs = createOrgsService({ db, accounts, access, audit });
-  return { accounts, tokens, access, orgStores, packages, publish, rateLimits, blobs, audit, sessions, signIn, tokenAdmin, orgs };
+  const orgs = createOrgsService({
+    db, accounts, access, audit,
+    onMembershipChanged: () => {
+      auth.clear();
+      void feed.notify({ kind: 'memberships' });
+    },
+  });
+  return {
+    accounts, tokens, auth, access, orgStores, packages, sparseIndex, search, publish, admin, rateLimits, blobs,
+    audit, sessions, signIn, tokenAdmin, orgs,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -11,6 +11,8 @@ export interface OrgsDeps {
   accounts: AccountsService;
   access: AccessService;
   audit: AuditService;
+  /** Told after any membership change, so cached roles are dropped (on every replica). */
+  onMembershipChanged?: () => void;
 }
 
 export function parseRole(raw: string): Role {
@@ -19,10 +21,16 @@ export function parseRole(raw: string): Role {
 }
 
 /** Shared organizations and their members, as their owners and members run them. Every change is audited. */
-export function createOrgsService({ db, accounts, access, audit }: OrgsDeps) {
+export function createOrgsService({ db, accounts, access, audit, onMembershipChanged }: OrgsDeps) {
+  // Every change here is a membership change: audit it, then let caches know.
+  async function recordChange(entry: Parameters<AuditService['record']>[0]): Promise<void> {
+    await audit.record(entry);
+    onMembershipChanged?.();
+  }
+
   async function create(principal: Principal, name: string): Promise<OrgRow> {
     const org = await accounts.createOrg({ name, ownerId: principal.userId });
-    await audit.record({ principal, action: 'org.create', orgId: org.id, subject: org.name });
+    await recordChange({ principal, action: 'org.create', orgId: org.id, subject: org.name });
     return org;
   }
 
@@ -50,7 +58,7 @@ export function createOrgsService({ db, accounts, access, audit }: OrgsDeps) {
     const user = await accounts.requireUser(input.username);
     if ((await accounts.roleOf(org.id, user.id)) !== null) throw new FlockError('conflict', `${user.username} is already a member of ${org.name}`);
     await accounts.setMember({ orgId: org.id, userId: user.id, role: input.role });
-    await audit.record({ principal, action: 'member.add', orgId: org.id, subject: `${user.username} (${input.role})` });
+    await recordChange({ principal, action: 'member.add', orgId: org.id, subject: `${user.username} (${input.role})` });
   }
 
   /**
@@ -75,7 +83,7 @@ export function createOrgsService({ db, accounts, access, audit }: OrgsDeps) {
     await access.requireOrgRole(principal, org, 'owner');
     const user = await accounts.requireUser(input.username);
     await changeMembership(org, user.id, input.role, `${user.username} is the last owner of ${org.name}; make someone else an owner first`);
-    await audit.record({ principal, action: 'member.role', orgId: org.id, subject: `${user.username} (${input.role})` });
+    await recordChange({ principal, action: 'member.role', orgId: org.id, subject: `${user.username} (${input.role})` });
   }
 
   async function removeMember(principal: Principal, input: { org: string; username: string }): Promise<void> {
@@ -83,14 +91,14 @@ export function createOrgsService({ db, accounts, access, audit }: OrgsDeps) {
     await access.requireOrgRole(principal, org, 'owner');
     const user = await accounts.requireUser(input.username);
     await changeMembership(org, user.id, null, `The last owner of ${org.name} cannot be removed`);
-    await audit.record({ principal, action: 'member.remove', orgId: org.id, subject: user.username });
+    await recordChange({ principal, action: 'member.remove', orgId: org.id, subject: user.username });
   }
 
   async function leave(principal: Principal, orgName: string): Promise<void> {
     const org = await accounts.requireOrg(orgName);
     await access.requireOrgRole(principal, org, 'member');
     await changeMembership(org, principal.userId, null, `The last owner of ${org.name} cannot leave; make someone else an owner first`);
-    await audit.record({ principal, action: 'member.leave', orgId: org.id, subject: principal.username });
+    await recordChange({ principal, action: 'member.leave', orgId: org.id, subject: principal.username });
   }
 
   /** The org's packages this principal may see (private ones only for members), with their newest version. */

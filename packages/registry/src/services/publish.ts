@@ -13,6 +13,7 @@ import type { AuditService } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 import type { OrgStoresService, Placement } from './org-stores.js';
 import type { RateLimit, RateLimitsService } from './rate-limits.js';
+import type { PackageEvents } from './package-events.js';
 
 export interface PublishDeps {
   db: Db;
@@ -25,6 +26,7 @@ export interface PublishDeps {
   publishRate: RateLimit;
   onStoreError?: (store: 'registry' | 'org') => void;
   audit?: AuditService;
+  events: PackageEvents;
 }
 
 export interface PublishInput {
@@ -64,7 +66,7 @@ function readArchiveManifest(contents: Map<string, Buffer>, input: PublishInput)
 
 /** Publishing versions and their docs. Every check runs before anything is written. */
 export function createPublishService(deps: PublishDeps) {
-  const { db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit } = deps;
+  const { db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit, events } = deps;
 
   /** Writes to the org's own store when it has one; its failure is that org's 503, never a silent fallback. */
   async function putBlob(placement: Placement, org: OrgRow, key: string, bytes: Uint8Array): Promise<void> {
@@ -125,7 +127,8 @@ export function createPublishService(deps: PublishDeps) {
     const blobKey = keyFor(input.archive);
     const placement = await orgStores.placementFor(org.id, org.name);
     await putBlob(placement, org, blobKey, input.archive);
-    await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
+    const packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
+    await events.changed({ org: org.name, name: input.name, packageId });
     await audit?.record({ principal: input.principal, action: 'publish', orgId: org.id, subject: `${input.org}/${input.name}@${input.version}` });
     return { checksum: `sha256:${hex}` };
   }
@@ -141,11 +144,11 @@ export function createPublishService(deps: PublishDeps) {
     checksum: string;
   }
 
-  async function insertVersion({ input, org, manifest, readme, visibility, blobKey, store, checksum }: InsertArgs): Promise<void> {
+  async function insertVersion({ input, org, manifest, readme, visibility, blobKey, store, checksum }: InsertArgs): Promise<string> {
     const now = isoNow(clock);
     const p = manifest.package;
     try {
-      await db.transaction().execute(async (trx) => {
+      return await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('packages')
           .values({ id: randomUUID(), org_id: org.id, name: input.name, visibility, description: p.description ?? null, created_at: now, updated_at: now })
@@ -164,6 +167,7 @@ export function createPublishService(deps: PublishDeps) {
           })
           .execute();
         await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();
+        return pkg.id;
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new FlockError('version_exists', 'Version already exists');

@@ -27,6 +27,7 @@ export interface NewTokenInput {
   expiresAt?: Date | null;
 }
 
+
 function invalidToken(): FlockError {
   return new FlockError('invalid_token', 'Invalid token');
 }
@@ -91,6 +92,7 @@ export function createTokensService({ db, clock, onTokenChanged }: TokensDeps) {
         name: row.name,
         scopes: row.scopes.split(',') as Scope[],
         orgIds: row.org_ids === null ? null : (JSON.parse(row.org_ids) as string[]),
+        expiresAt: row.expires_at,
       },
     };
   }

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { accounts } from './0002-accounts.js';
+import { consume } from './0003-consume.js';
 import { provenance } from './0004-provenance.js';
 import { orgStores } from './0005-org-stores.js';
 import { rateLimits } from './0006-rate-limits.js';
@@ -12,6 +13,7 @@ import { rateLimits } from './0006-rate-limits.js';
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_accounts': accounts,
+  '0003_consume': consume,
   '0004_provenance': provenance,
   '0005_org_stores': orgStores,
   '0006_rate_limits': rateLimits,

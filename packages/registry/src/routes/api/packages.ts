@@ -47,7 +47,8 @@ export function packageRoutes(): Hono<AppEnv> {
     const download = await c.var.services.packages.download(await authenticate(c), org, name, version);
     const scope = download.visibility === 'public' ? 'public' : 'private';
     if (download.kind === 'redirect') {
-      // The presigned URL expires, so the redirect itself must not be cached for long.
+      // The presigned URL expires within minutes, so the redirect is cached briefly, and a private one not at all.
+      c.header('cache-control', scope === 'public' ? 'public, max-age=60' : 'private, no-store');
       return c.redirect(download.url, 302);
     }
     return c.body(new Uint8Array(download.bytes), 200, {

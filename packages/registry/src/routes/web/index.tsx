@@ -7,6 +7,8 @@ import { authRoutes, methodsOf } from './auth.js';
 import { HomePage } from './home.js';
 import { orgRoutes } from './org.js';
 import { PackagePage } from './package-page.js';
+import { SearchPage } from './search-page.js';
+import { parsePage } from '../api/search.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
@@ -34,6 +36,11 @@ export function webRoutes(): Hono<AppEnv> {
   app.route('/', authRoutes());
   app.route('/', accountRoutes());
   app.route('/', orgRoutes());
+  // The search service filters private packages by principal (session or bearer token).
+  app.get('/search', async (c) => {
+    const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')));
+    return c.html(<SearchPage result={result} />);
+  });
   app.get('/flock/:org/:name', (c) => renderPackage(c, undefined));
   app.get('/flock/:org/:name/:version', (c) => renderPackage(c, c.req.param('version')));
   return app;

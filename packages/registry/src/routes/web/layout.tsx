@@ -61,6 +61,7 @@ export function Layout(props: { title: string; children: Child; user?: string | 
           <div class="inner">
             <a class="brand" href="/">Flock</a>
             <span class="lead" style="margin:0">the Kestrel package registry</span>
+            <form method="get" action="/search" style="margin-left:auto"><input type="search" name="q" placeholder="Search packages" aria-label="Search packages" /></form>
             {props.user === undefined ? null : (
               <nav>{props.user === null ? <a href="/login">Sign in</a> : <a href="/account" id="nav-account">{props.user}</a>}</nav>
             )}

@@ -1,0 +1,51 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient } from './client.js';
+
+async function listen(handler: (url: string, headers: IncomingHttpHeaders) => { status: number; location?: string; body?: string }): Promise<{ server: Server; origin: string }> {
+  const server = createServer((req, res) => {
+    const answer = handler(req.url ?? '', req.headers);
+    res.writeHead(answer.status, answer.location ? { location: answer.location } : {});
+    res.end(answer.body ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+describe('the registry client and the token', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+
+  it('sends the token to the registry\'s own origin, follows a redirect to another port without it', async () => {
+    const seen: Array<{ where: string; auth: string | undefined }> = [];
+    const other = await listen((url, headers) => {
+      seen.push({ where: `other${url}`, auth: headers.authorization });
+      return { status: 200, body: 'archive bytes' };
+    });
+    const registry = await listen((url, headers) => {
+      seen.push({ where: `registry${url}`, auth: headers.authorization });
+      if (url === '/download') return { status: 302, location: `${other.origin}/blob` };
+      if (url === '/hop') return { status: 307, location: '/final' };
+      return { status: 200, body: 'ok' };
+    });
+    servers.push(other.server, registry.server);
+
+    const client = createClient(registry.origin, 'flock_secret');
+    const response = await client.request('download', { auth: true });
+    expect(response.text).toBe('archive bytes');
+    expect(seen).toEqual([
+      { where: 'registry/download', auth: 'Bearer flock_secret' },
+      { where: 'other/blob', auth: undefined },
+    ]);
+
+    seen.length = 0;
+    await client.request('hop', { auth: true });
+    expect(seen).toEqual([
+      { where: 'registry/hop', auth: 'Bearer flock_secret' },
+      { where: 'registry/final', auth: 'Bearer flock_secret' },
+    ]);
+  });
+});

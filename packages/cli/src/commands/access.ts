@@ -1,0 +1,25 @@
+import { parsePackageRef } from '@flock/core';
+import { apiFailure } from '../api-error.js';
+import { createClient } from '../client.js';
+import { CliExit } from '../context.js';
+import { registryUrl, requireToken } from '../credentials.js';
+import type { CommandSpec } from './types.js';
+
+export const accessCommand: CommandSpec = {
+  name: 'access',
+  args: '<action> <package> <visibility>',
+  summary: 'Set who can see a package: flock access set org/name private|public (org owners)',
+  async run(args, _options, ctx) {
+    const [action, packageText, visibility] = args;
+    if (action !== 'set') throw new CliExit(`Unknown access action "${action}": use flock access set org/name private|public`);
+    if (visibility !== 'private' && visibility !== 'public') throw new CliExit(`Invalid visibility "${visibility}": use private or public`);
+    const { org, name } = parsePackageRef(packageText!);
+    const client = createClient(await registryUrl(ctx), await requireToken(ctx));
+    const response = await client.request(`api/v1/packages/${org}/${name}/visibility`, {
+      method: 'POST', auth: true, contentType: 'application/json', body: JSON.stringify({ visibility }),
+    });
+    if (!response.ok) throw apiFailure(response, `Cannot set the visibility of ${org}/${name}`);
+    ctx.out(`${org}/${name} is now ${visibility}`);
+    return 0;
+  },
+};

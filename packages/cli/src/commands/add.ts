@@ -1,0 +1,32 @@
+import semver from 'semver';
+import { parsePackageRef, parseVersionRange } from '@flock/core';
+import { CliExit } from '../context.js';
+import { fetchIndex, installProject, registryClient } from '../install/install.js';
+import { editManifestDependency } from '../manifest-edit.js';
+import { loadProject } from '../project.js';
+import type { CommandSpec } from './types.js';
+
+export const addCommand: CommandSpec = {
+  name: 'add',
+  args: '<package>',
+  summary: 'Add a dependency (org/name[@range], default: ^newest) to flock.toml and install',
+  async run(args, _options, ctx) {
+    const [refText, rangeText] = args[0]!.split('@');
+    const ref = parsePackageRef(refText!);
+    const key = `${ref.org}/${ref.name}`;
+    const project = await loadProject(ctx.cwd);
+    const lines = await fetchIndex(await registryClient(ctx), key);
+    let range: string;
+    if (rangeText === undefined) {
+      const newest = semver.maxSatisfying(lines.filter((l) => !l.yanked).map((l) => l.version), '*');
+      if (newest === null) throw new CliExit(`${key} has no version that is not yanked`);
+      range = `^${newest}`;
+    } else {
+      range = parseVersionRange(rangeText);
+    }
+    await editManifestDependency(project.root, key, range);
+    ctx.out(`Added ${key} = "${range}" to flock.toml`);
+    const updated = await loadProject(ctx.cwd);
+    return installProject(ctx, updated.root, updated.manifest.dependencies);
+  },
+};

@@ -1,0 +1,29 @@
+import type { SearchResultDto } from '@flock/core';
+import { apiFailure } from '../api-error.js';
+import { registryClient } from '../install/install.js';
+import type { CommandSpec } from './types.js';
+
+export const searchCommand: CommandSpec<{ json?: boolean; page?: string }> = {
+  name: 'search',
+  args: '<words...>',
+  summary: 'Search the registry: one line per package (org/name version — description)',
+  options: [
+    { flags: '--json', description: 'print the registry\'s JSON answer' },
+    { flags: '--page <n>', description: 'page of results', default: '1' },
+  ],
+  async run(args, options, ctx) {
+    const client = await registryClient(ctx);
+    const query = new URLSearchParams({ q: args.join(' '), page: options.page ?? '1' });
+    const response = await client.request(`api/v1/search?${query.toString()}`, { auth: true });
+    if (!response.ok) throw apiFailure(response, 'Search failed');
+    if (options.json) {
+      ctx.out(response.text);
+      return 0;
+    }
+    const result = JSON.parse(response.text) as SearchResultDto;
+    for (const hit of result.hits) ctx.out(`${hit.org}/${hit.name} ${hit.version ?? '-'} — ${hit.description ?? ''}`.trimEnd());
+    if (result.total === 0) ctx.err(`No packages match "${result.query}"`);
+    else if (result.total > result.page * result.perPage) ctx.err(`… ${result.total} in all; see more with --page ${result.page + 1}`);
+    return 0;
+  },
+};

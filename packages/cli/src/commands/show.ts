@@ -1,0 +1,39 @@
+import { parsePackageRef, parseVersion, type PackageDto, type VersionDto } from '@flock/core';
+import { apiFailure } from '../api-error.js';
+import { CliExit } from '../context.js';
+import { registryClient } from '../install/install.js';
+import type { CommandSpec } from './types.js';
+
+export const showCommand: CommandSpec<{ json?: boolean }> = {
+  name: 'show',
+  args: '<package>',
+  summary: 'Show a package: org/name[@version]',
+  options: [{ flags: '--json', description: 'print JSON: {package, version, url}' }],
+  async run(args, options, ctx) {
+    const [refText, versionText] = args[0]!.split('@');
+    const { org, name } = parsePackageRef(refText!);
+    const client = await registryClient(ctx);
+    const pkgResponse = await client.request(`api/v1/packages/${org}/${name}`, { auth: true });
+    if (!pkgResponse.ok) throw apiFailure(pkgResponse, `Cannot show ${org}/${name}`);
+    const pkg = JSON.parse(pkgResponse.text) as PackageDto;
+    const version = versionText === undefined ? pkg.latest : parseVersion(versionText);
+    if (version === null) throw new CliExit(`${org}/${name} has no versions`);
+    const response = await client.request(`api/v1/packages/${org}/${name}/${version}`, { auth: true });
+    if (!response.ok) throw apiFailure(response, `Cannot show ${org}/${name}@${version}`);
+    const v = JSON.parse(response.text) as VersionDto;
+    const url = `${client.baseUrl}/flock/${org}/${name}/${v.version}`;
+    if (options.json) {
+      ctx.out(JSON.stringify({ package: pkg, version: v, url }, null, 2));
+      return 0;
+    }
+    ctx.out(`${org}/${name} ${v.version}${v.yanked ? ' (yanked)' : ''}${pkg.visibility === 'private' ? ' (private)' : ''}`);
+    ctx.out(`description: ${v.description ?? '-'}`);
+    ctx.out(`license: ${v.license ?? '-'}`);
+    ctx.out(`repository: ${v.repository ?? '-'}`);
+    ctx.out(`dependencies: ${v.dependencies.length === 0 ? 'none' : v.dependencies.map((d) => `${d.package} ${d.range}`).join(', ')}`);
+    ctx.out(`versions: ${pkg.versions.map((x) => `${x.version}${x.yanked ? ' (yanked)' : ''}`).join(', ')}`);
+    ctx.out(`published: ${v.publishedAt} by ${v.publisher}`);
+    ctx.out(`page: ${url}`);
+    return 0;
+  },
+};

@@ -1,0 +1,24 @@
+import { parsePackageRef, parseVersion } from '@flock/core';
+import { apiFailure } from '../api-error.js';
+import { createClient } from '../client.js';
+import { CliExit } from '../context.js';
+import { registryUrl, requireToken } from '../credentials.js';
+import type { CommandSpec } from './types.js';
+
+export const yankCommand: CommandSpec<{ undo?: boolean }> = {
+  name: 'yank',
+  args: '<version>',
+  summary: 'Yank org/name@version: it stays installable from lockfiles but is never chosen anew',
+  options: [{ flags: '--undo', description: 'unyank the version' }],
+  async run(args, options, ctx) {
+    const [refText, versionText] = args[0]!.split('@');
+    if (versionText === undefined) throw new CliExit('Name the version to yank: flock yank org/name@version');
+    const { org, name } = parsePackageRef(refText!);
+    const version = parseVersion(versionText);
+    const client = createClient(await registryUrl(ctx), await requireToken(ctx));
+    const response = await client.request(`api/v1/packages/${org}/${name}/${version}/yank`, { method: options.undo ? 'DELETE' : 'POST', auth: true });
+    if (!response.ok) throw apiFailure(response, `Cannot ${options.undo ? 'unyank' : 'yank'} ${org}/${name}@${version}`);
+    ctx.out(`${options.undo ? 'Unyanked' : 'Yanked'} ${org}/${name}@${version}`);
+    return 0;
+  },
+};

@@ -1,0 +1,46 @@
+import { FlockError, type SearchResultDto } from '@flock/core';
+import type { Principal } from '../../auth/principal.js';
+import type { Db } from '../../db/connect.js';
+import type { AccessService } from '../access.js';
+import type { PackagesService } from '../packages.js';
+import type { SearchIndex } from './index.js';
+
+export const SEARCH_PAGE_SIZE = 20;
+const MAX_PAGE = 500;
+
+export interface SearchServiceDeps {
+  db: Db;
+  index: SearchIndex;
+  access: AccessService;
+  packages: PackagesService;
+}
+
+/** Search as a given principal: private packages of orgs they do not belong to are neither listed nor counted. */
+export function createSearchService({ db, index, access, packages }: SearchServiceDeps) {
+  async function search(principal: Principal | null, text: string, page = 1): Promise<SearchResultDto> {
+    if (text.length > 200) throw new FlockError('bad_request', 'The search query is too long (at most 200 characters)');
+    if (!Number.isInteger(page) || page < 1 || page > MAX_PAGE) throw new FlockError('bad_request', `Invalid page: expected a whole number from 1 to ${MAX_PAGE}`);
+    const readableOrgIds = await access.readableOrgIds(principal);
+    const found = await index.search({ text, readableOrgIds, limit: SEARCH_PAGE_SIZE, offset: (page - 1) * SEARCH_PAGE_SIZE });
+    const rows = found.packageIds.length === 0 ? [] : await db
+      .selectFrom('packages')
+      .innerJoin('orgs', 'orgs.id', 'packages.org_id')
+      .selectAll('packages')
+      .select('orgs.name as org')
+      .where('packages.id', 'in', found.packageIds)
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const hits = [];
+    for (const id of found.packageIds) {
+      const row = byId.get(id);
+      if (!row) continue;
+      const latest = packages.latestOf(await packages.listVersions(row));
+      hits.push({ org: row.org, name: row.name, version: latest?.version ?? null, description: row.description, visibility: row.visibility });
+    }
+    return { query: text, page, perPage: SEARCH_PAGE_SIZE, total: found.total, hits };
+  }
+
+  return { search };
+}
+
+export type SearchService = ReturnType<typeof createSearchService>;

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createTestDatabase } from '../../../test-support/backend.js';
+import { createPostgresChangeFeed, type ChangeEvent, type ChangeFeed } from '../src/events/change-feed.js';
+
+function nextEvent(feed: ChangeFeed): Promise<ChangeEvent> {
+  return new Promise((resolve) => {
+    const off = feed.subscribe((event) => {
+      off();
+      resolve(event);
+    });
+  });
+}
+
+describe('change feed on PostgreSQL: one replica hears what another notifies', () => {
+  let database: { url: string; drop(): Promise<void> };
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database?.drop());
+
+  it('delivers across two connections', async () => {
+    const logger = pino({ level: 'silent' });
+    const [a, b] = await Promise.all([createPostgresChangeFeed(database.url, logger), createPostgresChangeFeed(database.url, logger)]);
+    try {
+      const heardByB = nextEvent(b);
+      const heardByA = nextEvent(a);
+      await a.notify({ kind: 'package', org: 'acme', name: 'widget' });
+      expect(await heardByB).toEqual({ kind: 'package', org: 'acme', name: 'widget' });
+      expect(await heardByA).toEqual({ kind: 'package', org: 'acme', name: 'widget' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
