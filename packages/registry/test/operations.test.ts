@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { packArchive, parseManifest, renderManifest } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../../test-support/backend.js';
 import { loadConfig, openRegistry, startServer, type RunningServer } from '../src/index.js';
@@ -53,7 +54,9 @@ describe('operations: health, readiness, metrics, logs', () => {
 
   it('counts requests by route pattern and status in /metrics', async () => {
     await fetch(`${server.url}/api/v1/packages/ops/nothing-here`);
+    await fetch(`${server.url}/index/ops/nothing-here`); // answered on the index fast path, in front of Hono
     const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('flock_http_requests_total{method="GET",route="/index/:org/:name",status="404"} 1');
     expect(text).toContain('flock_http_requests_total{method="GET",route="/api/v1/packages/:org/:name",status="404"} 1');
     expect(text).toMatch(/flock_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/healthz"\} \d+/);
     expect(text).not.toContain('nothing-here');
@@ -64,6 +67,44 @@ describe('operations: health, readiness, metrics, logs', () => {
     const line = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === 'log-me');
     expect(line).toMatchObject({ msg: 'request', method: 'GET', path: '/api/v1/me', route: '/api/v1/me', status: 200 });
     expect(logLines.join('\n')).not.toContain(token);
+  });
+
+  it('on close, an upload already under way finishes and is stored; new connections are refused', async () => {
+    const config = loadConfig({ FLOCK_DATA_DIR: join(dir, 'draining'), FLOCK_PORT: '0', ...backend.env });
+    const draining = await startServer(config, { logger: pino({ level: 'silent' }) });
+    const user = await draining.registry.services.accounts.createUser({ username: 'slow' });
+    const { token: slowToken } = await draining.registry.services.tokens.create({ userId: user.id, name: 't' });
+    const manifest = renderManifest(parseManifest('[package]\nname = "slow"\nversion = "1.0.0"\norg = "slow"\n'));
+    const archive = await packArchive({ root: 'slow-1.0.0', entries: [{ path: 'flock.toml', bytes: Buffer.from(manifest) }] });
+    // The body arrives in two halves, with the server told to close in between.
+    let sendRest!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(archive.subarray(0, 100));
+        sendRest = () => {
+          controller.enqueue(archive.subarray(100));
+          controller.close();
+        };
+      },
+    });
+    const upload = fetch(`${draining.url}/api/v1/packages/slow/slow/1.0.0`, {
+      method: 'PUT', body, duplex: 'half', headers: { authorization: `Bearer ${slowToken}`, 'content-length': String(archive.byteLength) },
+    } as RequestInit);
+    await new Promise((r) => setTimeout(r, 100));
+    let closed = false;
+    const closing = draining.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toBe(false);
+    await expect(fetch(`${draining.url}/healthz`)).rejects.toThrow();
+    sendRest();
+    const response = await upload;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
+    await closing;
+    const reopened = await openRegistry(config);
+    const rows = await reopened.database.db.selectFrom('versions').select('version').execute();
+    await reopened.close();
+    expect(rows).toEqual([{ version: '1.0.0' }]);
   });
 
   it('/readyz answers 503 naming the failing store', async () => {

@@ -99,7 +99,7 @@ const INDEX_PATH = /^\/index\/([^/?#]+)\/([^/?#]+)\/?(?:\?.*)?$/;
  * failure (a bad name, a bad token) is handed to `fallback` (the Hono app),
  * which answers it with the usual error mapping — a GET has no body to lose.
  */
-export function indexFastPath(services: Services) {
+export function indexFastPath(services: Services, count: (status: number) => void = () => {}) {
   return (req: IncomingMessage, res: ServerResponse, fallback: () => void): boolean => {
     if (req.method !== 'GET') return false;
     const match = INDEX_PATH.exec(req.url ?? '');
@@ -113,7 +113,10 @@ export function indexFastPath(services: Services) {
       return false;
     }
     const request = { org, name, authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'] };
-    const send = (answer: IndexAnswer) => res.writeHead(answer.status, answer.headers).end(answer.body ?? undefined);
+    const send = (answer: IndexAnswer) => {
+      res.writeHead(answer.status, answer.headers).end(answer.body ?? undefined);
+      count(answer.status);
+    };
     let now: IndexAnswer | undefined;
     try {
       now = answerIndexNow(services, request);
