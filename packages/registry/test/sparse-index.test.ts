@@ -104,7 +104,7 @@ describe('the sparse index GET /index/:org/:name', () => {
       await s.accounts.setMember({ orgId: org.id, userId: (await s.accounts.requireUser('mo')).id, role: 'member' });
     });
     const notOwner = await runFlock(['access', 'set', 'acme/base', 'private'], { cwd: dir.path, env: { ...env, FLOCK_TOKEN: member } });
-    expect(notOwner.stderr).toBe('Cannot set the visibility of acme/base: Only an owner of acme may do this\n');
+    expect(notOwner.stderr).toBe('Cannot set the visibility of acme/base: Only an owner of acme can do that\n');
     const blocked = await runFlock(['access', 'set', 'acme/base', 'private'], { cwd: dir.path, env });
     expect(blocked.stderr).toBe('Cannot set the visibility of acme/base: acme/base cannot become private: public packages depend on it: acme/top\n');
     expect((await get('/index/acme/base')).status).toBe(200);

@@ -50,18 +50,6 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
   }
 
   /**
-   * Throws unless `principal` has at least `role` in `org` (owner > member).
-   * A token restricted to other orgs cannot act on this one.
-   */
-  async function requireOrgRole(principal: Principal, org: OrgRow, role: 'owner' | 'member'): Promise<'owner' | 'member'> {
-    const actual = await accounts.roleOf(org.id, principal.userId);
-    if (actual === null) throw new FlockError('not_member', 'Not a member of this organization');
-    if (!tokenAllowsOrg(principal, org.id)) throw new FlockError('forbidden', `This token is not allowed to act on ${org.name}`);
-    if (role === 'owner' && actual !== 'owner') throw new FlockError('forbidden', `Only an owner of ${org.name} can do that`);
-    return actual;
-  }
-
-  /**
    * A token may mint or rotate only tokens that can do no more than itself: no
    * scope it lacks, no org outside its restriction. A browser session may do all.
    */
@@ -91,17 +79,20 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
     return orgs.map((o) => o.id).filter((id) => tokenAllowsOrg(principal, id));
   }
 
-  /** Throws unless `principal` has `role` (an owner satisfies "member") in `org`, with a token carrying `scope` for it. */
-  async function requireRole(principal: Principal, org: OrgRow | undefined, scope: Scope, role: Role): Promise<OrgRow> {
+  /**
+   * Throws unless `principal` has `role` in `org` (an owner satisfies "member"),
+   * with a token allowed to act on that org and, when given, carrying `scope`.
+   */
+  async function requireRole(principal: Principal, org: OrgRow | undefined, role: Role, scope?: Scope): Promise<OrgRow> {
     const actual = org ? await accounts.roleOf(org.id, principal.userId) : null;
     if (!org || actual === null) throw new FlockError('not_member', 'Not a member of this organization');
-    if (role === 'owner' && actual !== 'owner') throw new FlockError('forbidden', `Only an owner of ${org.name} may do this`);
-    requireScope(principal, scope);
     if (!tokenAllowsOrg(principal, org.id)) throw new FlockError('forbidden', `This token is not allowed to act on ${org.name}`);
+    if (role === 'owner' && actual !== 'owner') throw new FlockError('forbidden', `Only an owner of ${org.name} can do that`);
+    if (scope) requireScope(principal, scope);
     return org;
   }
 
-  return { requirePublish, requireScope, requireRole, requireOrgRole, requireTokenGrant, isMember, canRead, canReadNow, readableOrgIds };
+  return { requirePublish, requireScope, requireRole, requireTokenGrant, isMember, canRead, canReadNow, readableOrgIds };
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;

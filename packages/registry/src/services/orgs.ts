@@ -48,13 +48,13 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
   /** The members, for members only: to anyone else the member list is not shown. */
   async function members(principal: Principal, orgName: string): Promise<MemberDto[]> {
     const org = await accounts.requireOrg(orgName);
-    await access.requireOrgRole(principal, org, 'member');
+    await access.requireRole(principal, org, 'member');
     return listMembers(org.id);
   }
 
   async function addMember(principal: Principal, input: { org: string; username: string; role: Role }): Promise<void> {
     const org = await accounts.requireOrg(input.org);
-    await access.requireOrgRole(principal, org, 'owner');
+    await access.requireRole(principal, org, 'owner');
     const user = await accounts.requireUser(input.username);
     if ((await accounts.roleOf(org.id, user.id)) !== null) throw new FlockError('conflict', `${user.username} is already a member of ${org.name}`);
     await accounts.setMember({ orgId: org.id, userId: user.id, role: input.role });
@@ -80,7 +80,7 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
 
   async function setRole(principal: Principal, input: { org: string; username: string; role: Role }): Promise<void> {
     const org = await accounts.requireOrg(input.org);
-    await access.requireOrgRole(principal, org, 'owner');
+    await access.requireRole(principal, org, 'owner');
     const user = await accounts.requireUser(input.username);
     await changeMembership(org, user.id, input.role, `${user.username} is the last owner of ${org.name}; make someone else an owner first`);
     await recordChange({ principal, action: 'member.role', orgId: org.id, subject: `${user.username} (${input.role})` });
@@ -88,7 +88,7 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
 
   async function removeMember(principal: Principal, input: { org: string; username: string }): Promise<void> {
     const org = await accounts.requireOrg(input.org);
-    await access.requireOrgRole(principal, org, 'owner');
+    await access.requireRole(principal, org, 'owner');
     const user = await accounts.requireUser(input.username);
     await changeMembership(org, user.id, null, `The last owner of ${org.name} cannot be removed`);
     await recordChange({ principal, action: 'member.remove', orgId: org.id, subject: user.username });
@@ -96,7 +96,7 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
 
   async function leave(principal: Principal, orgName: string): Promise<void> {
     const org = await accounts.requireOrg(orgName);
-    await access.requireOrgRole(principal, org, 'member');
+    await access.requireRole(principal, org, 'member');
     await changeMembership(org, principal.userId, null, `The last owner of ${org.name} cannot leave; make someone else an owner first`);
     await recordChange({ principal, action: 'member.leave', orgId: org.id, subject: principal.username });
   }

@@ -25,7 +25,7 @@ export function createPackageAdminService({ db, clock, accounts, access, events 
 
   /** Marks a version yanked (or not): it stays downloadable, but resolvers never choose it anew. Needs the yank scope. */
   async function setYanked(input: { principal: Principal; org: OrgName; name: PackageName; version: Version; yanked: boolean }): Promise<void> {
-    const org = await access.requireRole(input.principal, await accounts.findOrg(input.org), 'yank', 'member');
+    const org = await access.requireRole(input.principal, await accounts.findOrg(input.org), 'member', 'yank');
     const pkg = await packageIn(org, input.name);
     const result = await db
       .updateTable('versions')
@@ -72,7 +72,7 @@ export function createPackageAdminService({ db, clock, accounts, access, events 
 
   /** Org owners only. A public package may not depend on a private one, in either direction of the change. */
   async function setVisibility(input: { principal: Principal; org: OrgName; name: PackageName; visibility: PackageRow['visibility'] }): Promise<void> {
-    const org = await access.requireRole(input.principal, await accounts.findOrg(input.org), 'publish', 'owner');
+    const org = await access.requireRole(input.principal, await accounts.findOrg(input.org), 'owner', 'publish');
     const pkg = await packageIn(org, input.name);
     if (pkg.visibility === input.visibility) return;
     const key = `${org.name}/${pkg.name}`;
