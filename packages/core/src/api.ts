@@ -141,3 +141,13 @@ export interface IndexLineDto {
   checksum: string;
   yanked: boolean;
 }
+
+/** An org's Catalog Store as anyone may see it: never the secret, nor the access key id. */
+export interface OrgStoreDto {
+  configured: boolean;
+  endpoint?: string;
+  bucket?: string;
+  region?: string;
+  prefix?: string;
+  checkedAt?: string;
+}

@@ -1,17 +1,9 @@
+import type { OrgStoreDto } from '@flock/core';
 import { CliExit } from '../context.js';
 import { callRegistry, segment } from './registry-call.js';
 import type { CommandSpec } from './types.js';
 
-interface StoreStatus {
-  configured: boolean;
-  endpoint?: string;
-  bucket?: string;
-  region?: string;
-  prefix?: string;
-  checkedAt?: string;
-}
-
-function describe(org: string, status: StoreStatus): string {
+function describe(org: string, status: OrgStoreDto): string {
   if (!status.configured) return `${org} uses the registry's store`;
   const where = `s3://${status.bucket}${status.prefix ? `/${status.prefix}` : ''} at ${status.endpoint} (${status.region})`;
   return `${org} stores its packages in ${where}; configured, last checked ${status.checkedAt}`;
@@ -44,7 +36,7 @@ const set: CommandSpec<SetOptions> = {
     // The secret never goes on the command line, where shell history and `ps` would keep it.
     const secretAccessKey = (await ctx.readSecret('Secret access key: ')).trim();
     if (secretAccessKey.length === 0) throw new CliExit('No secret access key given on stdin.');
-    const status = await callRegistry<StoreStatus>(ctx, `api/v1/orgs/${segment(org!)}/store`, {
+    const status = await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, {
       method: 'PUT',
       json: { endpoint: options.endpoint, bucket: options.bucket, region: options.region, ...(options.prefix ? { prefix: options.prefix } : {}), accessKeyId: options.accessKeyId, secretAccessKey },
     });
@@ -58,7 +50,7 @@ const show: CommandSpec = {
   args: '<org>',
   summary: "Where the org's packages are stored (members)",
   async run([org], _options, ctx) {
-    ctx.out(describe(org!, await callRegistry<StoreStatus>(ctx, `api/v1/orgs/${segment(org!)}/store`)));
+    ctx.out(describe(org!, await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`)));
     return 0;
   },
 };

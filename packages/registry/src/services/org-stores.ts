@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { FlockError, type OrgName } from '@flock/core';
+import { FlockError, type OrgName, type OrgStoreDto } from '@flock/core';
 import { open, seal } from '../auth/secret-box.js';
 import type { Principal } from '../auth/principal.js';
 import { createS3BlobStore } from '../blobs/s3.js';
@@ -31,15 +31,7 @@ export function parseOrgStoreInput(value: unknown): OrgStoreInput {
   return result.data;
 }
 
-/** What anyone may see of an org's store: never the secret, nor the access key id. */
-export interface OrgStoreStatus {
-  configured: boolean;
-  endpoint?: string;
-  bucket?: string;
-  region?: string;
-  prefix?: string;
-  checkedAt?: string;
-}
+export type OrgStoreStatus = OrgStoreDto;
 
 /** Where one org's blobs live: its own store, or the registry's. */
 export interface Placement {
