@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { parseDocModel, parseVersion, type DocModel } from '@flock/core';
+import { FlockError, parseDocModel, parseVersion, type DocModel } from '@flock/core';
 import { authenticate, packageParams, type AppContext, type AppEnv } from '../../http.js';
 import { toVersionDto } from '../../services/packages.js';
 import { accountRoutes } from './account.js';
@@ -8,13 +8,15 @@ import { HomePage } from './home.js';
 import { orgRoutes } from './org.js';
 import { PackagePage } from './package-page.js';
 import { SearchPage } from './search-page.js';
+import { loginRedirect, pageSession } from './session.js';
 import { parsePage } from '../api/search.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
-  const { packages } = c.var.services;
+  const { packages, accounts } = c.var.services;
   // The browser session (or a bearer token): members see their org's private packages.
-  const principal = await authenticate(c);
+  const session = await pageSession(c);
+  const principal = session?.principal ?? (await authenticate(c));
   const pkg = await packages.getPackage(principal, org, name);
   const versionText = rawVersion === undefined ? pkg.latest : parseVersion(rawVersion);
   const found = await packages.findVersion(principal, org, name, parseVersion(versionText ?? ''));
@@ -22,8 +24,15 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const bytes = await packages.readDocs(found);
   const docs: DocModel | null = bytes ? parseDocModel(JSON.parse(bytes.toString('utf8'))) : null;
   const version = toVersionDto(found.org, found.pkg, row, row.publisher);
-  c.header('cache-control', found.pkg.visibility === 'public' ? 'public, max-age=60' : 'private, no-store');
-  return c.html(<PackagePage pkg={pkg} version={version} readme={row.readme} docs={docs} isLatest={rawVersion === undefined} />);
+  const isOwner = session !== null && (await accounts.roleOf(found.org.id, session.principal.userId)) === 'owner';
+  // A signed-in view (owner forms, the user's name) is never shared through a cache.
+  c.header('cache-control', found.pkg.visibility === 'public' && !session ? 'public, max-age=60' : 'private, no-store');
+  return c.html(
+    <PackagePage
+      pkg={pkg} version={version} readme={row.readme} docs={docs} isLatest={rawVersion === undefined}
+      user={session?.principal.username ?? null} owner={isOwner ? { csrf: session.csrf } : null}
+    />,
+  );
 }
 
 /** Server-rendered pages. */
@@ -39,7 +48,17 @@ export function webRoutes(): Hono<AppEnv> {
   // The search service filters private packages by principal (session or bearer token).
   app.get('/search', async (c) => {
     const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')));
-    return c.html(<SearchPage result={result} />);
+    return c.html(<SearchPage result={result} user={(await pageSession(c))?.principal.username ?? null} />);
+  });
+  app.post('/flock/:org/:name/visibility', async (c) => {
+    const session = await pageSession(c);
+    if (!session) return loginRedirect(c);
+    const { org, name } = packageParams(c);
+    const form = await c.req.parseBody();
+    const visibility = form.visibility === 'private' || form.visibility === 'public' ? form.visibility : null;
+    if (!visibility) throw new FlockError('bad_request', 'Visibility must be private or public');
+    await c.var.services.admin.setVisibility({ principal: session.principal, org, name, visibility });
+    return c.redirect(`/flock/${org}/${name}`, 303);
   });
   app.get('/flock/:org/:name', (c) => renderPackage(c, undefined));
   app.get('/flock/:org/:name/:version', (c) => renderPackage(c, c.req.param('version')));

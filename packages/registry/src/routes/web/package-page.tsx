@@ -9,6 +9,10 @@ export interface PackagePageProps {
   docs: DocModel | null;
   /** Whether the page shows the newest version (the URL had no version). */
   isLatest: boolean;
+  /** The signed-in user, for the header (null: nobody; undefined: not a page with sessions). */
+  user?: string | null;
+  /** For an owner signed in with a session: the CSRF token for the owner's forms. */
+  owner?: { csrf: string } | null;
 }
 
 function ApiReference({ docs }: { docs: DocModel }) {
@@ -69,10 +73,26 @@ function Provenance({ pkg, version }: { pkg: PackageDto; version: VersionDto }) 
   );
 }
 
-function Sidebar({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
+/** An owner's control: make the package private (it then exists only for members) or public again. */
+function VisibilityCard({ pkg, csrf }: { pkg: PackageDto; csrf: string }) {
+  const next = pkg.visibility === 'public' ? 'private' : 'public';
+  return (
+    <div class="card" id="visibility">
+      <div>Visibility: <strong>{pkg.visibility}</strong></div>
+      <form method="post" action={`/flock/${pkg.org}/${pkg.name}/visibility`}>
+        <input type="hidden" name="_csrf" value={csrf} />
+        <input type="hidden" name="visibility" value={next} />
+        <button type="submit" class="secondary">{next === 'private' ? 'Make private' : 'Make public'}</button>
+      </form>
+    </div>
+  );
+}
+
+function Sidebar({ pkg, version, owner }: { pkg: PackageDto; version: VersionDto; owner: { csrf: string } | null }) {
   const base = `/flock/${pkg.org}/${pkg.name}`;
   return (
     <aside>
+      {owner ? <VisibilityCard pkg={pkg} csrf={owner.csrf} /> : null}
       <div class="card">
         <div>Install</div>
         <div class="install">
@@ -106,9 +126,9 @@ function Sidebar({ pkg, version }: { pkg: PackageDto; version: VersionDto }) {
   );
 }
 
-export function PackagePage({ pkg, version, readme, docs, isLatest }: PackagePageProps) {
+export function PackagePage({ pkg, version, readme, docs, isLatest, user, owner }: PackagePageProps) {
   return (
-    <Layout title={`${pkg.org}/${pkg.name} ${version.version} — Flock`}>
+    <Layout title={`${pkg.org}/${pkg.name} ${version.version} — Flock`} user={user}>
       <h1>
         <span class="org">{pkg.org}/</span>
         {pkg.name}
@@ -124,7 +144,7 @@ export function PackagePage({ pkg, version, readme, docs, isLatest }: PackagePag
           </section>
           {docs ? <ApiReference docs={docs} /> : <section class="card" id="api"><h2>API reference</h2><p class="lead">No documentation was uploaded for this version.</p></section>}
         </div>
-        <Sidebar pkg={pkg} version={version} />
+        <Sidebar pkg={pkg} version={version} owner={owner ?? null} />
       </div>
     </Layout>
   );

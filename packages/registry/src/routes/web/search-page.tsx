@@ -5,10 +5,10 @@ function pageHref(query: string, page: number): string {
   return `/search?${new URLSearchParams({ q: query, page: String(page) }).toString()}`;
 }
 
-export function SearchPage({ result }: { result: SearchResultDto }) {
+export function SearchPage({ result, user }: { result: SearchResultDto; user?: string | null }) {
   const pages = Math.max(1, Math.ceil(result.total / result.perPage));
   return (
-    <Layout title={`${result.query ? `${result.query} — ` : ''}Search — Flock`}>
+    <Layout title={`${result.query ? `${result.query} — ` : ''}Search — Flock`} user={user}>
       <div class="card">
         <h1>Search</h1>
         <form method="get" action="/search">
