@@ -11,7 +11,7 @@ export function SearchPage({ result, user }: { result: SearchResultDto; user?: s
     <Layout title={`${result.query ? `${result.query} — ` : ''}Search — Flock`} user={user}>
       <div class="card">
         <h1>Search</h1>
-        <form method="get" action="/search">
+        <form method="get" action="/search" class="row">
           <input type="search" name="q" value={result.query} aria-label="Search packages" />
           <button type="submit">Search</button>
         </form>
