@@ -45,6 +45,16 @@ describe('search: API and web page', () => {
     await dir?.cleanup();
   });
 
+  it('an empty query lists every package the asker may read, by name, private ones only for members', async () => {
+    const anonymous = await search('');
+    expect(anonymous.total).toBe(24);
+    expect(names(anonymous).slice(0, 3)).toEqual(['acme/color', 'acme/colorful-things', 'acme/palette']);
+    expect(names(await search('', 2))).not.toContain('acme/color-vault');
+    const member = await search('', 1, owner);
+    expect(member.total).toBe(26);
+    expect(names(member).slice(0, 3)).toEqual(['acme/color', 'acme/color-vault', 'acme/colorful-things']);
+  });
+
   it('ranks an exact name first, then by relevance', async () => {
     const result = await search('color');
     expect(names(result)).toEqual(['acme/color', 'acme/colorful-things', 'acme/palette']);

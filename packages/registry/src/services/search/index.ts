@@ -1,3 +1,6 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database } from '../../db/schema.js';
+
 /**
  * Full-text search over packages, behind one small interface so that each
  * database keeps its dialect-specific SQL in its own module (SQLite: FTS5).
@@ -27,4 +30,19 @@ export interface SearchIndex {
 /** The words of a query: letters and digits only, so nothing the user types is query syntax. */
 export function searchWords(text: string): string[] {
   return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0).slice(0, 16);
+}
+
+/** Public packages, and private ones of the given orgs (portable SQL over `packages p`). */
+export function visibleTo(readableOrgIds: readonly string[]): RawBuilder<unknown> {
+  if (readableOrgIds.length === 0) return sql`p.visibility = 'public'`;
+  return sql`(p.visibility = 'public' OR p.org_id IN (${sql.join(readableOrgIds.map((id) => sql`${id}`))}))`;
+}
+
+/** An empty query lists every readable package by org and name: the same SQL on every database. */
+export async function listReadable(db: Kysely<Database>, { readableOrgIds, limit, offset }: SearchQuery): Promise<SearchPage> {
+  const visible = visibleTo(readableOrgIds);
+  const count = await sql<{ n: number | string }>`SELECT count(*) AS n FROM packages p WHERE ${visible}`.execute(db);
+  const rows = await sql<{ id: string }>`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE ${visible}
+    ORDER BY o.name, p.name LIMIT ${limit} OFFSET ${offset}`.execute(db);
+  return { total: Number(count.rows[0]?.n ?? 0), packageIds: rows.rows.map((r) => r.id) };
 }

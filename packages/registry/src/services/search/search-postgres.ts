@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { searchWords, type SearchIndex, type SearchPage, type SearchQuery } from './index.js';
+import { listReadable, searchWords, visibleTo, type SearchIndex, type SearchPage, type SearchQuery } from './index.js';
 
 /**
  * PostgreSQL full-text search: one row per package with a weighted tsvector
@@ -32,10 +32,6 @@ function documentOf(p: RawBuilder<unknown>, o: RawBuilder<unknown>): RawBuilder<
     || setweight(to_tsvector('simple', coalesce(${p}.description, '')), 'D')`;
 }
 
-function visibleTo(readableOrgIds: readonly string[]): RawBuilder<unknown> {
-  if (readableOrgIds.length === 0) return sql`p.visibility = 'public'`;
-  return sql`(p.visibility = 'public' OR p.org_id IN (${sql.join(readableOrgIds.map((id) => sql`${id}`))}))`;
-}
 
 export function createPostgresSearchIndex(db: Kysely<Database>): SearchIndex {
   async function update(packageId: string): Promise<void> {
@@ -44,25 +40,21 @@ export function createPostgresSearchIndex(db: Kysely<Database>): SearchIndex {
       ON CONFLICT (package_id) DO UPDATE SET document = excluded.document`.execute(db);
   }
 
-  async function search({ text, readableOrgIds, limit, offset }: SearchQuery): Promise<SearchPage> {
+  async function search(query: SearchQuery): Promise<SearchPage> {
+    const { text, readableOrgIds, limit, offset } = query;
     const words = searchWords(text);
+    if (words.length === 0) return listReadable(db, query);
     const visible = visibleTo(readableOrgIds);
-    if (words.length === 0) {
-      const count = await sql<{ n: string }>`SELECT count(*) AS n FROM packages p WHERE ${visible}`.execute(db);
-      const rows = await sql<{ id: string }>`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE ${visible}
-        ORDER BY o.name, p.name LIMIT ${limit} OFFSET ${offset}`.execute(db);
-      return { total: Number(count.rows[0]?.n ?? 0), packageIds: rows.rows.map((r) => r.id) };
-    }
     // Every word must match, as a prefix ("pal" finds palette). searchWords keeps letters and digits only,
     // so nothing typed is tsquery syntax.
-    const query = sql`to_tsquery('simple', ${words.map((w) => `${w}:*`).join(' & ')})`;
+    const tsquery = sql`to_tsquery('simple', ${words.map((w) => `${w}:*`).join(' & ')})`;
     const exact = text.trim().toLowerCase();
     const from = sql`FROM package_search s JOIN packages p ON p.id = s.package_id JOIN orgs o ON o.id = p.org_id
-      WHERE s.document @@ ${query} AND ${visible}`;
+      WHERE s.document @@ ${tsquery} AND ${visible}`;
     const count = await sql<{ n: string }>`SELECT count(*) AS n ${from}`.execute(db);
     const rows = await sql<{ id: string }>`SELECT p.id ${from}
       ORDER BY (p.name = ${exact} OR o.name || '/' || p.name = ${exact}) DESC,
-        ts_rank(s.document, ${query}, 0) DESC, o.name, p.name
+        ts_rank(s.document, ${tsquery}, 0) DESC, o.name, p.name
       LIMIT ${limit} OFFSET ${offset}`.execute(db);
     return { total: Number(count.rows[0]?.n ?? 0), packageIds: rows.rows.map((r) => r.id) };
   }

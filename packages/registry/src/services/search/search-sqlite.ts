@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { searchWords, type SearchIndex, type SearchPage, type SearchQuery } from './index.js';
+import { listReadable, searchWords, visibleTo, type SearchIndex, type SearchPage, type SearchQuery } from './index.js';
 
 /**
  * SQLite FTS5. The table is a plain (not external-content) FTS table holding
@@ -20,10 +20,6 @@ function latestKeywords(packageId: RawBuilder<unknown>): RawBuilder<string> {
     WHERE v.package_id = ${packageId} ORDER BY v.published_at DESC LIMIT 1), '')`;
 }
 
-function visibleTo(readableOrgIds: readonly string[]): RawBuilder<unknown> {
-  if (readableOrgIds.length === 0) return sql`p.visibility = 'public'`;
-  return sql`(p.visibility = 'public' OR p.org_id IN (${sql.join(readableOrgIds.map((id) => sql`${id}`))}))`;
-}
 
 export function createSqliteSearchIndex(db: Kysely<Database>): SearchIndex {
   async function update(packageId: string): Promise<void> {
@@ -35,15 +31,11 @@ export function createSqliteSearchIndex(db: Kysely<Database>): SearchIndex {
     });
   }
 
-  async function search({ text, readableOrgIds, limit, offset }: SearchQuery): Promise<SearchPage> {
+  async function search(query: SearchQuery): Promise<SearchPage> {
+    const { text, readableOrgIds, limit, offset } = query;
     const words = searchWords(text);
+    if (words.length === 0) return listReadable(db, query);
     const visible = visibleTo(readableOrgIds);
-    if (words.length === 0) {
-      const count = await sql<{ n: number }>`SELECT count(*) AS n FROM packages p WHERE ${visible}`.execute(db);
-      const rows = await sql<{ id: string }>`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE ${visible}
-        ORDER BY o.name, p.name LIMIT ${limit} OFFSET ${offset}`.execute(db);
-      return { total: Number(count.rows[0]?.n ?? 0), packageIds: rows.rows.map((r) => r.id) };
-    }
     // Every word must match, as a prefix ("pal" finds palette); quoting keeps them literal.
     const match = words.map((w) => `"${w}"*`).join(' ');
     const exact = text.trim().toLowerCase();
