@@ -111,6 +111,16 @@ describe("an organization's own Catalog Store", () => {
     expect(await bucketKeys(orgS3)).toHaveLength(before);
   });
 
+  it('while it holds versions, its credentials can be replaced but it cannot move', async () => {
+    const moved = await api('/api/v1/orgs/acme/store', owner, { method: 'PUT', body: storeBody(orgS3, { prefix: 'elsewhere' }) });
+    expect(moved.status).toBe(409);
+    expect(await moved.json()).toEqual({ error: 'The store of acme holds 1 version; only its credentials can change, not its endpoint, bucket or prefix' });
+    const rotated = await api('/api/v1/orgs/acme/store', owner, { method: 'PUT', body: storeBody(orgS3, { secretAccessKey: `${SECRET}-rotated` }) });
+    expect(rotated.status).toBe(200);
+    const download = await api('/api/v1/packages/acme/widget/1.0.0/download', owner);
+    expect(download.headers.get('location')!.startsWith(`${orgS3.endpoint}/acme-catalog/flock/`)).toBe(true);
+  });
+
   it('cannot be removed while it holds versions, and says how many', async () => {
     const response = await api('/api/v1/orgs/acme/store', owner, { method: 'DELETE' });
     expect(response.status).toBe(409);

@@ -109,6 +109,13 @@ export function createOrgStoresService(deps: OrgStoresDeps) {
   async function set(principal: Principal, orgName: OrgName, input: OrgStoreInput): Promise<OrgStoreStatus> {
     const org = await requireOwner(principal, orgName);
     const prefix = (input.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    // Versions already stored there are found by this location: while there are any, only the credentials may change.
+    const current = await db.selectFrom('org_stores').selectAll().where('org_id', '=', org.id).executeTakeFirst();
+    const moves = current && (current.endpoint !== input.endpoint || current.bucket !== input.bucket || current.prefix !== prefix);
+    const stored = moves ? await storedVersions(org.id) : 0;
+    if (stored > 0) {
+      throw new FlockError('conflict', `The store of ${org.name} holds ${versionsText(stored)}; only its credentials can change, not its endpoint, bucket or prefix`);
+    }
     const candidate = openStore({ endpoint: input.endpoint, bucket: input.bucket, region: input.region, prefix, credentials: { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey } });
     const probe = `flock-probe/${randomUUID()}`;
     try {
@@ -138,19 +145,25 @@ export function createOrgStoresService(deps: OrgStoresDeps) {
     return { configured: true, endpoint: row.endpoint, bucket: row.bucket, region: row.region, prefix: row.prefix, checkedAt: row.checked_at };
   }
 
-  /** Refused while versions are stored there: removing it would strand them. */
-  async function remove(principal: Principal, orgName: OrgName): Promise<void> {
-    const org = await requireOwner(principal, orgName);
+  async function storedVersions(orgId: string): Promise<number> {
     const { count } = await db
       .selectFrom('versions')
       .innerJoin('packages', 'packages.id', 'versions.package_id')
       .select((eb) => eb.fn.countAll<string | number>().as('count'))
-      .where('packages.org_id', '=', org.id)
+      .where('packages.org_id', '=', orgId)
       .where('versions.store', '=', 'org')
       .executeTakeFirstOrThrow();
-    const stored = Number(count);
+    return Number(count);
+  }
+
+  const versionsText = (n: number) => `${n} version${n === 1 ? '' : 's'}`;
+
+  /** Refused while versions are stored there: removing it would strand them. */
+  async function remove(principal: Principal, orgName: OrgName): Promise<void> {
+    const org = await requireOwner(principal, orgName);
+    const stored = await storedVersions(org.id);
     if (stored > 0) {
-      throw new FlockError('conflict', `The store of ${org.name} still holds ${stored} version${stored === 1 ? '' : 's'}; it cannot be removed`);
+      throw new FlockError('conflict', `The store of ${org.name} still holds ${versionsText(stored)}; it cannot be removed`);
     }
     await db.deleteFrom('org_stores').where('org_id', '=', org.id).execute();
     clients.delete(org.id);
