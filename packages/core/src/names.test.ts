@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlockError } from './errors.js';
-import { nameKey, parseOrgName, parsePackageName, parsePackageRef } from './names.js';
+import { nameKey, parseOrgName, parsePackageName, parsePackageRef, parsePackageSpec } from './names.js';
 
 describe('names', () => {
   it.each(['palette', 'your-name', 'a', 'a1', 'x-2-y', 'a'.repeat(64)])('accepts %s', (name) => {
@@ -41,5 +41,17 @@ describe('names', () => {
     expect(() => parsePackageRef('palette')).toThrow('expected org/name');
     expect(() => parsePackageRef('a/b/c')).toThrow('expected org/name');
     expect(() => parsePackageRef('A/b')).toThrow('Invalid org name');
+  });
+});
+
+describe('parsePackageSpec', () => {
+  it('splits at the first @, validating the ref and keeping the rest whole', () => {
+    expect(parsePackageSpec('your-name/palette')).toEqual({ ref: { org: 'your-name', name: 'palette' }, suffix: undefined });
+    expect(parsePackageSpec('your-name/palette@^1.2')).toEqual({ ref: { org: 'your-name', name: 'palette' }, suffix: '^1.2' });
+    // An extra '@' stays in the suffix, where the version or range parser refuses it.
+    expect(parsePackageSpec('a/b@1.0.0@2')).toMatchObject({ suffix: '1.0.0@2' });
+    expect(parsePackageSpec('a/b@')).toMatchObject({ suffix: '' });
+    expect(() => parsePackageSpec('palette@1.0.0')).toThrow('expected org/name');
+    expect(() => parsePackageSpec('Bad/b@1.0.0')).toThrow('Invalid org name');
   });
 });

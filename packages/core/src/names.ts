@@ -58,6 +58,16 @@ export function parsePackageRef(raw: string): PackageRef {
   return { org: parseOrgName(parts[0]!), name: parsePackageName(parts[1]!) };
 }
 
+/**
+ * "org/name" or "org/name@suffix" as typed on the command line: the validated
+ * ref, and the text after the first '@' (a version or a range, as the command
+ * needs; an extra '@' stays in it, so its own parser refuses it).
+ */
+export function parsePackageSpec(raw: string): { ref: PackageRef; suffix: string | undefined } {
+  const at = raw.indexOf('@');
+  return { ref: parsePackageRef(at === -1 ? raw : raw.slice(0, at)), suffix: at === -1 ? undefined : raw.slice(at + 1) };
+}
+
 export function formatPackageRef(ref: PackageRef): string {
   return `${ref.org}/${ref.name}`;
 }

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { parsePackageRef, parseVersionRange } from '@flock/core';
+import { parsePackageSpec, parseVersionRange } from '@flock/core';
 import { CliExit } from '../context.js';
 import { fetchIndex, installProject, registryClient } from '../install/install.js';
 import { editManifestDependency } from '../manifest-edit.js';
@@ -11,8 +11,7 @@ export const addCommand: CommandSpec = {
   args: '<package>',
   summary: 'Add a dependency (org/name[@range], default: ^newest) to flock.toml and install',
   async run(args, _options, ctx) {
-    const [refText, rangeText] = args[0]!.split('@');
-    const ref = parsePackageRef(refText!);
+    const { ref, suffix: rangeText } = parsePackageSpec(args[0]!);
     const key = `${ref.org}/${ref.name}`;
     const project = await loadProject(ctx.cwd);
     const lines = await fetchIndex(await registryClient(ctx), key);

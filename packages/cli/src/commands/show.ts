@@ -1,4 +1,4 @@
-import { parsePackageRef, parseVersion, type PackageDto, type VersionDto } from '@flock/core';
+import { parsePackageSpec, parseVersion, type PackageDto, type VersionDto } from '@flock/core';
 import { apiFailure } from '../api-error.js';
 import { CliExit } from '../context.js';
 import { registryClient } from '../install/install.js';
@@ -10,8 +10,7 @@ export const showCommand: CommandSpec<{ json?: boolean }> = {
   summary: 'Show a package: org/name[@version]',
   options: [{ flags: '--json', description: 'print JSON: {package, version, url}' }],
   async run(args, options, ctx) {
-    const [refText, versionText] = args[0]!.split('@');
-    const { org, name } = parsePackageRef(refText!);
+    const { ref: { org, name }, suffix: versionText } = parsePackageSpec(args[0]!);
     const client = await registryClient(ctx);
     const pkgResponse = await client.request(`api/v1/packages/${org}/${name}`, { auth: true });
     if (!pkgResponse.ok) throw apiFailure(pkgResponse, `Cannot show ${org}/${name}`);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import {
-  DEFAULT_LIMITS, FlockError, inspectArchive, parseOrgName, parsePackageName, parseVersion, sha256Hex, withOrg,
+  DEFAULT_LIMITS, FlockError, inspectArchive, parseOrgName, parsePackageSpec, parseVersion, sha256Hex, withOrg,
   type InspectedArchive, type VersionDto,
 } from '@flock/core';
 import { createClient } from '../client.js';
@@ -14,10 +14,10 @@ import type { CommandSpec } from './types.js';
 
 /** "org/name@version" → its parts, validated. */
 function parseVersionRef(raw: string): { org: string; name: string; version: string } {
-  const match = /^([^/@]+)\/([^/@]+)@(.+)$/.exec(raw);
-  if (!match) throw new CliExit(`Expected org/name@version, got "${raw}"`);
+  if (!raw.includes('@')) throw new CliExit(`Expected org/name@version, got "${raw}"`);
   try {
-    return { org: parseOrgName(match[1]!), name: parsePackageName(match[2]!), version: parseVersion(match[3]!) };
+    const { ref, suffix } = parsePackageSpec(raw);
+    return { org: ref.org, name: ref.name, version: parseVersion(suffix!) };
   } catch (error) {
     throw new CliExit((error as FlockError).message);
   }

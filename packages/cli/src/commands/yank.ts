@@ -1,4 +1,4 @@
-import { parsePackageRef, parseVersion } from '@flock/core';
+import { parsePackageSpec, parseVersion } from '@flock/core';
 import { apiFailure } from '../api-error.js';
 import { createClient } from '../client.js';
 import { CliExit } from '../context.js';
@@ -11,9 +11,8 @@ export const yankCommand: CommandSpec<{ undo?: boolean }> = {
   summary: 'Yank org/name@version: it stays installable from lockfiles but is never chosen anew',
   options: [{ flags: '--undo', description: 'unyank the version' }],
   async run(args, options, ctx) {
-    const [refText, versionText] = args[0]!.split('@');
+    const { ref: { org, name }, suffix: versionText } = parsePackageSpec(args[0]!);
     if (versionText === undefined) throw new CliExit('Name the version to yank: flock yank org/name@version');
-    const { org, name } = parsePackageRef(refText!);
     const version = parseVersion(versionText);
     const client = createClient(await registryUrl(ctx), await requireToken(ctx));
     const response = await client.request(`api/v1/packages/${org}/${name}/${version}/yank`, { method: options.undo ? 'DELETE' : 'POST', auth: true });
