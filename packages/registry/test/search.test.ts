@@ -55,6 +55,18 @@ describe('search: API and web page', () => {
     expect(names(member).slice(0, 3)).toEqual(['acme/color', 'acme/color-vault', 'acme/colorful-things']);
   });
 
+  it("a hit shows the package's newest version by semver, skipping yanked ones", async () => {
+    const env = { HOME: join(dir.path, 'home'), FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: owner };
+    for (const version of ['0.2.0', '0.10.0']) {
+      expect((await publishSpec(dir.path, { org: 'acme', name: 'color', version, description: 'Terminal codes' }, env)).code).toBe(0);
+    }
+    const hitOf = async () => (await search('color')).hits.find((h) => h.name === 'color')!;
+    expect((await hitOf()).version).toBe('0.10.0');
+    const yank = await fetch(`${registry.url}/api/v1/packages/acme/color/0.10.0/yank`, { method: 'POST', headers: { authorization: `Bearer ${owner}` } });
+    expect(yank.status).toBe(200);
+    expect((await hitOf()).version).toBe('0.2.0');
+  });
+
   it('ranks an exact name first, then by relevance', async () => {
     const result = await search('color');
     expect(names(result)).toEqual(['acme/color', 'acme/colorful-things', 'acme/palette']);

@@ -1,4 +1,4 @@
-import { FlockError, type SearchResultDto } from '@flock/core';
+import { compareVersions, FlockError, type SearchResultDto, type Version } from '@flock/core';
 import type { Principal } from '../../auth/principal.js';
 import type { Db } from '../../db/connect.js';
 import type { AccessService } from '../access.js';
@@ -17,6 +17,21 @@ export interface SearchServiceDeps {
 
 /** Search as a given principal: private packages of orgs they do not belong to are neither listed nor counted. */
 export function createSearchService({ db, index, access, packages }: SearchServiceDeps) {
+  /** Each package's newest version (as packages.latestOf picks it), in one query for the whole page. */
+  async function latestVersions(packageIds: string[]): Promise<Map<string, string>> {
+    if (packageIds.length === 0) return new Map();
+    const rows = await db.selectFrom('versions').select(['package_id', 'version', 'yanked']).where('package_id', 'in', packageIds).execute();
+    const byPackage = new Map<string, typeof rows>();
+    for (const row of rows) byPackage.set(row.package_id, [...(byPackage.get(row.package_id) ?? []), row]);
+    const latest = new Map<string, string>();
+    for (const [id, versions] of byPackage) {
+      versions.sort((a, b) => compareVersions(b.version as Version, a.version as Version));
+      const pick = packages.latestOf(versions);
+      if (pick) latest.set(id, pick.version);
+    }
+    return latest;
+  }
+
   async function search(principal: Principal | null, text: string, page = 1): Promise<SearchResultDto> {
     if (text.length > 200) throw new FlockError('bad_request', 'The search query is too long (at most 200 characters)');
     if (!Number.isInteger(page) || page < 1 || page > MAX_PAGE) throw new FlockError('bad_request', `Invalid page: expected a whole number from 1 to ${MAX_PAGE}`);
@@ -30,12 +45,12 @@ export function createSearchService({ db, index, access, packages }: SearchServi
       .where('packages.id', 'in', found.packageIds)
       .execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
+    const latest = await latestVersions(found.packageIds);
     const hits = [];
     for (const id of found.packageIds) {
       const row = byId.get(id);
       if (!row) continue;
-      const latest = packages.latestOf(await packages.listVersions(row));
-      hits.push({ org: row.org, name: row.name, version: latest?.version ?? null, description: row.description, visibility: row.visibility });
+      hits.push({ org: row.org, name: row.name, version: latest.get(id) ?? null, description: row.description, visibility: row.visibility });
     }
     return { query: text, page, perPage: SEARCH_PAGE_SIZE, total: found.total, hits };
   }
