@@ -1,8 +1,8 @@
 // Benchmark of the sparse index's hot path (`npm run bench:index`; not a test: nothing here is asserted).
 // On 127.0.0.1, with autocannon (50 connections, 10 s each), it measures warm GET /index/:org/:name for a
 // public package, for a private package with a member's read token, and a bare node:http server answering
-// the same bytes from memory as the ceiling (each measured twice, see below). The registry and the bare server run as child processes so
-// autocannon does not share their event loop.
+// the same bytes from memory as the ceiling (each measured twice, see below). The registry and the bare
+// server run as child processes so autocannon does not share their event loop.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -17,6 +17,12 @@ const REGISTRY_BIN = join(REPO, 'packages/registry/bin/flock-registry.js');
 const CONNECTIONS = 50;
 // BENCH_SECONDS shortens runs for a quick look; the reported benchmark uses 10.
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+// Every scenario first runs this long unmeasured, so each server is measured warm: JIT-compiled,
+// not only with its caches filled. Without it the registry often settles in a slower state for the
+// whole run: `perf record` shows V8 building Node's own nextTick objects through its slow runtime path
+// (map transitions and migrations) on every request, about 2 µs more per request.
+// BENCH_WARMUP=0 shows that state.
+const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 3);
 
 // Child mode: a bare node:http server answering one body with the index's headers.
 if (process.argv[2] === '--bare') {
@@ -69,10 +75,10 @@ function cpuTicks(pid) {
   }
 }
 
-function run(title, url, pid, headers = {}) {
+function run(title, url, pid, headers = {}, duration = DURATION_S) {
   const before = cpuTicks(pid);
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (error, result) => {
+    autocannon({ url, connections: CONNECTIONS, duration, headers }, (error, result) => {
       if (error) return reject(error);
       if (result.non2xx > 0 || result.errors > 0) return reject(new Error(`${title}: ${result.non2xx} non-2xx answers, ${result.errors} errors`));
       // Clock ticks are 10 ms on Linux; µs of server CPU per answered request.
@@ -87,6 +93,15 @@ async function main() {
   const env = { FLOCK_DATA_DIR: dataDir, FLOCK_LOG_LEVEL: 'warn' };
   const operator = (...args) => execFileSync(process.execPath, [REGISTRY_BIN, ...args], { env: { PATH: process.env.PATH, ...env } }).toString().trim();
   const children = [];
+  const cleanUp = () => {
+    for (const child of children) child.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  // Ctrl-C skips `finally`: stop the servers and remove the data folder here too.
+  process.once('SIGINT', () => {
+    cleanUp();
+    process.exit(130);
+  });
   try {
     operator('user', 'add', 'acme');
     operator('user', 'add', 'mia');
@@ -110,7 +125,9 @@ async function main() {
     if ((await fetch(privateUrl, { headers: member })).status !== 200) throw new Error('the member cannot read the private index');
     const bodyFile = join(dataDir, 'index-body');
     writeFileSync(bodyFile, body);
-    const headers = { 'content-type': warm.headers.get('content-type'), etag: warm.headers.get('etag'), 'cache-control': warm.headers.get('cache-control') };
+    // The registry's own headers, content-length included, so the bare server sends the very same bytes
+    // (without a length node:http would answer chunked).
+    const headers = Object.fromEntries(['content-type', 'etag', 'cache-control', 'content-length'].map((name) => [name, warm.headers.get(name)]));
     const bare = startChild([fileURLToPath(import.meta.url), '--bare', bodyFile, JSON.stringify(headers)], {});
     children.push(bare);
     const [, barePort] = await waitForLine(bare.stdout, /^(\d+)\n/);
@@ -118,10 +135,11 @@ async function main() {
     // Two rounds in mirrored order (bare, public, private, then private, public, bare) so a drift in
     // the machine's load during the run weighs on all three alike; each figure is the mean of its two runs.
     const scenarios = {
-      bare: () => run('bare', `http://127.0.0.1:${barePort}/index/acme/open`, bare.pid),
-      public: () => run('public', publicUrl, registry.pid),
-      private: () => run('private', privateUrl, registry.pid, member),
+      bare: (duration) => run('bare', `http://127.0.0.1:${barePort}/index/acme/open`, bare.pid, {}, duration),
+      public: (duration) => run('public', publicUrl, registry.pid, {}, duration),
+      private: (duration) => run('private', privateUrl, registry.pid, member, duration),
     };
+    if (WARMUP_S > 0) for (const warmup of Object.values(scenarios)) await warmup(WARMUP_S);
     const results = { bare: [], public: [], private: [] };
     const order = process.env.BENCH_ORDER?.split(',') ?? ['bare', 'public', 'private', 'private', 'public', 'bare'];
     for (const name of order) {
@@ -132,14 +150,13 @@ async function main() {
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
     const [bareRps, publicRps, privateRps] = [mean(results.bare), mean(results.public), mean(results.private)];
     const pct = (a, b) => `${((100 * a) / b).toFixed(1)}%`;
-    console.log(`index body: ${body.length} bytes, ${CONNECTIONS} connections, ${DURATION_S} s per run, mean of two runs each`);
+    console.log(`index body: ${body.length} bytes, ${CONNECTIONS} connections, ${DURATION_S} s per run after a ${WARMUP_S} s warm-up, mean of two runs each`);
     console.log(`bare node:http          ${bareRps.toFixed(0)} req/s`);
     console.log(`public index            ${publicRps.toFixed(0)} req/s`);
     console.log(`private index + token   ${privateRps.toFixed(0)} req/s`);
     console.log(`public / bare           ${pct(publicRps, bareRps)} (target >= 80%)`);
     console.log(`private / public        ${pct(privateRps, publicRps)} (target >= 50%)`);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
+    cleanUp();
   }
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,15 @@ export interface RunOptions {
 }
 
 /** Runs a bin as a child process with a clean environment: nothing of the developer's FLOCK_* or HOME leaks in. */
-export function runBin(bin: string, args: string[], options: RunOptions): Promise<RunResult> {
+export async function runBin(bin: string, args: string[], options: RunOptions): Promise<RunResult> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR ?? tmpdir() };
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
+  // What the child leaves in its temp folder (flock publish keeps its docs JSON there, as the seed
+  // shows) goes inside the test's own HOME, so it is removed with the test's folder.
+  if (options.env?.HOME !== undefined && options.env.TMPDIR === undefined) {
+    env.TMPDIR = join(options.env.HOME, '.tmp');
+    await mkdir(env.TMPDIR, { recursive: true });
+  }
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -37,6 +43,16 @@ export function runBin(bin: string, args: string[], options: RunOptions): Promis
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr, lines: stdout.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '') }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+/**
+ * What the `flock` binary needs to publish as a new user of `registry`: a HOME made inside `dir`
+ * (so credentials and temp files stay in the test's folder), the registry's URL and the user's token.
+ */
+export async function publisherEnv(registry: { url: string; createUser(name: string): Promise<string> }, dir: string, user = 'your-name'): Promise<Record<string, string>> {
+  const home = join(dir, 'home');
+  await mkdir(home);
+  return { HOME: home, FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: await registry.createUser(user) };
 }
 
 export function runFlock(args: string[], options: RunOptions): Promise<RunResult> {

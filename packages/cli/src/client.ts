@@ -1,4 +1,5 @@
-import { CliExit } from './context.js';
+import { CliExit, type CommandContext } from './context.js';
+import { findToken, registryUrl, requireToken } from './credentials.js';
 
 export interface RawResponse {
   status: number;
@@ -57,3 +58,13 @@ export function createClient(baseUrl: string, token: string | null) {
 }
 
 export type RegistryClient = ReturnType<typeof createClient>;
+
+/** A client for the configured registry that sends the saved token when there is one (reads of private packages). */
+export async function registryClient(ctx: CommandContext): Promise<RegistryClient> {
+  return createClient(await registryUrl(ctx), await findToken(ctx));
+}
+
+/** A client for calls that need a token; without one it stops with the "flock login" hint. */
+export async function signedInClient(ctx: CommandContext): Promise<RegistryClient> {
+  return createClient(await registryUrl(ctx), await requireToken(ctx));
+}

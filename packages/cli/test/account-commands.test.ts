@@ -107,6 +107,27 @@ describe('flock org and flock token against a real registry', () => {
     ]);
   });
 
+  it('flock org role promotes and demotes members; only owners may, and never the last owner', async () => {
+    expect((await flock(alice, 'org', 'create', 'crew')).code).toBe(0);
+    expect((await flock(alice, 'org', 'add', 'crew', 'bob')).code).toBe(0);
+    const roles = async () => (await flock(alice, 'org', 'members', 'crew')).lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+
+    const typo = await flock(alice, 'org', 'role', 'crew', 'bob', 'admin');
+    expect([typo.code, typo.stderr.trim()]).toEqual([1, 'Unknown role "admin": use owner or member']);
+    const notOwner = await flock(bob, 'org', 'role', 'crew', 'bob', 'owner');
+    expect(notOwner.stderr.trim()).toBe('{"error":"Only an owner of crew can do that"}');
+    expect(notOwner.code).not.toBe(0);
+    expect(await roles()).toEqual(['alice owner', 'bob member']);
+
+    const promoted = await flock(alice, 'org', 'role', 'crew', 'bob', 'owner');
+    expect(promoted.stdout).toBe('bob is now an owner of crew\n');
+    expect((await flock(bob, 'org', 'role', 'crew', 'alice', 'member')).stdout).toBe('alice is now a member of crew\n');
+    expect(await roles()).toEqual(['alice member', 'bob owner']);
+    const last = await flock(bob, 'org', 'role', 'crew', 'bob', 'member');
+    expect(last.stderr.trim()).toBe('{"error":"bob is the last owner of crew; make someone else an owner first"}');
+    expect(await roles()).toEqual(['alice member', 'bob owner']);
+  });
+
   it('flock token create prints the token alone; list shows it without the secret', async () => {
     const created = await flock(alice, 'token', 'create', '--name', 'reader', '--scopes', 'read');
     expect(created.lines).toHaveLength(1);

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, inspectArchive, type VersionDto } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyExample, FLOCK_BIN, runFlock, tempDir } from '../../../test-support/cli.js';
+import { copyExample, FLOCK_BIN, publisherEnv, runFlock, tempDir } from '../../../test-support/cli.js';
 import { commitAndPush, initGitPackage } from '../../../test-support/publish.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
@@ -18,12 +18,10 @@ describe('flock publish: the clean clone, the build and what gets packed', () =>
   beforeAll(async () => {
     registry = await createTestRegistry();
     dir = await tempDir();
-    const home = join(dir.path, 'home');
     tmp = join(dir.path, 'tmp');
-    await mkdir(home);
     await mkdir(tmp);
     // Our own TMPDIR, so we can see that the temporary clone is gone afterwards.
-    env = { HOME: home, TMPDIR: tmp, FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: await registry.createUser('your-name') };
+    env = { ...(await publisherEnv(registry, dir.path)), TMPDIR: tmp };
   });
 
   afterAll(async () => {

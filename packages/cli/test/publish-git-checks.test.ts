@@ -2,7 +2,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VersionDto } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyExample, runFlock, tempDir } from '../../../test-support/cli.js';
+import { copyExample, publisherEnv, runFlock, tempDir } from '../../../test-support/cli.js';
 import { git, initGitPackage, publishProject } from '../../../test-support/publish.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
@@ -16,9 +16,7 @@ describe('flock publish: the git checks before anything is uploaded', () => {
   beforeAll(async () => {
     registry = await createTestRegistry();
     dir = await tempDir();
-    const home = join(dir.path, 'home');
-    await mkdir(home);
-    env = { HOME: home, FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: await registry.createUser('your-name') };
+    env = await publisherEnv(registry, dir.path);
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DEFAULT_LIMITS, packArchive, unpackArchive, type VersionDto } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyExample, runFlock, tempDir, type RunResult } from '../../../test-support/cli.js';
+import { copyExample, publisherEnv, runFlock, tempDir, type RunResult } from '../../../test-support/cli.js';
 import { git, initGitPackage } from '../../../test-support/publish.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
@@ -23,9 +23,7 @@ describe('reproducible publishing: dry runs, provenance and flock verify', () =>
   beforeAll(async () => {
     registry = await createTestRegistry();
     dir = await tempDir();
-    const home = join(dir.path, 'home');
-    await mkdir(home);
-    env = { HOME: home, FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: await registry.createUser('your-name') };
+    env = await publisherEnv(registry, dir.path);
     palette = await copyExample('palette', dir.path);
     remote = await initGitPackage(palette);
     commit = (await git(palette, 'rev-parse', 'HEAD')).trim();

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VersionDto } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFlock, tempDir } from '../../../test-support/cli.js';
+import { publisherEnv, runFlock, tempDir } from '../../../test-support/cli.js';
 import { commitAndPush, initGitPackage } from '../../../test-support/publish.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
@@ -28,9 +28,7 @@ describe('flock publish in a workspace', () => {
   beforeAll(async () => {
     registry = await createTestRegistry();
     dir = await tempDir();
-    const home = join(dir.path, 'home');
-    await mkdir(home);
-    env = { HOME: home, FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: await registry.createUser('your-name') };
+    env = await publisherEnv(registry, dir.path);
     root = join(dir.path, 'mono');
     await mkdir(root);
     await writeFile(join(root, 'flock.toml'), '[workspace]\nmembers = ["packages/*"]\n');

@@ -33,4 +33,22 @@ describe('change feed on PostgreSQL: one replica hears what another notifies', (
       await b.close();
     }
   });
+
+  it('a notify that cannot reach PostgreSQL still resolves (the change is already stored), is logged, and reaches this replica', async () => {
+    const own = await createTestDatabase();
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const feed = await createPostgresChangeFeed(own.url, logger);
+    try {
+      await own.drop();
+      const heard = nextEvent(feed);
+      const event: ChangeEvent = { kind: 'token', tokenHash: 'ab'.repeat(32) };
+      await expect(feed.notify(event)).resolves.toBeUndefined();
+      expect(await heard).toEqual(event);
+      expect(lines.some((line) => line.includes('could not tell other replicas'))).toBe(true);
+      expect(lines.join('')).not.toContain('abab'); // not even the hash of a token reaches the log
+    } finally {
+      await feed.close();
+    }
+  });
 });

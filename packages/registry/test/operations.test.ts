@@ -60,6 +60,11 @@ describe('operations: health, readiness, metrics, logs', () => {
     expect(text).toContain('flock_http_requests_total{method="GET",route="/api/v1/packages/:org/:name",status="404"} 1');
     expect(text).toMatch(/flock_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/healthz"\} \d+/);
     expect(text).not.toContain('nothing-here');
+    // The fast path's tally is folded in once per scrape, never twice.
+    await fetch(`${server.url}/index/ops/nothing-here`);
+    const scrape = async () => (await (await fetch(`${server.url}/metrics`)).text()).match(/route="\/index\/:org\/:name",status="404"\} (\d+)/)?.[1];
+    expect(await scrape()).toBe('2');
+    expect(await scrape()).toBe('2');
   });
 
   it('logs one JSON line per request with its id, and never the token', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packArchive, renderManifest, parseManifest, writeDocsJson, extractDocs, type DocModel, type PackageDto, type PackEntry, type VersionDto } from '@flock/core';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
@@ -139,6 +140,28 @@ describe('publish API', () => {
       const meta = (await (await fetch(`${registry.url}/api/v1/packages/acme/delta/1.1.0`)).json()) as VersionDto;
       expect(meta.hasDocs).toBe(false);
     });
+  });
+
+  it('records a publish in the audit log within its transaction: no audit row, no version', async () => {
+    const audited = async (subject: string) =>
+      (await registry.db.selectFrom('audit_events').select('action').where('subject', '=', subject).execute()).map((row) => row.action);
+    expect((await put('/api/v1/packages/acme/logged/1.0.0', await archiveOf('logged', '1.0.0'))).status).toBe(200);
+    expect(await audited('acme/logged@1.0.0')).toEqual(['publish']);
+
+    // A real failure of the audit write: its table is briefly gone.
+    const before = await countVersions();
+    await sql`ALTER TABLE audit_events RENAME TO audit_events_away`.execute(registry.db);
+    try {
+      const response = await put('/api/v1/packages/acme/logged/1.1.0', await archiveOf('logged', '1.1.0'));
+      expect(response.status).toBe(500);
+    } finally {
+      await sql`ALTER TABLE audit_events_away RENAME TO audit_events`.execute(registry.db);
+    }
+    expect(await countVersions()).toBe(before);
+    expect((await fetch(`${registry.url}/api/v1/packages/acme/logged/1.1.0`)).status).toBe(404);
+    // Nothing half-done stands in the way of the same publish once the log is back.
+    expect((await put('/api/v1/packages/acme/logged/1.1.0', await archiveOf('logged', '1.1.0'))).status).toBe(200);
+    expect(await audited('acme/logged@1.1.0')).toEqual(['publish']);
   });
 
   it('answers unknown packages and versions with 404 JSON', async () => {

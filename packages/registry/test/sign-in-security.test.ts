@@ -179,6 +179,32 @@ describe('signing in with GitHub: state, next and CSRF attacks', () => {
     expect((await json({ 'x-csrf-token': csrf })).status).toBe(201);
     expect(await tokens()).toBe(3);
   });
+
+  it('"Sign out everywhere else" ends every other session of that user, and only on a real request', async () => {
+    const browsers = [];
+    for (let i = 0; i < 3; i++) browsers.push(`flock_session=${(await signIn({ id: 95, login: 'roamer' })).session}`);
+    const bystander = `flock_session=${(await signIn({ id: 96, login: 'bystander' })).session}`;
+    const [here, ...elsewhere] = browsers as [string, ...string[]];
+    const me = async (cookie: string) => (await fetch(`${registry.url}/api/v1/me`, { headers: { cookie } })).status;
+    const page = await (await fetch(`${registry.url}/account`, { headers: { cookie: here } })).text();
+    expect(page).toContain('You are signed in on 3 browsers, this one included.');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+    const signOutOthers = (body: string) =>
+      fetch(`${registry.url}/account/sessions/others`, { method: 'POST', redirect: 'manual', body, headers: { cookie: here, 'content-type': 'application/x-www-form-urlencoded' } });
+
+    expect((await signOutOthers('_csrf=wrong')).status).toBe(403);
+    expect(await Promise.all(browsers.map(me))).toEqual([200, 200, 200]);
+
+    const done = await signOutOthers(`_csrf=${csrf}`);
+    expect([done.status, done.headers.get('location')]).toEqual([303, '/account']);
+    expect(await Promise.all(elsewhere.map(me))).toEqual([401, 401]);
+    expect(await me(here)).toBe(200);
+    expect(await me(bystander)).toBe(200);
+    const after = await (await fetch(`${registry.url}/account`, { headers: { cookie: here } })).text();
+    expect(after).toContain('You are signed in on this browser only.');
+    expect(after).not.toContain('sign-out-others');
+    expect(after).toMatch(/<code>sign_out_elsewhere<\/code> 2 sessions/);
+  });
 });
 
 describe('session cookies on an https registry', () => {

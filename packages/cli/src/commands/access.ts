@@ -1,8 +1,7 @@
 import { parsePackageRef } from '@flock/core';
 import { apiFailure } from '../api-error.js';
-import { createClient } from '../client.js';
+import { signedInClient } from '../client.js';
 import { CliExit } from '../context.js';
-import { registryUrl, requireToken } from '../credentials.js';
 import type { CommandSpec } from './types.js';
 
 export const accessCommand: CommandSpec = {
@@ -14,7 +13,7 @@ export const accessCommand: CommandSpec = {
     if (action !== 'set') throw new CliExit(`Unknown access action "${action}": use flock access set org/name private|public`);
     if (visibility !== 'private' && visibility !== 'public') throw new CliExit(`Invalid visibility "${visibility}": use private or public`);
     const { org, name } = parsePackageRef(packageText!);
-    const client = createClient(await registryUrl(ctx), await requireToken(ctx));
+    const client = await signedInClient(ctx);
     const response = await client.request(`api/v1/packages/${org}/${name}/visibility`, {
       method: 'POST', auth: true, contentType: 'application/json', body: JSON.stringify({ visibility }),
     });

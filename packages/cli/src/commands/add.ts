@@ -1,7 +1,8 @@
 import semver from 'semver';
 import { parsePackageSpec, parseVersionRange } from '@flock/core';
 import { CliExit } from '../context.js';
-import { fetchIndex, installProject, registryClient } from '../install/install.js';
+import { registryClient } from '../client.js';
+import { fetchIndex, installProject } from '../install/install.js';
 import { editManifestDependency } from '../manifest-edit.js';
 import { loadProject } from '../project.js';
 import type { CommandSpec } from './types.js';

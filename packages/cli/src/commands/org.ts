@@ -26,15 +26,33 @@ const members: CommandSpec = {
   },
 };
 
+// Checked here too, so a typo never reaches the registry.
+function checkRole(role: string | undefined): 'owner' | 'member' {
+  if (role !== 'owner' && role !== 'member') throw new CliExit(`Unknown role "${role}": use owner or member`);
+  return role;
+}
+
 const add: CommandSpec<{ role: string }> = {
   name: 'add',
   args: '<org> <user>',
   summary: 'Add a member (owners only); --role owner to add an owner',
   options: [{ flags: '--role <role>', description: 'owner or member', default: 'member' }],
   async run([org, user], options, ctx) {
-    if (options.role !== 'owner' && options.role !== 'member') throw new CliExit(`Unknown role "${options.role}": use owner or member`);
-    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members`, { method: 'POST', json: { username: user, role: options.role } });
-    ctx.out(`Added ${user} to ${org} as ${options.role}`);
+    const role = checkRole(options.role);
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members`, { method: 'POST', json: { username: user, role } });
+    ctx.out(`Added ${user} to ${org} as ${role}`);
+    return 0;
+  },
+};
+
+const role: CommandSpec = {
+  name: 'role',
+  args: '<org> <user> <role>',
+  summary: "Change a member's role to owner or member (owners only; never the last owner)",
+  async run([org, user, wanted], _options, ctx) {
+    const role = checkRole(wanted);
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members/${segment(user!)}`, { method: 'PUT', json: { role } });
+    ctx.out(`${user} is now ${role === 'owner' ? 'an owner' : 'a member'} of ${org}`);
     return 0;
   },
 };
@@ -64,8 +82,8 @@ const leave: CommandSpec = {
 export const orgCommand: CommandSpec = {
   name: 'org',
   summary: 'Create organizations, manage their members and their store',
-  subcommands: [create, members, add, remove, leave, orgStoreCommand],
+  subcommands: [create, members, add, role, remove, leave, orgStoreCommand],
   async run(_args, _options, ctx) {
-    throw new CliExit('Usage: flock org create|members|add|remove|leave|store … (see flock org --help)');
+    throw new CliExit('Usage: flock org create|members|add|role|remove|leave|store … (see flock org --help)');
   },
 };

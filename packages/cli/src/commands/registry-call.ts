@@ -1,13 +1,12 @@
-import { createClient, type RequestOptions } from '../client.js';
+import { signedInClient, type RequestOptions } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
-import { registryUrl, requireToken } from '../credentials.js';
 
 /**
  * One authenticated JSON call for the account commands. A refusal is printed
  * as the registry's raw answer (as `flock publish` does) with a non-zero exit.
  */
 export async function callRegistry<T>(ctx: CommandContext, path: string, options: { method?: RequestOptions['method']; json?: unknown } = {}): Promise<T> {
-  const client = createClient(await registryUrl(ctx), await requireToken(ctx));
+  const client = await signedInClient(ctx);
   const response = await client.request(path, {
     method: options.method ?? 'GET',
     auth: true,

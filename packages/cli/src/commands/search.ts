@@ -1,6 +1,6 @@
 import type { SearchResultDto } from '@flock/core';
 import { apiFailure } from '../api-error.js';
-import { registryClient } from '../install/install.js';
+import { registryClient } from '../client.js';
 import type { CommandSpec } from './types.js';
 
 export const searchCommand: CommandSpec<{ json?: boolean; page?: string }> = {

@@ -1,7 +1,7 @@
 import { parsePackageSpec, parseVersion, type PackageDto, type VersionDto } from '@flock/core';
 import { apiFailure } from '../api-error.js';
 import { CliExit } from '../context.js';
-import { registryClient } from '../install/install.js';
+import { registryClient } from '../client.js';
 import type { CommandSpec } from './types.js';
 
 export const showCommand: CommandSpec<{ json?: boolean }> = {

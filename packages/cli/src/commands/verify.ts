@@ -3,9 +3,8 @@ import {
   DEFAULT_LIMITS, FlockError, inspectArchive, parseOrgName, parsePackageSpec, parseVersion, sha256Hex, withOrg,
   type InspectedArchive, type VersionDto,
 } from '@flock/core';
-import { createClient } from '../client.js';
+import { registryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
-import { findToken, registryUrl } from '../credentials.js';
 import { cloneAt, trackedFiles } from '../git.js';
 import { prepareMember } from '../publish/prepare.js';
 import { withTempDir } from '../publish/temp-clone.js';
@@ -49,7 +48,7 @@ export async function diffArchives(registry: Uint8Array, rebuild: Uint8Array): P
 }
 
 async function fetchVersion(ctx: CommandContext, ref: { org: string; name: string; version: string }) {
-  const client = createClient(await registryUrl(ctx), await findToken(ctx));
+  const client = await registryClient(ctx);
   const path = `api/v1/packages/${ref.org}/${ref.name}/${ref.version}`;
   const meta = await client.request(path, { auth: true });
   if (!meta.ok) throw new CliExit(meta.text.trim());

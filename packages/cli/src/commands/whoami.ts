@@ -1,13 +1,12 @@
 import type { MeDto } from '@flock/core';
-import { createClient } from '../client.js';
-import { registryUrl, requireToken } from '../credentials.js';
+import { signedInClient } from '../client.js';
 import type { CommandSpec } from './types.js';
 
 export const whoamiCommand: CommandSpec = {
   name: 'whoami',
   summary: 'Show whose token this is and which orgs it can publish to',
   async run(_args, _options, ctx) {
-    const client = createClient(await registryUrl(ctx), await requireToken(ctx));
+    const client = await signedInClient(ctx);
     const response = await client.request('api/v1/me', { auth: true });
     if (!response.ok) {
       ctx.err(response.text);

@@ -1,8 +1,7 @@
 import { parsePackageSpec, parseVersion } from '@flock/core';
 import { apiFailure } from '../api-error.js';
-import { createClient } from '../client.js';
+import { signedInClient } from '../client.js';
 import { CliExit } from '../context.js';
-import { registryUrl, requireToken } from '../credentials.js';
 import type { CommandSpec } from './types.js';
 
 export const yankCommand: CommandSpec<{ undo?: boolean }> = {
@@ -14,7 +13,7 @@ export const yankCommand: CommandSpec<{ undo?: boolean }> = {
     const { ref: { org, name }, suffix: versionText } = parsePackageSpec(args[0]!);
     if (versionText === undefined) throw new CliExit('Name the version to yank: flock yank org/name@version');
     const version = parseVersion(versionText);
-    const client = createClient(await registryUrl(ctx), await requireToken(ctx));
+    const client = await signedInClient(ctx);
     const response = await client.request(`api/v1/packages/${org}/${name}/${version}/yank`, { method: options.undo ? 'DELETE' : 'POST', auth: true });
     if (!response.ok) throw apiFailure(response, `Cannot ${options.undo ? 'unyank' : 'yank'} ${org}/${name}@${version}`);
     ctx.out(`${options.undo ? 'Unyanked' : 'Yanked'} ${org}/${name}@${version}`);

@@ -2,19 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, parsePackageRef, sha256Hex, unpackArchive, type IndexLineDto } from '@flock/core';
-import { createClient, type RegistryClient } from '../client.js';
+import { registryClient, type RegistryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
-import { findToken, kestrelDir, registryUrl } from '../credentials.js';
+import { kestrelDir } from '../credentials.js';
 import { createArchiveCache, type ArchiveCache } from './cache.js';
 import { readLockfile, renderLockfile, writeLockfile } from './lockfile.js';
 import { resolveGraph, type Resolved } from './resolver.js';
 
 export const DEPS_DIR = join('.flock', 'deps');
 const PARALLEL_DOWNLOADS = 8;
-
-export async function registryClient(ctx: CommandContext): Promise<RegistryClient> {
-  return createClient(await registryUrl(ctx), await findToken(ctx));
-}
 
 /** Reads org/name's sparse index (with the token, for private packages). */
 export async function fetchIndex(client: RegistryClient, pkg: string): Promise<IndexLineDto[]> {

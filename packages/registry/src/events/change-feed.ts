@@ -18,6 +18,11 @@ export type ChangeEvent =
  * process): in-process only.
  */
 export interface ChangeFeed {
+  /**
+   * Resolves once the event is sent. Never rejects: the change it reports is
+   * already stored, so a failure to tell others is logged, not turned into an
+   * error for the request that made the change.
+   */
   notify(event: ChangeEvent): Promise<void>;
   subscribe(handler: (event: ChangeEvent) => void): () => void;
   close(): Promise<void>;
@@ -97,7 +102,13 @@ export async function createPostgresChangeFeed(url: string, logger: Logger): Pro
   await listen();
   return {
     async notify(event) {
-      await pool.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(event)]);
+      try {
+        await pool.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(event)]);
+      } catch (error) {
+        // Other replicas keep what they cached: tokens and roles until their TTL, index entries until the next change.
+        logger.error({ err: error, event: event.kind }, 'could not tell other replicas of a change');
+        void local.notify(event);
+      }
     },
     subscribe: local.subscribe,
     async close() {

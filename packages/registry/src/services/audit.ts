@@ -7,6 +7,7 @@ import { isoNow, type Clock } from './clock.js';
 export type AuditAction =
   | 'sign_in'
   | 'sign_up'
+  | 'sign_out_elsewhere'
   | 'token.create'
   | 'token.rotate'
   | 'token.revoke'
@@ -27,8 +28,9 @@ export interface AuditInput {
 
 /** The audit log: who did what, when, from which token. Append-only. */
 export function createAuditService({ db, clock }: { db: Db; clock: Clock }) {
-  async function record(input: AuditInput): Promise<void> {
-    await db
+  /** Appends one event; pass the caller's transaction so the event stands or falls with the change it records. */
+  async function record(input: AuditInput, executor: Db = db): Promise<void> {
+    await executor
       .insertInto('audit_events')
       .values({
         id: randomUUID(),

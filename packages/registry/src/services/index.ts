@@ -49,10 +49,10 @@ export function createServices(deps: ServiceDeps) {
   // Revocations and membership changes go through the feed, so every replica's cache hears of them.
   const tokens = createTokensService({
     db, clock,
-    onTokenChanged: (change) => {
+    onTokenChanged: async (change) => {
       auth.invalidateToken(change.tokenHash);
-      void feed.notify({ kind: 'token', tokenHash: change.tokenHash });
       onTokenChanged?.(change);
+      await feed.notify({ kind: 'token', tokenHash: change.tokenHash });
     },
   });
   const auth = createAuthCache({ tokens, accounts, clock });
@@ -87,9 +87,9 @@ export function createServices(deps: ServiceDeps) {
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
   const orgs = createOrgsService({
     db, accounts, access, audit,
-    onMembershipChanged: () => {
+    onMembershipChanged: async () => {
       auth.clear();
-      void feed.notify({ kind: 'memberships' });
+      await feed.notify({ kind: 'memberships' });
     },
   });
   return {

@@ -11,8 +11,8 @@ export interface OrgsDeps {
   accounts: AccountsService;
   access: AccessService;
   audit: AuditService;
-  /** Told after any membership change, so cached roles are dropped (on every replica). */
-  onMembershipChanged?: () => void;
+  /** Told after any membership change, so cached roles are dropped (on every replica); awaited. */
+  onMembershipChanged?: () => void | Promise<void>;
 }
 
 export function parseRole(raw: string): Role {
@@ -25,7 +25,7 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
   // Every change here is a membership change: audit it, then let caches know.
   async function recordChange(entry: Parameters<AuditService['record']>[0]): Promise<void> {
     await audit.record(entry);
-    onMembershipChanged?.();
+    await onMembershipChanged?.();
   }
 
   async function create(principal: Principal, name: string): Promise<OrgRow> {

@@ -129,7 +129,6 @@ export function createPublishService(deps: PublishDeps) {
     await putBlob(placement, org, blobKey, input.archive);
     const packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
     await events.changed({ org: org.name, name: input.name, packageId });
-    await audit?.record({ principal: input.principal, action: 'publish', orgId: org.id, subject: `${input.org}/${input.name}@${input.version}` });
     return { checksum: `sha256:${hex}` };
   }
 
@@ -167,6 +166,7 @@ export function createPublishService(deps: PublishDeps) {
           })
           .execute();
         await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();
+        await audit?.record({ principal: input.principal, action: 'publish', orgId: org.id, subject: `${input.org}/${input.name}@${input.version}` }, trx);
         return pkg.id;
       });
     } catch (error) {

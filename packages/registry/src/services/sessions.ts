@@ -47,6 +47,23 @@ export function createSessionsService({ db, clock }: SessionsDeps) {
     await db.deleteFrom('sessions').where('id_hash', '=', sha256(secret)).execute();
   }
 
+  /** How many browsers the user is signed in on (unexpired sessions, the asking one included). */
+  async function countFor(userId: string): Promise<number> {
+    const row = await db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('user_id', '=', userId)
+      .where('expires_at', '>', clock().toISOString())
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Signs the user out on every other browser: ends all their sessions but the one holding `keep`. */
+  async function revokeOthers(userId: string, keep: string): Promise<number> {
+    const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id_hash', '!=', sha256(keep)).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /**
    * The CSRF token of a session: an HMAC of the session secret, so it needs no
    * storage, differs per session, and cannot be computed without the cookie.
@@ -82,7 +99,7 @@ export function createSessionsService({ db, clock }: SessionsDeps) {
     return { verifier: row.code_verifier, next: row.next };
   }
 
-  return { create, authenticate, revoke, csrfToken, beginOAuth, finishOAuth };
+  return { create, authenticate, revoke, countFor, revokeOthers, csrfToken, beginOAuth, finishOAuth };
 }
 
 export type SessionsService = ReturnType<typeof createSessionsService>;

@@ -11,9 +11,10 @@ export interface TokensDeps {
   clock: Clock;
   /**
    * Called after a token is revoked or rotated, with the id and the hash of the
-   * secret that stopped working: a cache of principals must drop it here.
+   * secret that stopped working: a cache of principals must drop it here. Awaited,
+   * so the answer to a revoke leaves only after every replica has been told.
    */
-  onTokenChanged?: (change: { tokenId: string; tokenHash: string }) => void;
+  onTokenChanged?: (change: { tokenId: string; tokenHash: string }) => void | Promise<void>;
 }
 
 /** last_used_at is written at most this often per token, so reads do not each cost a write. */
@@ -111,7 +112,7 @@ export function createTokensService({ db, clock, onTokenChanged }: TokensDeps) {
   async function revoke(userId: string, tokenId: string): Promise<TokenRow> {
     const row = await find(userId, tokenId);
     await db.updateTable('tokens').set({ revoked_at: isoNow(clock) }).where('id', '=', row.id).execute();
-    onTokenChanged?.({ tokenId: row.id, tokenHash: row.token_hash });
+    await onTokenChanged?.({ tokenId: row.id, tokenHash: row.token_hash });
     return row;
   }
 
@@ -126,7 +127,7 @@ export function createTokensService({ db, clock, onTokenChanged }: TokensDeps) {
       .where('token_hash', '=', row.token_hash)
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) throw new FlockError('conflict', 'The token changed meanwhile; try again');
-    onTokenChanged?.({ tokenId: row.id, tokenHash: row.token_hash });
+    await onTokenChanged?.({ tokenId: row.id, tokenHash: row.token_hash });
     return { token, row: { ...row, token_hash: hashToken(token), last_used_at: null } };
   }
 

@@ -9,6 +9,8 @@ export interface AccountPageProps {
   orgs: Array<{ name: string; role: string }>;
   tokens: TokenDto[];
   events: AuditEventRow[];
+  /** Browsers signed in to this account, this one included. */
+  sessions: number;
   /** A token just created or rotated: shown in this response only, never again. */
   created?: NewTokenDto | null;
   error?: string | null;
@@ -123,6 +125,17 @@ export function AccountPage(props: AccountPageProps) {
           <div><label for="org-name">Name</label><input type="text" id="org-name" name="name" placeholder="my-team" required /></div>
           <button type="submit" id="create-org">Create organization</button>
         </form>
+      </div>
+      <div class="card">
+        <h2>Sessions</h2>
+        <div class="row" style="justify-content:space-between">
+          <p style="margin:0" id="session-count">
+            {props.sessions === 1 ? 'You are signed in on this browser only.' : `You are signed in on ${props.sessions} browsers, this one included.`}
+          </p>
+          {props.sessions > 1 ? (
+            <form method="post" action="/account/sessions/others"><Csrf value={props.csrf} /><button class="secondary" type="submit" id="sign-out-others">Sign out everywhere else</button></form>
+          ) : null}
+        </div>
       </div>
       <div class="card">
         <h2>Your activity</h2>

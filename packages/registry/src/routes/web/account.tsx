@@ -1,21 +1,23 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { NewTokenDto } from '@flock/core';
+import { getCookie } from 'hono/cookie';
 import { statusOf } from '../../app.js';
-import type { AppContext, AppEnv } from '../../http.js';
+import { SESSION_COOKIE, type AppContext, type AppEnv } from '../../http.js';
 import { parseTokenRequest } from '../token-input.js';
 import { AccountPage } from './account-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
 
 async function render(c: AppContext, session: PageSession, extra: { created?: NewTokenDto; error?: string } = {}, status: ContentfulStatusCode = 200) {
   const { principal, csrf } = session;
-  const { accounts, tokenAdmin, audit } = c.var.services;
-  const [orgs, tokens, events] = await Promise.all([accounts.orgsOf(principal.userId), tokenAdmin.list(principal), audit.forUser(principal.userId)]);
+  const { accounts, tokenAdmin, audit, sessions } = c.var.services;
+  const [orgs, tokens, events, sessionCount] = await Promise.all([
+    accounts.orgsOf(principal.userId), tokenAdmin.list(principal), audit.forUser(principal.userId), sessions.countFor(principal.userId),
+  ]);
   // A page holding a fresh secret must not be cached anywhere.
   c.header('cache-control', 'no-store');
-  return c.html(<AccountPage username={principal.username} csrf={csrf} orgs={orgs} tokens={tokens} events={events} created={extra.created ?? null} error={extra.error ?? null} />, status);
+  return c.html(<AccountPage username={principal.username} csrf={csrf} orgs={orgs} tokens={tokens} events={events} sessions={sessionCount} created={extra.created ?? null} error={extra.error ?? null} />, status);
 }
-
 
 /** Runs a form action; a known refusal re-renders the account page with the message. */
 async function formAction(c: AppContext, action: (session: PageSession, form: Record<string, string | File | (string | File)[]>) => Promise<Response | NewTokenDto>) {
@@ -46,6 +48,13 @@ export function accountRoutes(): Hono<AppEnv> {
   app.post('/account/tokens/:id/revoke', (c) =>
     formAction(c, async ({ principal }) => {
       await c.var.services.tokenAdmin.revoke(principal, c.req.param('id'));
+      return c.redirect('/account', 303);
+    }),
+  );
+  app.post('/account/sessions/others', (c) =>
+    formAction(c, async ({ principal }) => {
+      const ended = await c.var.services.sessions.revokeOthers(principal.userId, getCookie(c, SESSION_COOKIE)!);
+      await c.var.services.audit.record({ principal, action: 'sign_out_elsewhere', subject: `${ended} ${ended === 1 ? 'session' : 'sessions'}` });
       return c.redirect('/account', 303);
     }),
   );
