@@ -6,7 +6,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -24,6 +24,21 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 // BENCH_WARMUP=0 shows that state.
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 3);
 
+// On two or more cores the servers get one core to themselves and autocannon (this process) another,
+// so the scheduler does not move them about between runs. BENCH_PIN=0 turns this off.
+// Without taskset (util-linux) it runs unpinned.
+const PIN = process.env.BENCH_PIN !== '0' && availableParallelism() >= 2 && process.argv[2] !== '--bare' && pinSelf();
+
+function pinSelf() {
+  try {
+    execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    console.log('taskset failed: running unpinned');
+    return false;
+  }
+}
+
 // Child mode: a bare node:http server answering one body with the index's headers.
 if (process.argv[2] === '--bare') {
   const body = readFileSync(process.argv[3]);
@@ -38,7 +53,8 @@ if (process.argv[2] === '--bare') {
 }
 
 function startChild(args, env) {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] = PIN ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   // Whatever a child says after it is ready goes to our stderr, so a crash is seen (and no pipe fills up).
   child.stderr.on('data', (chunk) => process.stderr.write(chunk));
   child.stdout.resume();
@@ -150,7 +166,7 @@ async function main() {
     const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
     const [bareRps, publicRps, privateRps] = [mean(results.bare), mean(results.public), mean(results.private)];
     const pct = (a, b) => `${((100 * a) / b).toFixed(1)}%`;
-    console.log(`index body: ${body.length} bytes, ${CONNECTIONS} connections, ${DURATION_S} s per run after a ${WARMUP_S} s warm-up, mean of two runs each`);
+    console.log(`index body: ${body.length} bytes, ${CONNECTIONS} connections, ${DURATION_S} s per run after a ${WARMUP_S} s warm-up, mean of two runs each${PIN ? ', servers pinned to one core' : ''}`);
     console.log(`bare node:http          ${bareRps.toFixed(0)} req/s`);
     console.log(`public index            ${publicRps.toFixed(0)} req/s`);
     console.log(`private index + token   ${privateRps.toFixed(0)} req/s`);
