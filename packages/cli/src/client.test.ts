@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from './client.js';
+import { CliExit } from './context.js';
 
 async function listen(handler: (url: string, headers: IncomingHttpHeaders) => { status: number; location?: string; body?: string }): Promise<{ server: Server; origin: string }> {
   const server = createServer((req, res) => {
@@ -47,5 +48,14 @@ describe('the registry client and the token', () => {
       { where: 'registry/hop', auth: 'Bearer flock_secret' },
       { where: 'registry/final', auth: 'Bearer flock_secret' },
     ]);
+  });
+
+  it('a request that cannot be sent says why without quoting its headers (the token is one)', async () => {
+    const registry = await listen(() => ({ status: 200, body: 'ok' }));
+    servers.push(registry.server);
+    // Only a token that skipped credentials.ts's check gets here; fetch's own message would quote the header.
+    const failure = await createClient(registry.origin, 'flock_secretA\nflock_secretB').request('me', { auth: true }).catch((error: Error) => error);
+    expect(failure).toBeInstanceOf(CliExit);
+    expect((failure as CliExit).message).toBe(`Could not reach the registry at ${registry.origin} (the request failed)`);
   });
 });

@@ -119,7 +119,10 @@ export function checkPublishable(state: GitState | null, dir: string): GitState 
  * not only branch tips; --no-hardlinks keeps a local clone independent.
  */
 export async function cloneAt(source: string, commit: string, dest: string, env?: Readonly<Record<string, string | undefined>>): Promise<void> {
-  const clone = await runGit(['clone', '--quiet', '--no-checkout', '--no-hardlinks', source, dest], { cwd: dirname(dest), ...(env ? { env } : {}) });
+  // `flock verify` gets source and commit from the registry: `--` keeps a source like "--upload-pack=…"
+  // a path, and only a hash may reach checkout's argument list.
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit)) throw new CliExit(`Invalid commit ${JSON.stringify(commit)}: expected a full git hash`);
+  const clone = await runGit(['clone', '--quiet', '--no-checkout', '--no-hardlinks', '--', source, dest], { cwd: dirname(dest), ...(env ? { env } : {}) });
   if (clone.code !== 0) throw new CliExit(`Could not clone ${source}: ${firstLine(clone.stderr)}`);
   const checkout = await runGit(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', commit], { cwd: dest, ...(env ? { env } : {}) });
   if (checkout.code !== 0) throw new CliExit(`Commit ${commit} is not in ${source}: ${firstLine(checkout.stderr)}`);

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { CliExit } from './context.js';
 
 async function readAll(stream: NodeJS.ReadStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -15,7 +16,14 @@ export async function readSecret(prompt: string): Promise<string> {
   process.stderr.write(prompt);
   muted._writeToOutput = () => {};
   try {
-    return await new Promise<string>((resolve) => rl.question('', resolve));
+    return await new Promise<string>((resolve, reject) => {
+      // In raw mode Ctrl-C is a keypress, not a signal; without these, Ctrl-C or
+      // Ctrl-D closes readline and the question never settles.
+      rl.once('SIGINT', () => reject(new CliExit('Interrupted', 130)));
+      // EOF (Ctrl-D) is an empty answer; the caller says what was missing. After an answer this is a no-op.
+      rl.once('close', () => resolve(''));
+      rl.question('', resolve);
+    });
   } finally {
     rl.close();
     process.stderr.write('\n');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DEFAULT_LIMITS, packArchive, unpackArchive, type VersionDto } from '@flock/core';
@@ -58,6 +58,25 @@ describe('reproducible publishing: dry runs, provenance and flock verify', () =>
     ]);
     expect((await fetch(versionUrl())).status).toBe(404);
     expect((await fetch(`${registry.url}/api/v1/packages/your-name/palette`)).status).toBe(404);
+  });
+
+  it('refuses a docs folder in the shared temp folder that others could write to, or that is a link', async () => {
+    const docs = join(env.HOME!, '.tmp', 'flock-docs-palette-0.1.0');
+    const elsewhere = join(dir.path, 'planted');
+    await mkdir(elsewhere);
+    await rm(docs, { recursive: true, force: true });
+    await symlink(elsewhere, docs);
+    const linked = await runFlock(['publish', '--dry-run'], { cwd: palette, env });
+    expect(linked.code).toBe(1);
+    expect(linked.stderr).toBe(`${docs} is not a folder of yours that only you can write to: remove it and try again\n`);
+    expect(await readdir(elsewhere)).toEqual([]);
+    await rm(docs);
+    await mkdir(docs);
+    await chmod(docs, 0o777);
+    expect((await runFlock(['publish', '--dry-run'], { cwd: palette, env })).code).toBe(1);
+    await rm(docs, { recursive: true });
+    expect((await runFlock(['publish', '--dry-run'], { cwd: palette, env })).code).toBe(0);
+    expect((await stat(docs)).mode & 0o777).toBe(0o700);
   });
 
   it('--dry-run needs no token', async () => {

@@ -48,3 +48,14 @@ export class FlockError extends Error {
 export function isFlockError(value: unknown): value is FlockError {
   return value instanceof FlockError;
 }
+
+/**
+ * User input inside an error message: quoted, control characters escaped (a
+ * newline or an escape sequence cannot break the one-line message or reach the
+ * terminal raw), and cut at 80 characters.
+ */
+export function quote(raw: unknown): string {
+  const text = String(raw);
+  // JSON escapes U+0000–U+001F; DEL and the C1 controls (U+009B starts an escape sequence in some terminals) too.
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

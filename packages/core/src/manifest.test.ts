@@ -35,6 +35,12 @@ describe('manifest', () => {
     ['[package]\nname = "p"\nversion = "1.0.0"\n\n[dependencies]\n"nope" = "1"\n', /^flock\.toml:6: dependencies\.nope: Invalid package "nope"/],
     ['[package]\nname = "p"\nversion = "1.0.0"\n\n[dependencies]\n"a/b" = "wat"\n', /^flock\.toml:6: dependencies\.a\/b: Invalid version range/],
     ['name = "p"\n', /^flock\.toml: package: is required$|^flock\.toml:\d*: ?/],
+    // A value of the wrong type is not "required": it is there.
+    ['[package]\nname = 5\nversion = "1.0.0"\n', /^flock\.toml:2: package\.name: Invalid input: expected string, received number$/],
+    ['[package]\nname = "p"\nversion = "1.0.0"\nkeywords = "x"\n', /^flock\.toml:4: package\.keywords: Invalid input: expected array, received string$/],
+    ['[package]\nname = "p"\nversion = "1.0.0"\n\n[dependencies]\n"a/b" = 5\n', /^flock\.toml:6: dependencies\.a\/b: Invalid input: expected string, received number$/],
+    // A newline or an escape in a value is escaped, never printed raw.
+    ['[package]\nname = "a\\nb\\u001b[31m"\nversion = "1.0.0"\n', /^flock\.toml:2: package\.name: Invalid package name "a\\nb\\u001b\[31m"/],
   ])('refuses %j with a one-line message naming the line', (text, pattern) => {
     let message = '';
     try {
@@ -44,6 +50,11 @@ describe('manifest', () => {
     }
     expect(message).toMatch(pattern);
     expect(message).not.toContain('\n');
+  });
+
+  it('keeps the message short however long the key is', () => {
+    const text = `[package]\nname = "p"\nversion = "1.0.0"\n\n[dependencies]\n"${'a/'.repeat(5000)}b" = "1"\n`;
+    expect(() => parseManifest(text)).toThrow(/^flock\.toml:6: dependencies\.(a\/)+a?…: Invalid package "(a\/){40}…": expected org\/name$/);
   });
 
   it('renders a normalised manifest that parses back to the same value, with the effective org', () => {

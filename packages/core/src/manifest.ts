@@ -124,8 +124,12 @@ export function parseFlockToml(text: string, file = 'flock.toml'): FlockToml {
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const line = lineOf(text, issue.path);
-    const where = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    const path = issue.path.map(String).join('.');
+    // A key can be as long as the user made it: the message stays one short line.
+    const where = path.length === 0 ? '' : `${path.length > 120 ? `${path.slice(0, 120)}…` : path}: `;
+    // zod does not report the input by default: look it up, so "is required" is said only of what is absent.
+    const absent = issue.path.reduce<unknown>((at, key) => (at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[key] : undefined), raw) === undefined;
+    const message = issue.code === 'invalid_type' && absent ? 'is required' : issue.message;
     throw new FlockError('invalid_manifest', `${file}${line ? `:${line}` : ''}: ${where}${message}`);
   }
   const value = result.data;

@@ -1,4 +1,4 @@
-import { FlockError } from './errors.js';
+import { FlockError, quote } from './errors.js';
 
 declare const orgBrand: unique symbol;
 declare const packageBrand: unique symbol;
@@ -17,12 +17,12 @@ function checkName(kind: 'org' | 'package', raw: string): string {
     throw new FlockError('invalid_name', `Invalid ${kind} name: it is empty`);
   }
   if (raw.length > MAX_NAME_LENGTH) {
-    throw new FlockError('invalid_name', `Invalid ${kind} name "${raw.slice(0, 80)}": at most ${MAX_NAME_LENGTH} characters`);
+    throw new FlockError('invalid_name', `Invalid ${kind} name ${quote(raw)}: at most ${MAX_NAME_LENGTH} characters`);
   }
   if (!NAME_PATTERN.test(raw)) {
     throw new FlockError(
       'invalid_name',
-      `Invalid ${kind} name "${raw}": use lowercase ASCII letters, digits and single '-', starting with a letter`,
+      `Invalid ${kind} name ${quote(raw)}: use lowercase ASCII letters, digits and single '-', starting with a letter`,
     );
   }
   return raw;
@@ -53,7 +53,7 @@ export interface PackageRef {
 export function parsePackageRef(raw: string): PackageRef {
   const parts = raw.split('/');
   if (parts.length !== 2) {
-    throw new FlockError('invalid_name', `Invalid package "${raw}": expected org/name`);
+    throw new FlockError('invalid_name', `Invalid package ${quote(raw)}: expected org/name`);
   }
   return { org: parseOrgName(parts[0]!), name: parsePackageName(parts[1]!) };
 }

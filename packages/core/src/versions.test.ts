@@ -20,6 +20,10 @@ describe('versions', () => {
     expect(() => parseVersionRange('')).toThrow('Invalid version range');
   });
 
+  it.each(['1 ||', '|| 1', '||', '1 || || 2'])('refuses %j: semver would read the empty alternative as any version', (range) => {
+    expect(() => parseVersionRange(range)).toThrow(`Invalid version range ${JSON.stringify(range)}`);
+  });
+
   it('resolves ranges with semver rules', () => {
     const versions = ['0.1.0', '0.1.5', '0.2.0', '1.0.0', '1.4.2', '2.0.0'] as Version[];
     expect(maxSatisfying(versions, parseVersionRange('0.1'))).toBe('0.1.5');

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { FlockError } from './errors.js';
+import { FlockError, quote } from './errors.js';
 
 declare const versionBrand: unique symbol;
 declare const rangeBrand: unique symbol;
@@ -16,7 +16,7 @@ export type VersionRange = string & { readonly [rangeBrand]: true };
 export function parseVersion(raw: string): Version {
   const parsed = typeof raw === 'string' && raw.length <= 64 ? semver.parse(raw) : null;
   if (parsed === null || parsed.version !== raw) {
-    throw new FlockError('invalid_version', `Invalid version "${String(raw).slice(0, 80)}": expected semver like 1.2.3`);
+    throw new FlockError('invalid_version', `Invalid version ${quote(raw)}: expected semver like 1.2.3`);
   }
   return raw as Version;
 }
@@ -28,8 +28,10 @@ export function parseVersionRange(raw: string): VersionRange {
   // Cargo writes "and" as a comma (">=1, <2"); semver writes it as a space.
   const text = typeof raw === 'string' ? raw.trim().replace(/\s*,\s*/g, ' ') : '';
   const candidate = BARE_VERSION.test(text) ? `^${text}` : text;
-  if (text.length === 0 || text.length > 256 || semver.validRange(candidate) === null) {
-    throw new FlockError('invalid_version', `Invalid version range "${String(raw).slice(0, 80)}"`);
+  // semver reads an empty alternative ("1 ||") as "*", any version at all: never what was meant.
+  const emptyAlternative = text.split('||').some((part) => part.trim().length === 0);
+  if (text.length === 0 || text.length > 256 || emptyAlternative || semver.validRange(candidate) === null) {
+    throw new FlockError('invalid_version', `Invalid version range ${quote(raw)}`);
   }
   return candidate as VersionRange;
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { FlockError, type ErrorCode } from '@flock/core';
 import type { AuthSettings } from './auth/settings.js';
 import { csrfGuard } from './csrf.js';
-import type { AppEnv } from './http.js';
+import { limitFormBodies, wantsJson, type AppEnv } from './http.js';
 import { observe, type Metrics } from './observability.js';
 import { meRoutes } from './routes/api/me.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
@@ -14,6 +14,7 @@ import { packageRoutes } from './routes/api/packages.js';
 import { searchRoutes } from './routes/api/search.js';
 import { tokenRoutes } from './routes/api/tokens.js';
 import { indexRoutes } from './routes/index.js';
+import { metricsAccess } from './routes/metrics-access.js';
 import { webRoutes } from './routes/web/index.js';
 import { errorPage } from './routes/web/layout.js';
 import type { Services } from './services/index.js';
@@ -44,9 +45,6 @@ export function statusOf(error: unknown): ContentfulStatusCode | null {
   return error instanceof FlockError && error.code !== 'internal' ? STATUS[error.code] : null;
 }
 
-// JSON answers (errors included) for the API and the sparse index; HTML for pages.
-const wantsJson = (path: string) => path.startsWith('/api/') || path.startsWith('/index/');
-
 export interface AppDeps {
   services: Services;
   publicUrl: string;
@@ -55,9 +53,11 @@ export interface AppDeps {
   /** Whether the database and store answer, for /readyz. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   auth: AuthSettings;
+  /** FLOCK_METRICS_TOKEN: see metricsAccess. */
+  metricsToken?: string | undefined;
 }
 
-export function createApp({ services, publicUrl, logger, metrics, ready, auth }: AppDeps): Hono<AppEnv> {
+export function createApp({ services, publicUrl, logger, metrics, ready, auth, metricsToken }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(observe({ logger, metrics }));
 
@@ -68,6 +68,8 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth }:
     c.set('auth', auth);
     await next();
   });
+  // Before the CSRF check, which reads forms.
+  app.use(limitFormBodies());
   app.use(csrfGuard());
 
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -75,7 +77,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth }:
     const result = await ready();
     return c.json(result, result.ok ? 200 : 503);
   });
-  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  app.get('/metrics', metricsAccess(metricsToken), async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   app.route('/index', indexRoutes());
   app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/packages', packageAdminRoutes());

@@ -26,6 +26,8 @@ export interface Config {
   github: GithubConfig | null;
   /** Username + password accounts: on when no GitHub app is configured, unless FLOCK_LOCAL_ACCOUNTS says otherwise. */
   localAccounts: boolean;
+  /** Bearer token a scraper sends for /metrics; when unset, /metrics answers only 127.0.0.1. */
+  metricsToken?: string;
 }
 
 export interface GithubConfig {
@@ -116,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     s3Redirect: env.FLOCK_S3_REDIRECT !== 'false',
     publishesPerHour: parseLimit(env, 'FLOCK_PUBLISHES_PER_HOUR', 100),
     ...(env.FLOCK_SECRET_KEY ? { secretKey: env.FLOCK_SECRET_KEY } : {}),
+    ...(env.FLOCK_METRICS_TOKEN ? { metricsToken: env.FLOCK_METRICS_TOKEN } : {}),
     github,
     localAccounts,
   });

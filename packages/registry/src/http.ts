@@ -1,4 +1,5 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { FlockError, parseOrgName, parsePackageName, parseVersion, type OrgName, type PackageName, type Version } from '@flock/core';
 import type { Principal } from './auth/principal.js';
@@ -19,6 +20,33 @@ export interface AppEnv {
 export type AppContext = Context<AppEnv>;
 
 export const SESSION_COOKIE = 'flock_session';
+
+/** The API, the sparse index and /metrics answer in JSON (errors included); pages answer in HTML. */
+export const wantsJson = (path: string) => path.startsWith('/api/') || path.startsWith('/index/') || path === '/metrics';
+
+/** Whether Hono's parseBody would read this body as a form: it compares the media type case-insensitively, and so must we. */
+export function isFormBody(c: AppContext): boolean {
+  const type = c.req.header('content-type')?.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data';
+}
+
+const MAX_FORM_BYTES = 64 * 1024;
+
+/**
+ * Caps form bodies (the pages' forms are far smaller, the API takes none)
+ * before anything parses them: the CSRF check reads a form before anyone is
+ * authenticated. A declared Content-Length over the cap is refused at once; a
+ * streamed body as soon as it passes the cap, never buffered further.
+ */
+export function limitFormBodies(): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({
+    maxSize: MAX_FORM_BYTES,
+    onError: () => {
+      throw new FlockError('too_large', `Form bodies are limited to ${MAX_FORM_BYTES / 1024} KiB`);
+    },
+  });
+  return (c, next) => (isFormBody(c) ? limit(c, next) : next());
+}
 
 /**
  * Who is asking: the bearer token's principal, else the browser session's

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
@@ -100,6 +101,32 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** What Node's HTTP parser refused, as the status and one line Node's default answer (a bare status line) would lack. */
+function parserRefusal(code: string | undefined): [status: number, reason: string, message: string] {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW': return [431, 'Request Header Fields Too Large', 'Request headers are too large'];
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW': return [413, 'Payload Too Large', 'Chunk extensions are too large'];
+    case 'ERR_HTTP_REQUEST_TIMEOUT': return [408, 'Request Timeout', 'The request took too long to arrive'];
+    default: return [400, 'Bad Request', 'Malformed HTTP request'];
+  }
+}
+
+/**
+ * Answers a request Node's HTTP parser refused (before Hono sees it) with a
+ * JSON error like every other refusal, then drops the connection. As in
+ * Node's own handler, nothing is written when the peer is gone or a response
+ * on this connection has begun (it would corrupt that response).
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
+    const [status, reason, message] = parserRefusal(error.code);
+    const body = JSON.stringify({ error: message });
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
 export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'flock-registry' } });
 }
@@ -122,6 +149,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
       })) as unknown as typeof createServer;
     const server = serve({ fetch: (request, env) => app!.fetch(request, env), hostname: config.host, port: config.port, createServer: withFastPath }, (info) => resolve({ server, port: info.port }));
     server.once('error', reject);
+    (server as Server).on('clientError', answerClientError);
   });
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
@@ -130,6 +158,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     services: registry.services, publicUrl, logger, metrics,
     ready: () => checkReady(registry),
     auth: authSettingsFrom({ ...config, publicUrl }),
+    metricsToken: config.metricsToken,
   });
   logger.info({ url, database: config.databaseUrl.split(':')[0], store: config.blobStore.split(':')[0] }, 'flock-registry listening');
   return {

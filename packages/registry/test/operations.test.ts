@@ -7,6 +7,7 @@ import { packArchive, parseManifest, renderManifest } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackend, type Backend } from '../../../test-support/backend.js';
 import { loadConfig, openRegistry, startServer, type RunningServer } from '../src/index.js';
+import { isLoopback } from '../src/routes/metrics-access.js';
 
 describe('operations: health, readiness, metrics, logs', () => {
   let dir: string;
@@ -65,6 +66,26 @@ describe('operations: health, readiness, metrics, logs', () => {
     const scrape = async () => (await (await fetch(`${server.url}/metrics`)).text()).match(/route="\/index\/:org\/:name",status="404"\} (\d+)/)?.[1];
     expect(await scrape()).toBe('2');
     expect(await scrape()).toBe('2');
+  });
+
+  it('with FLOCK_METRICS_TOKEN set, /metrics wants that token, even from 127.0.0.1', async () => {
+    const guarded = await startServer(loadConfig({ FLOCK_DATA_DIR: join(dir, 'guarded'), FLOCK_PORT: '0', FLOCK_METRICS_TOKEN: 'scrape-secret', ...backend.env }), { logger: pino({ level: 'silent' }) });
+    try {
+      const without = await fetch(`${guarded.url}/metrics`);
+      expect(without.status).toBe(401);
+      expect(await without.json()).toEqual({ error: 'Metrics need the token set in FLOCK_METRICS_TOKEN' });
+      expect((await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer scrape-secre' } })).status).toBe(401);
+      const scraped = await fetch(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret' } });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('flock_http_requests_total');
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('without a metrics token, only loopback addresses may scrape', () => {
+    for (const address of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) expect(isLoopback(address), address).toBe(true);
+    for (const address of ['10.0.0.1', '192.168.1.127', '::ffff:10.0.0.1', '2001:db8::1', '', undefined]) expect(isLoopback(address), String(address)).toBe(false);
   });
 
   it('logs one JSON line per request with its id, and never the token', async () => {

@@ -62,6 +62,8 @@ describe('publish API: provenance headers', () => {
   it.each([
     [{ 'flock-source-commit': 'not-a-hash', 'flock-source-repository': 'x' }, 'Invalid flock-source-commit header: not a full lowercase hex commit hash'],
     [{ 'flock-source-commit': COMMIT }, 'Headers flock-source-repository and flock-source-commit must be sent together'],
+    [{ 'flock-source-repository': '--upload-pack=touch%20%2Ftmp%2Fx', 'flock-source-commit': COMMIT }, 'Invalid flock-source-repository header: must be a repository URL or path'],
+    [{ 'flock-source-repository': '', 'flock-source-commit': COMMIT }, 'Invalid flock-source-repository header: must be a repository URL or path'],
     [{ 'flock-dirty': 'maybe' }, 'Invalid flock-dirty header: must be true or false'],
     [{ 'flock-source-path': '..%2Fetc' }, 'Invalid flock-source-path header: must be a relative folder path inside the repository'],
     [{ 'flock-build-command': '%E0%A4%A' }, 'Invalid flock-build-command header: not percent-encoded UTF-8'],

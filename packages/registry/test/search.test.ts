@@ -74,11 +74,22 @@ describe('search: API and web page', () => {
     expect(names(await search('acme/color'))[0]).toBe('acme/color');
   });
 
+  it("a private package's words do not change the order outsiders see", async () => {
+    const env = { HOME: join(dir.path, 'home'), FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: owner };
+    const publish = async (spec: ProjectSpec) => expect((await publishSpec(dir.path, spec, env)).code).toBe(0);
+    await publish({ org: 'acme', name: 'alpha-thing', version: '1.0.0', description: 'beta words' });
+    await publish({ org: 'acme', name: 'beta-thing', version: '1.0.0', description: 'alpha words' });
+    const before = await (await fetch(`${registry.url}/api/v1/search?q=alpha+beta`)).text();
+    expect(names(JSON.parse(before) as SearchResultDto).sort()).toEqual(['acme/alpha-thing', 'acme/beta-thing']);
+    await publish({ org: 'acme', name: 'alpha-vault', version: '1.0.0', description: 'alpha alpha stuff', visibility: 'private' });
+    expect(await (await fetch(`${registry.url}/api/v1/search?q=alpha+beta`)).text()).toBe(before);
+  });
+
   it('searches org, name, description and keywords, every word as a prefix', async () => {
     expect(names(await search('swatch'))).toEqual(['acme/palette']);
     expect(names(await search('mixing'))).toEqual(['acme/palette']);
     expect(names(await search('termin'))).toEqual(['acme/color']);
-    expect((await search('acme')).total).toBe(24);
+    expect((await search('acme')).total).toBe(26);
     expect((await search('zed')).total).toBe(0);
     expect(await search('"quoted" OR * NEAR(x)')).toMatchObject({ total: 0, hits: [] });
   });

@@ -36,6 +36,20 @@ describe('password sign-in is rate limited per username', () => {
     expect((await attempt('nobody-here', 'x')).status).toBe(429);
   });
 
+  it('counts failures only: fifteen right passwords in a row all sign in, then ten wrong ones still reach the limit', async () => {
+    const signUp = await fetch(`${registry.url}/signup`, {
+      method: 'POST', redirect: 'manual', body: 'username=regular&password=my+own+password',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: registry.url },
+    });
+    expect(signUp.status).toBe(303);
+    for (let i = 0; i < 15; i++) expect((await attempt('regular', 'my own password')).status).toBe(303);
+    // Successes in between do not wipe out earlier failures either.
+    for (let i = 0; i < 5; i++) expect((await attempt('regular', `guess ${i}`)).status).toBe(401);
+    expect((await attempt('regular', 'my own password')).status).toBe(303);
+    for (let i = 5; i < 10; i++) expect((await attempt('regular', `guess ${i}`)).status).toBe(401);
+    expect((await attempt('regular', 'my own password')).status).toBe(429);
+  });
+
   it("another user's sign-in is unaffected", async () => {
     const other = await fetch(`${registry.url}/signup`, {
       method: 'POST', redirect: 'manual', body: 'username=bystander&password=another+password',

@@ -1,6 +1,6 @@
 import { parsePackageRef } from '@flock/core';
 import { apiFailure } from '../api-error.js';
-import { signedInClient } from '../client.js';
+import { OK_ANSWER, readJson, signedInClient } from '../client.js';
 import { CliExit } from '../context.js';
 import type { CommandSpec } from './types.js';
 
@@ -18,6 +18,7 @@ export const accessCommand: CommandSpec = {
       method: 'POST', auth: true, contentType: 'application/json', body: JSON.stringify({ visibility }),
     });
     if (!response.ok) throw apiFailure(response, `Cannot set the visibility of ${org}/${name}`);
+    readJson(response, OK_ANSWER);
     ctx.out(`${org}/${name} is now ${visibility}`);
     return 0;
   },

@@ -3,7 +3,7 @@ import { parsePackageSpec, parseVersionRange } from '@flock/core';
 import { CliExit } from '../context.js';
 import { registryClient } from '../client.js';
 import { fetchIndex, installProject } from '../install/install.js';
-import { editManifestDependency } from '../manifest-edit.js';
+import { planDependencyEdit } from '../manifest-edit.js';
 import { loadProject } from '../project.js';
 import type { CommandSpec } from './types.js';
 
@@ -24,9 +24,13 @@ export const addCommand: CommandSpec = {
     } else {
       range = parseVersionRange(rangeText);
     }
-    await editManifestDependency(project.root, key, range);
-    ctx.out(`Added ${key} = "${range}" to flock.toml`);
-    const updated = await loadProject(ctx.cwd);
-    return installProject(ctx, updated.root, updated.manifest.dependencies);
+    const edit = await planDependencyEdit(ctx, project.root, key, range);
+    // flock.toml changes only once the install has worked (a range nothing matches, Ctrl-C: it stays as it was).
+    return installProject(ctx, project.root, edit.dependencies, {
+      async commit() {
+        await edit.save();
+        ctx.out(`Added ${key} = "${range}" to flock.toml`);
+      },
+    });
   },
 };

@@ -16,6 +16,8 @@ export const docCommand: CommandSpec<{ format: string; out?: string }> = {
     if (!isDocFormat(options.format)) {
       throw new CliExit(`Unknown format "${options.format}": use ${DOC_FORMATS.join(', ')}`);
     }
+    // resolve() would turn '' into the current folder and write over an index.html there.
+    if (options.out?.trim() === '') throw new CliExit('--out needs a folder name (use --out . for this folder)');
     const project = await loadProject(ctx.cwd);
     const entries = await readEntries(project.root, await collectFiles(project.root));
     const dir = resolve(ctx.cwd, options.out ?? '.flock/doc');

@@ -1,4 +1,4 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { FlockError, parseOrgName, parsePackageName } from '@flock/core';
 import { CliExit } from '../context.js';
@@ -43,10 +43,30 @@ export const initCommand: CommandSpec<{ name?: string; org?: string }> = {
     }
     if (await exists(join(ctx.cwd, 'flock.toml'))) throw new CliExit(`flock.toml already exists in ${ctx.cwd}`);
     const source = join(ctx.cwd, 'src', `${name.replace(/-/g, '_')}.ks`);
-    await mkdir(join(ctx.cwd, 'src'), { recursive: true });
-    await writeFile(join(ctx.cwd, 'flock.toml'), manifestText(name, options.org), { flag: 'wx' });
-    if (!(await exists(join(ctx.cwd, 'README.md')))) await writeFile(join(ctx.cwd, 'README.md'), `# ${name}\n\nDescribe your package here.\n`);
-    if (!(await exists(source))) await writeFile(source, SOURCE(name));
+    const readme = join(ctx.cwd, 'README.md');
+    // flock.toml comes last, and a failure removes what this run created, so a failed init
+    // leaves the folder as it was (and can simply be run again).
+    const made: string[] = [];
+    const create = async (path: string, text: string) => {
+      try {
+        await writeFile(path, text, { flag: 'wx' });
+      } catch (error) {
+        // 'wx' never overwrites: after EEXIST the file is someone else's; after any other error it may be ours, half written.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') made.push(path);
+        throw error;
+      }
+      made.push(path);
+    };
+    try {
+      const src = await mkdir(join(ctx.cwd, 'src'), { recursive: true });
+      if (src !== undefined) made.push(src);
+      if (!(await exists(readme))) await create(readme, `# ${name}\n\nDescribe your package here.\n`);
+      if (!(await exists(source))) await create(source, SOURCE(name));
+      await create(join(ctx.cwd, 'flock.toml'), manifestText(name, options.org));
+    } catch (error) {
+      for (const path of made.reverse()) await rm(path, { recursive: true, force: true });
+      throw error;
+    }
     ctx.out(`Created package ${name} in ${ctx.cwd}`);
     return 0;
   },

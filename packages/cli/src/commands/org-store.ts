@@ -1,7 +1,18 @@
 import type { OrgStoreDto } from '@flock/core';
+import { is, OK_ANSWER } from '../client.js';
 import { CliExit } from '../context.js';
 import { callRegistry, segment } from './registry-call.js';
 import type { CommandSpec } from './types.js';
+
+// The fields describe() prints; the optional ones are there when the store is configured.
+const STORE_ANSWER = is.object({
+  configured: is.boolean,
+  endpoint: is.nullable(is.string),
+  bucket: is.nullable(is.string),
+  region: is.nullable(is.string),
+  prefix: is.nullable(is.string),
+  checkedAt: is.nullable(is.string),
+});
 
 function describe(org: string, status: OrgStoreDto): string {
   if (!status.configured) return `${org} uses the registry's store`;
@@ -36,7 +47,7 @@ const set: CommandSpec<SetOptions> = {
     // The secret never goes on the command line, where shell history and `ps` would keep it.
     const secretAccessKey = (await ctx.readSecret('Secret access key: ')).trim();
     if (secretAccessKey.length === 0) throw new CliExit('No secret access key given on stdin.');
-    const status = await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, {
+    const status = await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER, {
       method: 'PUT',
       json: { endpoint: options.endpoint, bucket: options.bucket, region: options.region, ...(options.prefix ? { prefix: options.prefix } : {}), accessKeyId: options.accessKeyId, secretAccessKey },
     });
@@ -50,7 +61,7 @@ const show: CommandSpec = {
   args: '<org>',
   summary: "Where the org's packages are stored (members)",
   async run([org], _options, ctx) {
-    ctx.out(describe(org!, await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`)));
+    ctx.out(describe(org!, await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER)));
     return 0;
   },
 };
@@ -60,7 +71,7 @@ const remove: CommandSpec = {
   args: '<org>',
   summary: "Go back to the registry's store (refused while the org's store holds versions)",
   async run([org], _options, ctx) {
-    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/store`, { method: 'DELETE' });
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/store`, OK_ANSWER, { method: 'DELETE' });
     ctx.out(`${org} uses the registry's store again`);
     return 0;
   },

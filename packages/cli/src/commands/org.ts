@@ -1,15 +1,18 @@
 import type { MemberDto } from '@flock/core';
+import { is, OK_ANSWER } from '../client.js';
 import { CliExit } from '../context.js';
 import { orgStoreCommand } from './org-store.js';
 import { callRegistry, printTable, segment } from './registry-call.js';
 import type { CommandSpec } from './types.js';
+
+const MEMBERS_ANSWER = is.array(is.object({ username: is.string, role: is.string, since: is.string }));
 
 const create: CommandSpec = {
   name: 'create',
   args: '<name>',
   summary: 'Create a shared organization, owned by you',
   async run([name], _options, ctx) {
-    const org = await callRegistry<{ name: string }>(ctx, 'api/v1/orgs', { method: 'POST', json: { name } });
+    const org = await callRegistry<{ name: string }>(ctx, 'api/v1/orgs', is.object({ name: is.string }), { method: 'POST', json: { name } });
     ctx.out(`Created organization ${org.name}`);
     return 0;
   },
@@ -20,7 +23,7 @@ const members: CommandSpec = {
   args: '<org>',
   summary: "List an organization's members (members only)",
   async run([org], _options, ctx) {
-    const list = await callRegistry<MemberDto[]>(ctx, `api/v1/orgs/${segment(org!)}/members`);
+    const list = await callRegistry<MemberDto[]>(ctx, `api/v1/orgs/${segment(org!)}/members`, MEMBERS_ANSWER);
     printTable(ctx, [['USER', 'ROLE', 'SINCE'], ...list.map((m) => [m.username, m.role, m.since.slice(0, 10)])]);
     return 0;
   },
@@ -39,7 +42,7 @@ const add: CommandSpec<{ role: string }> = {
   options: [{ flags: '--role <role>', description: 'owner or member', default: 'member' }],
   async run([org, user], options, ctx) {
     const role = checkRole(options.role);
-    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members`, { method: 'POST', json: { username: user, role } });
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members`, OK_ANSWER, { method: 'POST', json: { username: user, role } });
     ctx.out(`Added ${user} to ${org} as ${role}`);
     return 0;
   },
@@ -51,7 +54,7 @@ const role: CommandSpec = {
   summary: "Change a member's role to owner or member (owners only; never the last owner)",
   async run([org, user, wanted], _options, ctx) {
     const role = checkRole(wanted);
-    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members/${segment(user!)}`, { method: 'PUT', json: { role } });
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members/${segment(user!)}`, OK_ANSWER, { method: 'PUT', json: { role } });
     ctx.out(`${user} is now ${role === 'owner' ? 'an owner' : 'a member'} of ${org}`);
     return 0;
   },
@@ -62,7 +65,7 @@ const remove: CommandSpec = {
   args: '<org> <user>',
   summary: 'Remove a member (owners only; never the last owner)',
   async run([org, user], _options, ctx) {
-    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members/${segment(user!)}`, { method: 'DELETE' });
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members/${segment(user!)}`, OK_ANSWER, { method: 'DELETE' });
     ctx.out(`Removed ${user} from ${org}`);
     return 0;
   },
@@ -73,7 +76,7 @@ const leave: CommandSpec = {
   args: '<org>',
   summary: 'Leave an organization (the last owner cannot)',
   async run([org], _options, ctx) {
-    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/leave`, { method: 'POST' });
+    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/leave`, OK_ANSWER, { method: 'POST' });
     ctx.out(`Left ${org}`);
     return 0;
   },

@@ -1,5 +1,6 @@
 import { maxSatisfying, type PackageDto, type Version } from '@flock/core';
-import { createClient, type RegistryClient } from '../client.js';
+import { apiFailure } from '../api-error.js';
+import { createClient, PACKAGE_ANSWER, readJson, VERSION_ANSWER, type RegistryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 import { findToken, registryUrl, requireToken } from '../credentials.js';
 import { loadMembers, prepareMember, effectiveOrg, type Prepared, type Selection } from '../publish/prepare.js';
@@ -51,7 +52,9 @@ async function unpublished(client: RegistryClient, prepared: Prepared[]): Promis
   for (const p of prepared) {
     const found = await client.request(versionPath(p), { auth: true });
     if (found.status === 404) todo.push(p);
-    else if (!found.ok) throw new CliExit(`Could not check ${displayRef(p)} on the registry: ${found.text}`);
+    else if (!found.ok) throw apiFailure(found, `Could not check ${displayRef(p)} on the registry`);
+    // "Already published" is believed only from a registry's answer about that version.
+    else readJson(found, VERSION_ANSWER);
   }
   return todo;
 }
@@ -67,7 +70,7 @@ async function checkOutsideDependencies(client: RegistryClient, prepared: Prepar
     for (const [dep, range] of Object.entries(p.member.manifest.dependencies)) {
       if (members.has(dep)) continue;
       const found = await client.request(`api/v1/packages/${dep}`, { auth: true });
-      const versions = found.ok ? (JSON.parse(found.text) as PackageDto).versions.filter((v) => !v.yanked).map((v) => v.version as Version) : [];
+      const versions = found.ok ? readJson<PackageDto>(found, PACKAGE_ANSWER).versions.filter((v) => !v.yanked).map((v) => v.version as Version) : [];
       if (maxSatisfying(versions, range) === null) {
         throw new CliExit(`${displayRef(p)} depends on ${dep} ${range}, which is neither a workspace member nor on the registry`);
       }

@@ -1,19 +1,21 @@
-import { signedInClient, type RequestOptions } from '../client.js';
+import { rawFailure } from '../api-error.js';
+import { readJson, signedInClient, type Check, type RequestOptions } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 
 /**
  * One authenticated JSON call for the account commands. A refusal is printed
- * as the registry's raw answer (as `flock publish` does) with a non-zero exit.
+ * as the registry's raw answer (as `flock publish` does) with a non-zero exit;
+ * a success must have the shape `expected` (OK_ANSWER for `{"ok":true}`).
  */
-export async function callRegistry<T>(ctx: CommandContext, path: string, options: { method?: RequestOptions['method']; json?: unknown } = {}): Promise<T> {
+export async function callRegistry<T>(ctx: CommandContext, path: string, expected: Check, options: { method?: RequestOptions['method']; json?: unknown } = {}): Promise<T> {
   const client = await signedInClient(ctx);
   const response = await client.request(path, {
     method: options.method ?? 'GET',
     auth: true,
     ...(options.json === undefined ? {} : { body: JSON.stringify(options.json), contentType: 'application/json' }),
   });
-  if (!response.ok) throw new CliExit(response.text.trim() || `The registry answered HTTP ${response.status}`);
-  return JSON.parse(response.text) as T;
+  if (!response.ok) throw new CliExit(rawFailure(response));
+  return readJson<T>(response, expected);
 }
 
 /** Prints rows as aligned columns. */

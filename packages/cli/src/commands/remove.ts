@@ -1,7 +1,7 @@
 import { parsePackageRef } from '@flock/core';
 import { CliExit } from '../context.js';
 import { installProject } from '../install/install.js';
-import { editManifestDependency } from '../manifest-edit.js';
+import { planDependencyEdit } from '../manifest-edit.js';
 import { loadProject } from '../project.js';
 import type { CommandSpec } from './types.js';
 
@@ -14,9 +14,13 @@ export const removeCommand: CommandSpec = {
     const key = `${ref.org}/${ref.name}`;
     const project = await loadProject(ctx.cwd);
     if (!(key in project.manifest.dependencies)) throw new CliExit(`${key} is not in [dependencies]`);
-    await editManifestDependency(project.root, key, null);
-    ctx.out(`Removed ${key} from flock.toml`);
-    const updated = await loadProject(ctx.cwd);
-    return installProject(ctx, updated.root, updated.manifest.dependencies);
+    const edit = await planDependencyEdit(ctx, project.root, key, null);
+    // As in `flock add`: flock.toml changes only once the install has worked.
+    return installProject(ctx, project.root, edit.dependencies, {
+      async commit() {
+        await edit.save();
+        ctx.out(`Removed ${key} from flock.toml`);
+      },
+    });
   },
 };

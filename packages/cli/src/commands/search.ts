@@ -1,7 +1,15 @@
 import type { SearchResultDto } from '@flock/core';
 import { apiFailure } from '../api-error.js';
-import { registryClient } from '../client.js';
+import { is, readJson, registryClient } from '../client.js';
 import type { CommandSpec } from './types.js';
+
+const SEARCH_ANSWER = is.object({
+  query: is.string,
+  page: is.number,
+  perPage: is.number,
+  total: is.number,
+  hits: is.array(is.object({ org: is.string, name: is.string, version: is.nullable(is.string), description: is.nullable(is.string) })),
+});
 
 export const searchCommand: CommandSpec<{ json?: boolean; page?: string }> = {
   name: 'search',
@@ -16,11 +24,12 @@ export const searchCommand: CommandSpec<{ json?: boolean; page?: string }> = {
     const query = new URLSearchParams({ q: args.join(' '), page: options.page ?? '1' });
     const response = await client.request(`api/v1/search?${query.toString()}`, { auth: true });
     if (!response.ok) throw apiFailure(response, 'Search failed');
+    // Checked even for --json, so a server that is not a registry is never passed off as its answer.
+    const result = readJson<SearchResultDto>(response, SEARCH_ANSWER);
     if (options.json) {
       ctx.out(response.text);
       return 0;
     }
-    const result = JSON.parse(response.text) as SearchResultDto;
     for (const hit of result.hits) ctx.out(`${hit.org}/${hit.name} ${hit.version ?? '-'} — ${hit.description ?? ''}`.trimEnd());
     if (result.total === 0) ctx.err(`No packages match "${result.query}"`);
     else if (result.total > result.page * result.perPage) ctx.err(`… ${result.total} in all; see more with --page ${result.page + 1}`);

@@ -1,7 +1,7 @@
 import { parsePackageSpec, parseVersion, type PackageDto, type VersionDto } from '@flock/core';
 import { apiFailure } from '../api-error.js';
 import { CliExit } from '../context.js';
-import { registryClient } from '../client.js';
+import { PACKAGE_ANSWER, readJson, registryClient, VERSION_ANSWER } from '../client.js';
 import type { CommandSpec } from './types.js';
 
 export const showCommand: CommandSpec<{ json?: boolean }> = {
@@ -14,12 +14,14 @@ export const showCommand: CommandSpec<{ json?: boolean }> = {
     const client = await registryClient(ctx);
     const pkgResponse = await client.request(`api/v1/packages/${org}/${name}`, { auth: true });
     if (!pkgResponse.ok) throw apiFailure(pkgResponse, `Cannot show ${org}/${name}`);
-    const pkg = JSON.parse(pkgResponse.text) as PackageDto;
-    const version = versionText === undefined ? pkg.latest : parseVersion(versionText);
+    const pkg = readJson<PackageDto>(pkgResponse, PACKAGE_ANSWER);
+    // The registry's `latest` goes into a URL path, so it is parsed like the user's own version.
+    const latest = pkg.latest === null ? null : parseVersion(pkg.latest);
+    const version = versionText === undefined ? latest : parseVersion(versionText);
     if (version === null) throw new CliExit(`${org}/${name} has no versions`);
     const response = await client.request(`api/v1/packages/${org}/${name}/${version}`, { auth: true });
     if (!response.ok) throw apiFailure(response, `Cannot show ${org}/${name}@${version}`);
-    const v = JSON.parse(response.text) as VersionDto;
+    const v = readJson<VersionDto>(response, VERSION_ANSWER);
     const url = `${client.baseUrl}/flock/${org}/${name}/${v.version}`;
     if (options.json) {
       ctx.out(JSON.stringify({ package: pkg, version: v, url }, null, 2));

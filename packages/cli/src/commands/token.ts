@@ -1,11 +1,25 @@
 import type { NewTokenDto, TokenDto } from '@flock/core';
+import { is } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 import { callRegistry, printTable, segment } from './registry-call.js';
 import type { CommandSpec } from './types.js';
 
+const TOKEN_ANSWER = is.object({
+  id: is.string,
+  name: is.string,
+  scopes: is.array(is.string),
+  orgs: is.nullable(is.array(is.string)),
+  createdAt: is.string,
+  lastUsedAt: is.nullable(is.string),
+  expiresAt: is.nullable(is.string),
+  expired: is.boolean,
+});
+const TOKENS_ANSWER = is.array(TOKEN_ANSWER);
+const NEW_TOKEN_ANSWER = is.object({ token: is.string, info: TOKEN_ANSWER });
+
 /** A token named by id, or by name when exactly one token has it. */
 async function resolveToken(ctx: CommandContext, ref: string): Promise<TokenDto> {
-  const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens');
+  const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens', TOKENS_ANSWER);
   const byId = tokens.find((t) => t.id === ref);
   if (byId) return byId;
   const named = tokens.filter((t) => t.name === ref);
@@ -19,7 +33,7 @@ const list: CommandSpec = {
   name: 'list',
   summary: 'List your tokens (never their secrets)',
   async run(_args, _options, ctx) {
-    const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens');
+    const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens', TOKENS_ANSWER);
     if (tokens.length === 0) {
       ctx.out('No tokens.');
       return 0;
@@ -48,7 +62,7 @@ const create: CommandSpec<CreateOptions> = {
   ],
   async run(_args, options, ctx) {
     const body = { name: options.name, scopes: options.scopes, orgs: options.orgs ?? '', expiresInDays: options.expiresInDays ?? null };
-    const created = await callRegistry<NewTokenDto>(ctx, 'api/v1/tokens', { method: 'POST', json: body });
+    const created = await callRegistry<NewTokenDto>(ctx, 'api/v1/tokens', NEW_TOKEN_ANSWER, { method: 'POST', json: body });
     ctx.out(created.token);
     return 0;
   },
@@ -60,7 +74,7 @@ const revoke: CommandSpec = {
   summary: 'Revoke a token (by id or name); it stops working at once',
   async run([ref], _options, ctx) {
     const token = await resolveToken(ctx, ref!);
-    await callRegistry(ctx, `api/v1/tokens/${segment(token.id)}`, { method: 'DELETE' });
+    await callRegistry(ctx, `api/v1/tokens/${segment(token.id)}`, TOKEN_ANSWER, { method: 'DELETE' });
     ctx.out(`Revoked token ${token.name} (${token.id})`);
     return 0;
   },
@@ -72,7 +86,7 @@ const rotate: CommandSpec = {
   summary: 'Give a token (by id or name) a new secret with the same settings; prints it alone, once',
   async run([ref], _options, ctx) {
     const token = await resolveToken(ctx, ref!);
-    const rotated = await callRegistry<NewTokenDto>(ctx, `api/v1/tokens/${segment(token.id)}/rotate`, { method: 'POST' });
+    const rotated = await callRegistry<NewTokenDto>(ctx, `api/v1/tokens/${segment(token.id)}/rotate`, NEW_TOKEN_ANSWER, { method: 'POST' });
     ctx.out(rotated.token);
     return 0;
   },

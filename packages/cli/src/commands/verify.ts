@@ -3,7 +3,8 @@ import {
   DEFAULT_LIMITS, FlockError, inspectArchive, parseOrgName, parsePackageSpec, parseVersion, sha256Hex, withOrg,
   type InspectedArchive, type VersionDto,
 } from '@flock/core';
-import { registryClient } from '../client.js';
+import { rawFailure } from '../api-error.js';
+import { readJson, registryClient, VERSION_ANSWER } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 import { cloneAt, trackedFiles } from '../git.js';
 import { prepareMember } from '../publish/prepare.js';
@@ -51,16 +52,18 @@ async function fetchVersion(ctx: CommandContext, ref: { org: string; name: strin
   const client = await registryClient(ctx);
   const path = `api/v1/packages/${ref.org}/${ref.name}/${ref.version}`;
   const meta = await client.request(path, { auth: true });
-  if (!meta.ok) throw new CliExit(meta.text.trim());
-  const dto = JSON.parse(meta.text) as VersionDto;
+  if (!meta.ok) throw new CliExit(rawFailure(meta));
+  const dto = readJson<VersionDto>(meta, VERSION_ANSWER);
   const download = await client.request(`${path}/download`, { auth: true });
-  if (!download.ok) throw new CliExit(download.text.trim());
+  if (!download.ok) throw new CliExit(rawFailure(download));
   return { dto, archive: download.bytes };
 }
 
 /** Clones the recorded repository at the recorded commit and builds and packs the package exactly as publish did. */
 async function rebuild(ctx: CommandContext, dto: VersionDto, tmp: string): Promise<Buffer> {
   const { repository, commit, path } = dto.provenance!;
+  // The path comes from the registry: it must stay inside the clone.
+  if (path.startsWith('/') || path.split(/[\\/]/).includes('..')) throw new CliExit(`The recorded package path ${JSON.stringify(path)} is outside the repository`);
   const clone = join(tmp, 'repo');
   await cloneAt(repository!, commit!, clone, ctx.env);
   const parsed = await readFlockToml(join(clone, path), path === '' ? 'flock.toml' : `${path}/flock.toml`);

@@ -1,5 +1,6 @@
 import type { MeDto } from '@flock/core';
-import { signedInClient } from '../client.js';
+import { rawFailure } from '../api-error.js';
+import { ME_ANSWER, readJson, signedInClient } from '../client.js';
 import type { CommandSpec } from './types.js';
 
 export const whoamiCommand: CommandSpec = {
@@ -9,10 +10,10 @@ export const whoamiCommand: CommandSpec = {
     const client = await signedInClient(ctx);
     const response = await client.request('api/v1/me', { auth: true });
     if (!response.ok) {
-      ctx.err(response.text);
+      ctx.err(rawFailure(response));
       return 1;
     }
-    const me = JSON.parse(response.text) as MeDto;
+    const me = readJson<MeDto>(response, ME_ANSWER);
     ctx.out(me.username);
     for (const org of me.orgs) ctx.out(`  ${org.name} (${org.role})`);
     return 0;

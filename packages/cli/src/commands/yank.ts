@@ -1,6 +1,6 @@
 import { parsePackageSpec, parseVersion } from '@flock/core';
 import { apiFailure } from '../api-error.js';
-import { signedInClient } from '../client.js';
+import { OK_ANSWER, readJson, signedInClient } from '../client.js';
 import { CliExit } from '../context.js';
 import type { CommandSpec } from './types.js';
 
@@ -16,6 +16,7 @@ export const yankCommand: CommandSpec<{ undo?: boolean }> = {
     const client = await signedInClient(ctx);
     const response = await client.request(`api/v1/packages/${org}/${name}/${version}/yank`, { method: options.undo ? 'DELETE' : 'POST', auth: true });
     if (!response.ok) throw apiFailure(response, `Cannot ${options.undo ? 'unyank' : 'yank'} ${org}/${name}@${version}`);
+    readJson(response, OK_ANSWER);
     ctx.out(`${options.undo ? 'Unyanked' : 'Yanked'} ${org}/${name}@${version}`);
     return 0;
   },

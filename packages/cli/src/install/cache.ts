@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sha256Hex } from '@flock/core';
+import { writeFileAtomic } from '../fs-write.js';
 
 /**
  * Archives under ~/.kestrel/cache, content-addressed: `sha256/ab/<hex>.tar.gz`.
@@ -26,15 +26,9 @@ export function createArchiveCache(dir: string) {
   /** Stores bytes already verified against their checksum (temp file + rename: readers never see half a file). */
   async function put(bytes: Uint8Array): Promise<void> {
     const path = pathOf(sha256Hex(bytes));
-    await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${randomUUID()}.tmp`;
-    try {
-      await writeFile(temp, bytes);
-      await rename(temp, path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    // 0700 like ~/.kestrel itself, which this may create first and which later holds the credentials.
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path, bytes);
   }
 
   return { get, put, pathOf };

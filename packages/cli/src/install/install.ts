@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, parsePackageRef, sha256Hex, unpackArchive, type IndexLineDto } from '@flock/core';
-import { registryClient, type RegistryClient } from '../client.js';
+import { apiFailure } from '../api-error.js';
+import { is, readJsonLines, registryClient, type RegistryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 import { kestrelDir } from '../credentials.js';
 import { createArchiveCache, type ArchiveCache } from './cache.js';
@@ -17,9 +18,13 @@ export async function fetchIndex(client: RegistryClient, pkg: string): Promise<I
   const { org, name } = parsePackageRef(pkg);
   const response = await client.request(`index/${org}/${name}`, { auth: true });
   if (response.status === 404) throw new CliExit(`Package ${pkg} not found at ${client.baseUrl}`);
-  if (!response.ok) throw new CliExit(`Could not read the index of ${pkg}: ${response.status} ${response.text.trim()}`);
-  return response.text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as IndexLineDto);
+  if (!response.ok) throw apiFailure(response, `Could not read the index of ${pkg}`);
+  return readJsonLines<IndexLineDto>(response, INDEX_LINE);
 }
+
+// The checksum names a file in the archive cache, so it must be exactly "sha256:<hex>".
+const isChecksum = (v: unknown) => typeof v === 'string' && /^sha256:[0-9a-f]{64}$/.test(v);
+const INDEX_LINE = is.object({ version: is.string, dependencies: is.record(is.string), checksum: isChecksum, yanked: is.boolean });
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -44,7 +49,7 @@ async function fetchArchives(ctx: CommandContext, client: RegistryClient, cache:
   await inParallel(missing, PARALLEL_DOWNLOADS, async (p) => {
     const { org, name } = parsePackageRef(p.package);
     const response = await client.request(`api/v1/packages/${org}/${name}/${p.version}/download`, { auth: true });
-    if (!response.ok) throw new CliExit(`Could not download ${label(p)}: ${response.status} ${response.text.trim()}`);
+    if (!response.ok) throw apiFailure(response, `Could not download ${label(p)}`);
     const actual = `sha256:${sha256Hex(response.bytes)}`;
     if (actual !== p.checksum) {
       throw new CliExit(`Checksum mismatch for ${label(p)}: expected ${p.checksum}, downloaded ${actual}; nothing was installed`);
@@ -86,11 +91,16 @@ async function unpackAll(root: string, packages: Resolved[], archives: Map<strin
 }
 
 /**
- * Resolves flock.toml's [dependencies] against the sparse index, writes
- * flock.lock, fetches every archive (verified before anything is unpacked)
- * and unpacks into .flock/deps/<org>/<name>@<version>/.
+ * Resolves flock.toml's [dependencies] against the sparse index, fetches
+ * every archive (verified before anything is unpacked), unpacks into
+ * .flock/deps/<org>/<name>@<version>/ and then writes flock.lock.
+ * `commit` runs after all that, before the summary: `flock add` and `flock
+ * remove` write flock.toml there, so it changes only once the install has worked.
  */
-export async function installProject(ctx: CommandContext, root: string, dependencies: Record<string, string>, options: { locked?: boolean } = {}): Promise<number> {
+export async function installProject(
+  ctx: CommandContext, root: string, dependencies: Record<string, string>,
+  options: { locked?: boolean; commit?: () => Promise<void> } = {},
+): Promise<number> {
   const client = await registryClient(ctx);
   const existing = await readLockfile(root);
   const lockedVersions = new Map((existing?.lock.packages ?? []).map((p) => [p.package, p.version]));
@@ -108,8 +118,10 @@ export async function installProject(ctx: CommandContext, root: string, dependen
   }
   const cache = createArchiveCache(join(kestrelDir(ctx), 'cache'));
   const { archives, downloaded } = await fetchArchives(ctx, client, cache, resolved);
-  if (existing?.text !== text) await writeLockfile(root, text);
   await unpackAll(root, resolved, archives);
+  // Only now: a lock written before a failed unpack would claim packages .flock/deps does not hold.
+  if (existing?.text !== text) await writeLockfile(root, text, { onInterrupt: ctx.onInterrupt });
+  await options.commit?.();
   const count = resolved.length === 1 ? '1 package' : `${resolved.length} packages`;
   ctx.out(`Installed ${count} (${downloaded} downloaded)`);
   for (const p of resolved) ctx.out(`  ${label(p)}`);

@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { CliExit } from '../context.js';
+import { namePath, writeFileAtomic, type AtomicWriteOptions } from '../fs-write.js';
 import type { Resolved } from './resolver.js';
 
 export const LOCKFILE = 'flock.lock';
@@ -55,16 +56,17 @@ export function parseLockfile(text: string): Lockfile {
 
 /** The lockfile's text and parsed contents, or null when the project has none. */
 export async function readLockfile(projectRoot: string): Promise<{ text: string; lock: Lockfile } | null> {
+  const path = join(projectRoot, LOCKFILE);
   let text: string;
   try {
-    text = await readFile(join(projectRoot, LOCKFILE), 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+    throw namePath(error, path, 'read');
   }
   return { text, lock: parseLockfile(text) };
 }
 
-export async function writeLockfile(projectRoot: string, text: string): Promise<void> {
-  await writeFile(join(projectRoot, LOCKFILE), text);
+export async function writeLockfile(projectRoot: string, text: string, options: AtomicWriteOptions = {}): Promise<void> {
+  await writeFileAtomic(join(projectRoot, LOCKFILE), text, options);
 }

@@ -1,3 +1,4 @@
+import { lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseOrgName, withOrg, type FlockError, type Manifest, type OrgName } from '@flock/core';
 import { CliExit, type CommandContext } from '../context.js';
@@ -67,6 +68,21 @@ export async function prepareMember(ctx: CommandContext, source: Source, member:
   const files = await selectFiles(dir, await source.tracked(repoPath), member.manifest);
   const packed = await packPackage(dir, files, member.manifest);
   const { name, version } = member.manifest.package;
-  const docsLine = await writeDocs(packed.docs, 'json', join(ctx.tmpdir, `flock-docs-${name}-${version}`));
+  const docsLine = await writeDocs(packed.docs, 'json', await ownDocsDir(join(ctx.tmpdir, `flock-docs-${name}-${version}`)));
   return { member, repoPath, buildCommand, packed, docsLine };
+}
+
+/**
+ * The seed's docs folder, /tmp/flock-docs-NAME-VERSION, kept for the user to look at. /tmp is
+ * shared and the name predictable: use the folder only if it is a real folder of ours that nobody
+ * else can write to, so no one can plant a link there that the docs JSON would be written through.
+ */
+async function ownDocsDir(dir: string): Promise<string> {
+  await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+  const info = await lstat(dir);
+  const ours = info.isDirectory() && (process.getuid === undefined || info.uid === process.getuid()) && (info.mode & 0o022) === 0;
+  if (!ours) throw new CliExit(`${dir} is not a folder of yours that only you can write to: remove it and try again`);
+  return dir;
 }

@@ -1,5 +1,6 @@
 import { PROVENANCE_HEADERS, writeDocsJson } from '@flock/core';
-import type { RegistryClient } from '../client.js';
+import { rawFailure } from '../api-error.js';
+import { is, OK_ANSWER, readJson, type RawResponse, type RegistryClient } from '../client.js';
 import type { CommandContext } from '../context.js';
 import type { Prepared } from './prepare.js';
 import type { SourceInfo } from './source.js';
@@ -40,12 +41,24 @@ export async function uploadPrepared(ctx: CommandContext, client: RegistryClient
     auth: true,
     headers: provenanceHeaders(info, prepared),
   });
+  if (!published.ok) return refused(ctx, published);
+  // Printed raw (the documented lines), but only once it is a registry's answer: anything else is no success.
+  readJson(published, PUBLISHED_ANSWER);
   ctx.out(published.text);
-  if (!published.ok) return false;
   ctx.out('Uploading documentation...');
   const uploaded = await client.request(`${path}/docs`, { method: 'PUT', body: writeDocsJson(prepared.packed.docs), contentType: 'application/json', auth: true });
+  if (!uploaded.ok) return refused(ctx, uploaded);
+  readJson(uploaded, OK_ANSWER);
   ctx.out(uploaded.text);
-  return uploaded.ok;
+  return true;
+}
+
+const PUBLISHED_ANSWER = is.object({ ok: is.literal(true), checksum: is.string });
+
+/** A refusal goes to stdout like the answers (the registry's raw `{"error":…}`, or one line saying what came instead). */
+function refused(ctx: CommandContext, response: RawResponse): false {
+  ctx.out(rawFailure(response));
+  return false;
 }
 
 /** --dry-run: what would be uploaded, and nothing is. */

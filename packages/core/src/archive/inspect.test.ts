@@ -1,6 +1,7 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
 import { describe, expect, it } from 'vitest';
+import { quote } from '../errors.js';
 import { packArchive } from './pack.js';
 import { inspectArchive, type ArchiveLimits } from './unpack.js';
 
@@ -187,6 +188,80 @@ describe('inspectArchive', () => {
     ['a pax path escaping the root', [file('p/a'), { ...file('p/b'), paxPath: '../evil' }]],
   ])('refuses %s', async (_what, entries: RawEntry[]) => {
     expect((await refusal(tarGz(entries))).code).toBe('invalid_archive');
+  });
+
+  it.each([
+    ['p/flock.toml:evil', 'contains ":", which Windows does not allow in names'],
+    ['p/a?b', 'contains "?", which Windows does not allow in names'],
+    ['p/CON', 'has the name "CON", which Windows reserves for a device'],
+    ['p/src/aux.txt', 'has the name "aux.txt", which Windows reserves for a device'],
+    ['p/com1', 'has the name "com1", which Windows reserves for a device'],
+    ['p/lpt9.x', 'has the name "lpt9.x", which Windows reserves for a device'],
+    ['p/x.', 'has the name "x.", which ends in a dot or a space that Windows drops'],
+    ['p/y ', 'has the name "y ", which ends in a dot or a space that Windows drops'],
+    ['p/esc\x1b[31m\n.txt', 'contains a control character'],
+    ['p/del\x7f', 'contains a control character'],
+  ])('refuses the name %j with one line saying why', async (path, problem) => {
+    expect(await refusal(tarGz([file('p/a'), file(path)]))).toEqual({
+      code: 'invalid_archive',
+      message: `Archive entry ${quote(path)} ${problem}`,
+    });
+  });
+
+  it.each([
+    ['case', [file('p/README.md'), file('p/readme.md')], 'Archive entry "p/readme.md" collides with "README.md"'],
+    ['Unicode normalisation', [file('p/\u00e9.txt'), file('p/e\u0301.txt')], 'Archive entry "p/e\u0301.txt" collides with "\u00e9.txt"'],
+    ['the case of a folder', [file('p/Docs/a.md'), file('p/docs/b.md')], 'Archive entry "p/docs/b.md" is in "docs", which collides with "Docs"'],
+    ['the case of a folder entry', [{ path: 'p/Src/', type: 'Directory' }, file('p/src/a.kes')], 'Archive entry "p/src/a.kes" is in "src", which collides with "Src"'],
+  ])('refuses two entries that differ only in %s', async (_what, entries: RawEntry[], start) => {
+    expect(await refusal(tarGz(entries))).toEqual({
+      code: 'invalid_archive',
+      message: `${start} on case-insensitive or Unicode-normalising file systems`,
+    });
+  });
+
+  it('refuses data after the end of the tar, where the listing would not show it', async () => {
+    const first = gunzipSync(await packArchive({ root: 'p-1.0.0', entries: [{ path: 'flock.toml', bytes: Buffer.from('x') }] }));
+    const second = gunzipSync(await packArchive({ root: 'p-1.0.0', entries: [{ path: 'hidden', bytes: Buffer.from('y') }] }));
+    const refused = { code: 'invalid_archive', message: 'Archive has data after the end of the tar' };
+    expect(await refusal(gzipSync(Buffer.concat([first, second])))).toEqual(refused);
+    // Two gzip members, which gunzip joins into the same tar stream.
+    expect(await refusal(Buffer.concat([gzipSync(first), gzipSync(second)]))).toEqual(refused);
+    expect(await refusal(gzipSync(Buffer.concat([first, Buffer.from('!')])))).toEqual(refused);
+    expect(await refusal(gzipSync(Buffer.concat([first, Buffer.alloc(100_000), Buffer.from('!')])))).toEqual(refused);
+  });
+
+  it('refuses data after the end of the tar wherever the marker falls in the inflated chunks', async () => {
+    // gunzip hands out 16 KiB chunks: move the end marker across a chunk boundary,
+    // with the hidden byte right after it or after more zeros.
+    for (let size = 14 * 1024; size <= 17 * 1024; size += 512) {
+      for (const gap of [0, 1, 511, 1024, 20_000]) {
+        const tar = Buffer.concat([rawTar([file('p/a', 'a'.repeat(size))]), Buffer.alloc(gap), Buffer.from('x')]);
+        expect(await refusal(gzipSync(tar))).toEqual({ code: 'invalid_archive', message: 'Archive has data after the end of the tar' });
+      }
+    }
+  });
+
+  it('accepts zero padding after the end of the tar, and long zero runs inside files', async () => {
+    const tar = rawTar([file('p/zeros', '\0'.repeat(40_000)), file('p/b', 'b'), file('p/more', '\0'.repeat(5000))]);
+    const padded = Buffer.concat([tar, Buffer.alloc(10240 - (tar.length % 10240))]);
+    const { files } = await inspectArchive(gzipSync(padded), { limits });
+    expect(files.map((f) => `${f.path} ${f.size}`)).toEqual(['zeros 40000', 'b 1', 'more 5000']);
+  });
+
+  it('refuses a tar without its end-of-archive marker', async () => {
+    const refused = { code: 'invalid_archive', message: 'Archive is not a complete tar: it has no end-of-archive marker' };
+    const tar = rawTar([file('p/a')]);
+    expect(await refusal(gzipSync(tar.subarray(0, tar.length - 1024)))).toEqual(refused);
+    expect(await refusal(gzipSync(tar.subarray(0, tar.length - 512)))).toEqual(refused);
+  });
+
+  it('refuses bytes after the end of the gzip stream', async () => {
+    const gz = tarGz([file('p/a')]);
+    expect(await refusal(Buffer.concat([gz, Buffer.from('\0hidden')]))).toEqual({
+      code: 'invalid_archive',
+      message: 'Archive has data after the end of the gzip stream',
+    });
   });
 
   it('refuses a header with a bad checksum', async () => {

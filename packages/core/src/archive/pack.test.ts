@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { describe, expect, it } from 'vitest';
-import { FlockError } from '../errors.js';
+import { FlockError, quote } from '../errors.js';
 import { ARCHIVE_MTIME, packArchive, sha256Hex, type PackEntry } from './pack.js';
 import { inspectArchive } from './unpack.js';
 
@@ -145,6 +145,50 @@ describe('packArchive', () => {
     await expect(
       packArchive({ root: 'p-1.0.0', entries: [{ path: 'a/b', bytes: x }, { path: 'a', bytes: x }] }),
     ).rejects.toMatchObject({ code: 'invalid_archive' });
+  });
+
+  // The registry refuses the same names (inspect.test.ts); the packer must
+  // refuse them first, in one line, so `flock publish` fails before uploading.
+  it.each([
+    ['flock.toml:evil', 'Archive path "flock.toml:evil" contains ":", which Windows does not allow in names'],
+    ...['<', '>', '"', '|', '?', '*'].map((c) => [`a${c}b`, `Archive path ${JSON.stringify(`a${c}b`)} contains ${JSON.stringify(c)}, which Windows does not allow in names`]),
+    ['a\\b', 'Archive path "a\\\\b" contains a backslash'],
+    ['CON', 'Archive path "CON" has the name "CON", which Windows reserves for a device'],
+    ['src/aux.txt', 'Archive path "src/aux.txt" has the name "aux.txt", which Windows reserves for a device'],
+    ['nul', 'Archive path "nul" has the name "nul", which Windows reserves for a device'],
+    ['com1', 'Archive path "com1" has the name "com1", which Windows reserves for a device'],
+    ['LPT9.x', 'Archive path "LPT9.x" has the name "LPT9.x", which Windows reserves for a device'],
+    ['Prn/a.kes', 'Archive path "Prn/a.kes" has the name "Prn", which Windows reserves for a device'],
+    ['x.', 'Archive path "x." has the name "x.", which ends in a dot or a space that Windows drops'],
+    ['y ', 'Archive path "y " has the name "y ", which ends in a dot or a space that Windows drops'],
+    ['src./a', 'Archive path "src./a" has the name "src.", which ends in a dot or a space that Windows drops'],
+    ['esc\x1b[31m\n.txt', 'Archive path "esc\\u001b[31m\\n.txt" contains a control character'],
+    ['tab\there', 'Archive path "tab\\there" contains a control character'],
+    ['unit\x1f', 'Archive path "unit\\u001f" contains a control character'],
+    ['del\x7f', `Archive path ${quote('del\x7f')} contains a control character`],
+    ['csi\u009b', `Archive path ${quote('csi\u009b')} contains a control character`],
+  ])('refuses the name %j with one line saying why', async (path, message) => {
+    const packing = packArchive({ root: 'p-1.0.0', entries: [{ path, bytes: Buffer.from('x') }] });
+    await expect(packing).rejects.toMatchObject({ code: 'invalid_archive', message });
+  });
+
+  it('accepts names that only look like reserved ones', async () => {
+    const names = ['console.kes', 'com10', 'lpt', 'nul_', 'auxiliary/x', 'a.b.c', '.hidden', 'ç.txt', '日本.md', 'a b.txt'];
+    const gz = await packArchive({ root: 'p-1.0.0', entries: names.map((path) => ({ path, bytes: Buffer.from('x') })) });
+    expect((await inspectArchive(gz, { limits })).files.map((f) => f.path).sort()).toEqual([...names].sort());
+  });
+
+  it.each([
+    ['differ in case', ['README.md', 'readme.md'], 'Archive path "readme.md" collides with "README.md"'],
+    ['differ in Unicode normalisation', ['\u00e9.txt', 'e\u0301.txt'], 'Archive path "e\u0301.txt" collides with "\u00e9.txt"'],
+    ['differ in case and normalisation', ['\u00c9.txt', 'e\u0301.txt'], 'Archive path "e\u0301.txt" collides with "\u00c9.txt"'],
+    ['collide with flock.toml', ['flock.toml', 'FLOCK.toml'], 'Archive path "FLOCK.toml" collides with "flock.toml"'],
+    ['are in folders that differ in case', ['Docs/a.md', 'docs/b.md'], 'Archive path "docs/b.md" is in "docs", which collides with "Docs"'],
+    ['are a file and a folder that differ in case', ['src', 'SRC/a.kes'], 'Archive path "SRC/a.kes" is in "SRC", which collides with "src"'],
+  ])('refuses two paths that %s', async (_what, paths, start) => {
+    const packing = packArchive({ root: 'p-1.0.0', entries: paths.map((path) => ({ path, bytes: Buffer.from('x') })) });
+    const message = `${start} on case-insensitive or Unicode-normalising file systems`;
+    await expect(packing).rejects.toMatchObject({ code: 'invalid_archive', message });
   });
 
   it.each([['a/b'], ['..'], [''], ['/abs']])('refuses the root %j', async (root) => {

@@ -5,6 +5,10 @@ import { quote } from './paths.js';
 
 const NOT_TAR_GZ = 'Archive is not a gzip-compressed tar';
 const BLOCK = 512;
+/** A tar ends with two zero blocks; after them only zero padding may follow. */
+const END_MARKER = 2 * BLOCK;
+const NO_END_MARKER = 'Archive is not a complete tar: it has no end-of-archive marker';
+const DATA_AFTER_END = 'Archive has data after the end of the tar';
 
 export interface WalkOptions {
   /** Most tar bytes (headers and padding included) to inflate before giving up. */
@@ -40,7 +44,9 @@ class TarGzWalk {
   // brotli/zstd off so inflated bytes are only ever read as plain tar.
   readonly #parser = new Parser({ strict: true, brotli: false, zstd: false });
   readonly #head = new HeadCheck();
+  readonly #cuts = new EndMarkerCuts();
   #inflated = 0;
+  #compressedBytes = 0;
   #settled = false;
   #atEof = false;
 
@@ -51,6 +57,7 @@ class TarGzWalk {
   }
 
   start(bytes: Uint8Array): void {
+    this.#compressedBytes = bytes.length;
     this.#listenToParser();
     this.#listenToGunzip();
     this.#gunzip.end(bytes);
@@ -83,9 +90,12 @@ class TarGzWalk {
     parser.on('error', (error: Error) => {
       this.#finish(new FlockError('invalid_archive', `Archive is not a valid tar: ${error.message}`, { cause: error }));
     });
-    // After the end-of-archive blocks the Parser ignores input; so do we, but it still counts.
+    // After the end-of-archive blocks the Parser ignores input, so bytes
+    // hidden there would be stored but never listed: we check them ourselves.
+    // 'eof' is emitted during the write() that holds the marker, because every
+    // entry is consumed synchronously (onEntry reads or resumes it).
     parser.on('eof', () => { this.#atEof = true; });
-    parser.on('end', () => this.#finish());
+    parser.on('end', () => this.#finish(this.#atEof ? undefined : new FlockError('invalid_archive', NO_END_MARKER)));
   }
 
   #listenToGunzip(): void {
@@ -97,6 +107,11 @@ class TarGzWalk {
     gunzip.on('end', () => {
       if (this.#settled) return;
       if (this.#head.pending()) return this.#finish(new FlockError('invalid_archive', NOT_TAR_GZ));
+      // Node's gunzip ignores bytes after the last gzip member that do not
+      // start another one (zeros, say); bytesWritten is what it consumed.
+      if (gunzip.bytesWritten < this.#compressedBytes) {
+        return this.#finish(new FlockError('invalid_archive', 'Archive has data after the end of the gzip stream'));
+      }
       this.#parser.end();
     });
   }
@@ -108,11 +123,64 @@ class TarGzWalk {
     if (this.#inflated > maxTarBytes) {
       return this.#finish(new FlockError('too_large', `Archive inflates to more than ${maxTarBytes} bytes of tar data`));
     }
-    if (this.#atEof) return;
     const ready = this.#head.take(chunk);
     if (ready === 'not-tar') return this.#finish(new FlockError('invalid_archive', NOT_TAR_GZ));
-    if (ready !== undefined) this.#parser.write(ready);
+    if (ready === undefined) return;
+    for (const piece of this.#cuts.split(ready)) {
+      if (this.#settled) return;
+      if (!this.#atEof) this.#parser.write(piece);
+      else if (piece.some((byte) => byte !== 0)) return this.#finish(new FlockError('invalid_archive', DATA_AFTER_END));
+    }
   }
+}
+
+/**
+ * Cuts the tar bytes for the Parser so that a non-zero byte following 1024
+ * or more zero bytes always starts a new write(). The Parser does not say
+ * where in a write it met the end marker (1024 zero bytes), and it keeps the
+ * rest of that write to itself; with these cuts, whatever follows the marker
+ * within the same write is zero, so checking every later write for non-zero
+ * bytes checks everything after the marker. Cuts are rare (only after long
+ * zero runs), so writes stay large, and finding runs is a native search.
+ */
+class EndMarkerCuts {
+  static readonly #zeros = Buffer.alloc(END_MARKER);
+  /** How many zero bytes ended the previous chunk. */
+  #zeroRun = 0;
+
+  split(chunk: Buffer): Buffer[] {
+    const pieces: Buffer[] = [];
+    let start = 0;
+    // A run carried over from the previous chunk, continued by this one's leading zeros.
+    let at = firstNonZero(chunk, 0);
+    let run = this.#zeroRun + at;
+    while (at < chunk.length) {
+      if (run >= END_MARKER && at > start) {
+        pieces.push(chunk.subarray(start, at));
+        start = at;
+      }
+      const next = chunk.indexOf(EndMarkerCuts.#zeros, at);
+      if (next === -1) break;
+      at = firstNonZero(chunk, next);
+      run = at - next;
+    }
+    pieces.push(chunk.subarray(start));
+    this.#zeroRun = trailingZeros(chunk, this.#zeroRun);
+    return pieces;
+  }
+}
+
+function firstNonZero(bytes: Buffer, from: number): number {
+  let at = from;
+  while (at < bytes.length && bytes[at] === 0) at++;
+  return at;
+}
+
+/** The zero bytes ending `bytes`, plus `before` if `bytes` is all zeros. */
+function trailingZeros(bytes: Buffer, before: number): number {
+  let at = bytes.length;
+  while (at > 0 && bytes[at - 1] === 0) at--;
+  return at === 0 ? before + bytes.length : bytes.length - at;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { FlockError } from '@flock/core';
+import { FlockError, parseOrgName } from '@flock/core';
 import type { Scope } from '../auth/principal.js';
 import { parseScopes } from '../services/tokens.js';
 import type { CreateTokenRequest } from '../services/token-admin.js';
@@ -10,13 +10,29 @@ function parseScopeList(raw: unknown): Scope[] {
   return parseScopes(Array.isArray(raw) ? raw.map(String).join(',') : typeof raw === 'string' ? raw : '');
 }
 
-/** "2027-01-31" (valid through that day, UTC) or a full ISO timestamp. */
-function parseExpiresAt(raw: string): Date {
-  const text = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? `${raw}T23:59:59.999Z` : raw;
-  const date = new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(date.getTime())) {
-    throw new FlockError('bad_request', `Invalid expiry "${raw}": use a date such as 2027-01-31`);
+/** Org names as a list (JSON arrays, repeated form fields) or comma-separated text, each a valid org name. */
+function parseOrgList(raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  const items: unknown[] | null = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : null;
+  if (items === null || !items.every((o): o is string => typeof o === 'string')) {
+    throw new FlockError('bad_request', 'Invalid orgs: use a list of organization names');
   }
+  return items.map((o) => o.trim()).filter((o) => o !== '').map(parseOrgName);
+}
+
+/** "2027-01-31" (valid through that day, UTC) or a full ISO timestamp, on a real day at most MAX_DAYS ahead. */
+function parseExpiresAt(raw: string, now: Date): Date {
+  const invalid = (why: string) => new FlockError('bad_request', `Invalid expiry "${raw}": ${why}`);
+  const day = /^\d{4}-\d{2}-\d{2}/.exec(raw)?.[0];
+  const date = new Date(day === raw ? `${raw}T23:59:59.999Z` : raw);
+  if (day === undefined || Number.isNaN(date.getTime())) throw invalid('use a date such as 2027-01-31');
+  // Date rolls 2027-02-30 over into March: a day that does not exist is a typo, not a wish for another day.
+  const calendar = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(calendar.getTime()) || calendar.toISOString().slice(0, 10) !== day) throw invalid('not a real date');
+  // The same cap as expiresInDays, through the end of that last day so a date picker can reach it.
+  const last = new Date(now.getTime() + MAX_DAYS * 86_400_000);
+  last.setUTCHours(23, 59, 59, 999);
+  if (date > last) throw invalid(`at most ${MAX_DAYS} days from now`);
   return date;
 }
 
@@ -29,10 +45,11 @@ function parseDays(raw: unknown, now: Date): Date {
 /** A new-token request from a form or JSON body, validated once here. */
 export function parseTokenRequest(body: Record<string, unknown>, now: Date): CreateTokenRequest {
   const name = typeof body.name === 'string' ? body.name : '';
-  const orgsRaw = body.orgs;
-  const orgs = (Array.isArray(orgsRaw) ? orgsRaw : typeof orgsRaw === 'string' ? orgsRaw.split(',') : []).map((o) => String(o).trim()).filter((o) => o !== '');
+  const orgs = parseOrgList(body.orgs);
   let expiresAt: Date | null = null;
-  if (typeof body.expiresAt === 'string' && body.expiresAt !== '') expiresAt = parseExpiresAt(body.expiresAt);
-  else if (body.expiresInDays !== undefined && body.expiresInDays !== null && body.expiresInDays !== '') expiresAt = parseDays(body.expiresInDays, now);
+  if (typeof body.expiresAt === 'string' && body.expiresAt !== '') expiresAt = parseExpiresAt(body.expiresAt, now);
+  else if (body.expiresAt !== undefined && body.expiresAt !== null && body.expiresAt !== '') {
+    throw new FlockError('bad_request', 'Invalid expiry: use a date such as 2027-01-31');
+  } else if (body.expiresInDays !== undefined && body.expiresInDays !== null && body.expiresInDays !== '') expiresAt = parseDays(body.expiresInDays, now);
   return { name, scopes: parseScopeList(body.scopes), orgs, expiresAt };
 }

@@ -90,8 +90,9 @@ export function createPublishService(deps: PublishDeps) {
         .where('orgs.name', '=', ref.org)
         .where('packages.name', '=', ref.name)
         .executeTakeFirst();
-      const visible = dep && (dep.visibility === 'public' || (await access.isMember(principal, dep.org_id)));
-      if (!dep || !visible) throw new FlockError('bad_request', `Dependency ${key} does not exist`);
+      // The read routes' own rule (token scopes and org restriction included), so a dependency
+      // this principal cannot read is answered exactly like one that was never published.
+      if (!dep || !(await access.canRead(principal, dep))) throw new FlockError('bad_request', `Dependency ${key} does not exist`);
       if (visibility === 'public' && dep.visibility === 'private') {
         throw new FlockError('bad_request', `A public package cannot depend on the private package ${key}`);
       }
@@ -106,10 +107,36 @@ export function createPublishService(deps: PublishDeps) {
     return db.selectFrom('packages').selectAll().where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst();
   }
 
+  /** Refused before any work or write: a taken version can never be published again (yanked ones included). */
+  async function requireNewVersion(orgId: string, input: PublishInput): Promise<void> {
+    const taken = await db
+      .selectFrom('versions')
+      .innerJoin('packages', 'packages.id', 'versions.package_id')
+      .select('versions.id')
+      .where('packages.org_id', '=', orgId)
+      .where('packages.name', '=', input.name)
+      .where('versions.version', '=', input.version)
+      .executeTakeFirst();
+    if (taken) throw new FlockError('version_exists', 'Version already exists');
+  }
+
+  /**
+   * Removes the blob of a publish that lost the race for its version. Only then: the winner's row
+   * is committed by the time the insert fails, so "unreferenced" is certain; identical bytes would
+   * be the same version, which is taken for good (versions are never deleted).
+   */
+  async function dropLosingBlob(placement: Placement, blobKey: string): Promise<void> {
+    const used = await db.selectFrom('versions').select('id').where('blob_key', '=', blobKey).executeTakeFirst();
+    if (used) return;
+    // Best effort: a leftover blob is harmless, and the 409 is the answer that matters.
+    await placement.store.delete(blobKey).catch(() => undefined);
+  }
+
   async function publish(input: PublishInput): Promise<{ checksum: string }> {
     const org = await access.requirePublish(input.principal, await accounts.findOrg(input.org));
     // Counted before the archive is inspected: the limit protects that work too.
     await rateLimits.hit(`publish:user:${input.principal.userId}`, publishRate, 'publishes');
+    await requireNewVersion(org.id, input);
     const inspected = await inspectArchive(input.archive, {
       limits,
       keep: (path) => path === 'flock.toml' || isReadme(path),
@@ -122,12 +149,19 @@ export function createPublishService(deps: PublishDeps) {
     const visibility = existing?.visibility ?? manifest.package.visibility;
     await checkDependencies(input.principal, manifest, visibility);
 
-    // Content-addressed, so writing before the row exists is safe: a failed insert leaves at most an unreferenced blob.
+    // Content-addressed, so writing before the row exists is safe: a retry reuses the blob, and a
+    // publish that loses a race for its version removes its own (dropLosingBlob).
     const hex = sha256Hex(input.archive);
     const blobKey = keyFor(input.archive);
     const placement = await orgStores.placementFor(org.id, org.name);
     await putBlob(placement, org, blobKey, input.archive);
-    const packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
+    let packageId: string;
+    try {
+      packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
+    } catch (error) {
+      if (error instanceof FlockError && error.code === 'version_exists') await dropLosingBlob(placement, blobKey);
+      throw error;
+    }
     await events.changed({ org: org.name, name: input.name, packageId });
     return { checksum: `sha256:${hex}` };
   }
@@ -197,6 +231,10 @@ export function createPublishService(deps: PublishDeps) {
       throw new FlockError('invalid_docs', 'Invalid docs: not JSON');
     }
     const model = parseDocModel(json);
+    // The org is optional in the model; when named, it must be the URL's like the name and version.
+    if (model.package.org !== undefined && model.package.org !== input.org) {
+      throw new FlockError('invalid_docs', `Invalid docs: they describe a package of ${model.package.org}, not of ${input.org}`);
+    }
     if (model.package.name !== input.name || model.package.version !== input.version) {
       throw new FlockError('invalid_docs', `Invalid docs: they describe ${model.package.name}@${model.package.version}, not ${input.name}@${input.version}`);
     }

@@ -15,8 +15,11 @@ export interface RateLimit {
  * hot path (index, downloads), where it would cost more than it protects.
  */
 export function createRateLimitsService({ db, clock }: { db: Db; clock: Clock }) {
-  /** Counts a hit on `bucket`; throws rate_limited (429 with Retry-After) past the limit. */
-  async function hit(bucket: string, rule: RateLimit, what: string): Promise<void> {
+  /**
+   * Counts a hit on `bucket`; throws rate_limited (429 with Retry-After) past the limit.
+   * Returns the window it was counted in, for {@link forgive}.
+   */
+  async function hit(bucket: string, rule: RateLimit, what: string): Promise<number> {
     const now = Math.floor(clock().getTime() / 1000);
     const windowStart = now - (now % rule.windowSeconds);
     const row = await db
@@ -29,6 +32,22 @@ export function createRateLimitsService({ db, clock }: { db: Db; clock: Clock })
       const retryAfterSeconds = windowStart + rule.windowSeconds - now;
       throw new FlockError('rate_limited', `Too many ${what}: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
     }
+    return windowStart;
+  }
+
+  /**
+   * Takes back one hit counted by {@link hit} in `windowStart`, for limits that count only
+   * failures: counting first and forgiving on success keeps attempts in flight counted, so
+   * parallel guesses cannot slip past the limit.
+   */
+  async function forgive(bucket: string, windowStart: number): Promise<void> {
+    await db
+      .updateTable('rate_limits')
+      .set({ hits: sql`rate_limits.hits - 1` })
+      .where('bucket', '=', bucket)
+      .where('window_start', '=', windowStart)
+      .where('hits', '>', 0)
+      .execute();
   }
 
   /** Drops windows that ended long ago; cheap enough to run now and then. */
@@ -37,7 +56,7 @@ export function createRateLimitsService({ db, clock }: { db: Db; clock: Clock })
     await db.deleteFrom('rate_limits').where('window_start', '<', cutoff).execute();
   }
 
-  return { hit, prune };
+  return { hit, forgive, prune };
 }
 
 export type RateLimitsService = ReturnType<typeof createRateLimitsService>;

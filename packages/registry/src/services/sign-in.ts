@@ -15,7 +15,7 @@ export interface SignInDeps {
   rateLimits: RateLimitsService;
 }
 
-/** Password attempts per username, across replicas: enough for typos, too few for guessing. */
+/** Failed password attempts per username, across replicas: enough for typos, too few for guessing. */
 const PASSWORD_ATTEMPTS = { limit: 10, windowSeconds: 15 * 60 };
 
 const principalOf = (user: UserRow): Principal => ({ userId: user.id, username: user.username, token: null });
@@ -74,7 +74,8 @@ export function createSignInService({ db, accounts, audit, rateLimits }: SignInD
   /** One message for an unknown user and a wrong password, so sign-in does not reveal which usernames exist. */
   async function signIn(input: { username: string; password: string }): Promise<Principal> {
     // Counted for unknown usernames too, so the limit does not reveal which exist.
-    await rateLimits.hit(`sign-in:${nameKey(input.username.trim())}`, PASSWORD_ATTEMPTS, 'sign-in attempts');
+    const bucket = `sign-in:${nameKey(input.username.trim())}`;
+    const counted = await rateLimits.hit(bucket, PASSWORD_ATTEMPTS, 'sign-in attempts');
     const user = await accounts.findUser(input.username.trim());
     const wrong = () => new FlockError('unauthenticated', 'Wrong username or password');
     if (!user?.password_hash) {
@@ -83,6 +84,8 @@ export function createSignInService({ db, accounts, audit, rateLimits }: SignInD
       throw wrong();
     }
     if (!(await verifyPassword(input.password, user.password_hash))) throw wrong();
+    // Only failures count: someone who knows the password is never locked out by signing in often.
+    await rateLimits.forgive(bucket, counted);
     await audit.record({ principal: principalOf(user), action: 'sign_in', subject: 'password' });
     return principalOf(user);
   }

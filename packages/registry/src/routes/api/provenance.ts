@@ -29,6 +29,13 @@ function repoPath(header: string, raw: string): string {
   return path;
 }
 
+function repository(header: string, raw: string): string {
+  const url = decoded(header, raw, 2000);
+  // `flock verify` hands it to git clone: a leading '-' would read as an option.
+  if (url === '' || url.startsWith('-')) throw invalid(header, 'must be a repository URL or path');
+  return stripCredentials(url);
+}
+
 /**
  * The provenance `flock publish` sends as request headers, validated here at
  * the edge. No provenance header at all means none (null), as for a publish
@@ -44,7 +51,7 @@ export function parseProvenanceHeaders(header: (name: string) => string | undefi
   if (raw.commit !== undefined && !COMMIT.test(raw.commit)) throw invalid(names.commit, 'not a full lowercase hex commit hash');
   if (raw.dirty !== undefined && raw.dirty !== 'true' && raw.dirty !== 'false') throw invalid(names.dirty, 'must be true or false');
   return {
-    repository: raw.repository === undefined ? null : stripCredentials(decoded(names.repository, raw.repository, 2000)),
+    repository: raw.repository === undefined ? null : repository(names.repository, raw.repository),
     commit: raw.commit ?? null,
     dirty: raw.dirty === 'true',
     path: raw.path === undefined ? '' : repoPath(names.path, raw.path),

@@ -21,6 +21,17 @@ function latestKeywords(packageId: RawBuilder<unknown>): RawBuilder<string> {
 }
 
 
+/**
+ * How well one row matches, from that row alone: per word, a name hit weighs 10, keywords 4, org 2,
+ * description 1 (PostgreSQL's weights A–D). A word hits a column when a word there starts with it, as
+ * in MATCH; search words are letters and digits only, so they are safe inside a GLOB pattern.
+ */
+function rowScore(words: string[]): RawBuilder<number> {
+  const columns = [[sql`s.name`, 10], [sql`s.keywords`, 4], [sql`s.org`, 2], [sql`s.description`, 1]] as const;
+  const terms = words.flatMap((word) => columns.map(([column, weight]) => sql`${weight} * (' ' || lower(${column}) GLOB ${`*[^a-z0-9]${word}*`})`));
+  return sql<number>`(${sql.join(terms, sql` + `)})`;
+}
+
 export function createSqliteSearchIndex(db: Kysely<Database>): SearchIndex {
   async function update(packageId: string): Promise<void> {
     await db.transaction().execute(async (trx) => {
@@ -42,10 +53,10 @@ export function createSqliteSearchIndex(db: Kysely<Database>): SearchIndex {
     const from = sql`FROM package_search s JOIN packages p ON p.id = s.package_id JOIN orgs o ON o.id = p.org_id
       WHERE package_search MATCH ${match} AND ${visible}`;
     const count = await sql<{ n: number }>`SELECT count(*) AS n ${from}`.execute(db);
-    // Exact name (or org/name) first; then bm25 with a name hit weighing most, then keywords, org, description.
+    // Exact name (or org/name) first; then where the words are found. Not bm25: its weights come from
+    // the whole table, private packages included, so an outsider's ranking would reveal their words.
     const rows = await sql<{ id: string }>`SELECT p.id ${from}
-      ORDER BY (p.name = ${exact} OR o.name || '/' || p.name = ${exact}) DESC,
-        bm25(package_search, 0.0, 2.0, 10.0, 1.0, 4.0), o.name, p.name
+      ORDER BY (p.name = ${exact} OR o.name || '/' || p.name = ${exact}) DESC, ${rowScore(words)} DESC, o.name, p.name
       LIMIT ${limit} OFFSET ${offset}`.execute(db);
     return { total: Number(count.rows[0]?.n ?? 0), packageIds: rows.rows.map((r) => r.id) };
   }

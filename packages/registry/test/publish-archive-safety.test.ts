@@ -1,0 +1,77 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Header } from 'tar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packArchive, parseManifest, renderManifest } from '@flock/core';
+import { copyExample, publisherEnv, tempDir } from '../../../test-support/cli.js';
+import { publishProject } from '../../../test-support/publish.js';
+import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+
+const manifest = (name: string): Buffer =>
+  Buffer.from(renderManifest(parseManifest(`[package]\nname = "${name}"\nversion = "1.0.0"\norg = "acme"\n`)));
+
+/** A tar.gz written block by block: packArchive itself refuses the names under test. */
+function rawTarGz(root: string, files: Array<[string, Buffer]>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [path, body] of files) {
+    const block = Buffer.alloc(512);
+    new Header({ path: `${root}/${path}`, type: 'File', mode: 0o644, size: body.length, mtime: new Date(0) }).encode(block);
+    blocks.push(block, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  return gzipSync(Buffer.concat([...blocks, Buffer.alloc(1024)]));
+}
+
+describe('publishing archives that cannot be unpacked the same everywhere', () => {
+  let registry: TestRegistry;
+  let token: string;
+
+  beforeAll(async () => {
+    registry = await createTestRegistry();
+    token = await registry.createUser('acme');
+  });
+  afterAll(() => registry?.close());
+
+  const put = (name: string, body: Uint8Array) =>
+    fetch(`${registry.url}/api/v1/packages/acme/${name}/1.0.0`, { method: 'PUT', body, headers: { authorization: `Bearer ${token}` } });
+
+  it.each([
+    ['case duplicates', 'dup', { 'README.md': 'a', 'readme.md': 'b' }, 'Archive entry "dup-1.0.0/readme.md" collides with "README.md" on case-insensitive or Unicode-normalising file systems'],
+    ['an NTFS stream name', 'ads', { 'flock.toml:evil': 'x' }, 'Archive entry "ads-1.0.0/flock.toml:evil" contains ":", which Windows does not allow in names'],
+    ['a device name', 'dev', { 'aux.txt': 'x' }, 'Archive entry "dev-1.0.0/aux.txt" has the name "aux.txt", which Windows reserves for a device'],
+    ['a control character', 'ctl', { 'esc\x1b[31m\n.txt': 'x' }, 'Archive entry "ctl-1.0.0/esc\\u001b[31m\\n.txt" contains a control character'],
+  ])('refuses %s with 400 and stores nothing', async (_what, name, files, message) => {
+    const blobsBefore = await registry.listBlobs();
+    const entries: Array<[string, Buffer]> = [['flock.toml', manifest(name)], ...Object.entries(files).map(([p, t]): [string, Buffer] => [p, Buffer.from(t)])];
+    const response = await put(name, rawTarGz(`${name}-1.0.0`, entries));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: message });
+    expect(await registry.listBlobs()).toEqual(blobsBefore);
+  });
+
+  it('refuses an archive hiding a second tar after the end of the first', async () => {
+    const blobsBefore = await registry.listBlobs();
+    const shown = await packArchive({ root: 'hide-1.0.0', entries: [{ path: 'flock.toml', bytes: manifest('hide') }] });
+    const hidden = await packArchive({ root: 'hide-1.0.0', entries: [{ path: 'hidden', bytes: Buffer.from('secret') }] });
+    const response = await put('hide', gzipSync(Buffer.concat([gunzipSync(shown), gunzipSync(hidden)])));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'Archive has data after the end of the tar' });
+    expect(await registry.listBlobs()).toEqual(blobsBefore);
+    // The honest archive alone still publishes.
+    expect((await put('hide', shown)).status).toBe(200);
+  });
+
+  it('flock publish refuses case duplicates itself, in one line, before uploading', async () => {
+    const work = await tempDir();
+    try {
+      const palette = await copyExample('palette', work.path);
+      await writeFile(join(palette, 'readme.md'), 'the same file on macOS and Windows\n');
+      const published = await publishProject(palette, await publisherEnv(registry, work.path));
+      expect(published).toMatchObject({ code: 1, stdout: '' });
+      expect(published.stderr).toBe('Archive path "readme.md" collides with "README.md" on case-insensitive or Unicode-normalising file systems\n');
+      expect((await fetch(`${registry.url}/api/v1/packages/your-name/palette`)).status).toBe(404);
+    } finally {
+      await work.cleanup();
+    }
+  });
+});
