@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { CliExit, type CommandContext } from './context.js';
 import { findToken, registryUrl, requireToken } from './credentials.js';
 
@@ -109,67 +110,50 @@ export function describeAnswer(response: RawResponse): string {
 }
 
 /**
- * Light shape checks of the registry's JSON answers: each command checks the
- * fields it uses, so a server that is not a Flock registry (or answers `{}`)
- * is refused in one line before anything is printed, saved or claimed.
+ * The shapes of the registry's answers that more than one command reads (the
+ * DTOs in @flock/core's api.ts), as far as flock uses them: a server that is
+ * not a Flock registry (or answers `{}`) is refused in one line before
+ * anything is printed, saved or claimed. Extra fields are allowed.
  */
-export type Check = (value: unknown) => boolean;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export const is = {
-  string: ((v) => typeof v === 'string') as Check,
-  number: ((v) => typeof v === 'number') as Check,
-  boolean: ((v) => typeof v === 'boolean') as Check,
-  literal: (expected: unknown): Check => (v) => v === expected,
-  /** null or absent, else `check`. */
-  nullable: (check: Check): Check => (v) => v === null || v === undefined || check(v),
-  array: (check: Check): Check => (v) => Array.isArray(v) && v.every(check),
-  record: (check: Check): Check => (v) => isObject(v) && Object.values(v).every(check),
-  /** An object with at least these fields (others are ignored). */
-  object: (fields: Record<string, Check>): Check => (v) => isObject(v) && Object.entries(fields).every(([key, check]) => check(v[key])),
-};
-
-/** The shapes more than one command reads (the DTOs in @flock/core's api.ts). */
-export const OK_ANSWER = is.object({ ok: is.literal(true) });
-export const ME_ANSWER = is.object({ username: is.string, orgs: is.array(is.object({ name: is.string, role: is.string })) });
-export const PACKAGE_ANSWER = is.object({
-  visibility: is.string,
-  latest: is.nullable(is.string),
-  versions: is.array(is.object({ version: is.string, yanked: is.boolean })),
+export const OK_ANSWER = z.object({ ok: z.literal(true) });
+export const ME_ANSWER = z.object({ username: z.string(), orgs: z.array(z.object({ name: z.string(), role: z.string() })) });
+export const PACKAGE_ANSWER = z.object({
+  visibility: z.string(),
+  latest: z.string().nullish(),
+  versions: z.array(z.object({ version: z.string(), yanked: z.boolean() })),
 });
-export const VERSION_ANSWER = is.object({
-  org: is.string,
-  version: is.string,
-  yanked: is.boolean,
-  description: is.nullable(is.string),
-  license: is.nullable(is.string),
-  repository: is.nullable(is.string),
-  dependencies: is.array(is.object({ package: is.string, range: is.string })),
-  publisher: is.string,
-  publishedAt: is.string,
-  provenance: is.nullable(is.object({
-    repository: is.nullable(is.string), commit: is.nullable(is.string), dirty: is.boolean, path: is.string, buildCommand: is.nullable(is.string),
-  })),
+export const VERSION_ANSWER = z.object({
+  org: z.string(),
+  version: z.string(),
+  yanked: z.boolean(),
+  description: z.string().nullish(),
+  license: z.string().nullish(),
+  repository: z.string().nullish(),
+  dependencies: z.array(z.object({ package: z.string(), range: z.string() })),
+  publisher: z.string(),
+  publishedAt: z.string(),
+  provenance: z.object({
+    repository: z.string().nullish(), commit: z.string().nullish(), dirty: z.boolean(), path: z.string(), buildCommand: z.string().nullish(),
+  }).nullish(),
 });
 
-function parseChecked<T>(text: string, check: Check, response: RawResponse): T {
+function parseChecked<T>(text: string, schema: z.ZodType, response: RawResponse): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new CliExit(`The registry at ${response.registry} did not answer with valid JSON: ${describeAnswer(response)}`);
   }
-  if (!check(value)) throw new CliExit(`The registry at ${response.registry} answered JSON without the fields flock expects: ${describeAnswer(response)}`);
+  if (!schema.safeParse(value).success) throw new CliExit(`The registry at ${response.registry} answered JSON without the fields flock expects: ${describeAnswer(response)}`);
   return value as T;
 }
 
-/** The registry's JSON answer, if it has the shape `check` wants; anything else stops with one line. */
-export function readJson<T>(response: RawResponse, check: Check): T {
-  return parseChecked<T>(response.text, check, response);
+/** The registry's JSON answer, if it has the shape `schema` wants; anything else stops with one line. */
+export function readJson<T>(response: RawResponse, schema: z.ZodType): T {
+  return parseChecked<T>(response.text, schema, response);
 }
 
 /** Newline-delimited JSON (the sparse index), every line checked like readJson's answer. */
-export function readJsonLines<T>(response: RawResponse, check: Check): T[] {
-  return response.text.split('\n').filter((line) => line.trim().length > 0).map((line) => parseChecked<T>(line, check, response));
+export function readJsonLines<T>(response: RawResponse, schema: z.ZodType): T[] {
+  return response.text.split('\n').filter((line) => line.trim().length > 0).map((line) => parseChecked<T>(line, schema, response));
 }

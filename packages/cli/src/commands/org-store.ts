@@ -1,17 +1,18 @@
 import type { OrgStoreDto } from '@flock/core';
-import { is, OK_ANSWER } from '../client.js';
+import { z } from 'zod';
+import { OK_ANSWER } from '../client.js';
 import { CliExit } from '../context.js';
 import { callRegistry, segment } from './registry-call.js';
 import type { CommandSpec } from './types.js';
 
 // The fields describe() prints; the optional ones are there when the store is configured.
-const STORE_ANSWER = is.object({
-  configured: is.boolean,
-  endpoint: is.nullable(is.string),
-  bucket: is.nullable(is.string),
-  region: is.nullable(is.string),
-  prefix: is.nullable(is.string),
-  checkedAt: is.nullable(is.string),
+const STORE_ANSWER = z.object({
+  configured: z.boolean(),
+  endpoint: z.string().nullish(),
+  bucket: z.string().nullish(),
+  region: z.string().nullish(),
+  prefix: z.string().nullish(),
+  checkedAt: z.string().nullish(),
 });
 
 function describe(org: string, status: OrgStoreDto): string {

@@ -1,18 +1,19 @@
 import type { MemberDto } from '@flock/core';
-import { is, OK_ANSWER } from '../client.js';
+import { z } from 'zod';
+import { OK_ANSWER } from '../client.js';
 import { CliExit } from '../context.js';
 import { orgStoreCommand } from './org-store.js';
 import { callRegistry, printTable, segment } from './registry-call.js';
 import type { CommandSpec } from './types.js';
 
-const MEMBERS_ANSWER = is.array(is.object({ username: is.string, role: is.string, since: is.string }));
+const MEMBERS_ANSWER = z.array(z.object({ username: z.string(), role: z.string(), since: z.string() }));
 
 const create: CommandSpec = {
   name: 'create',
   args: '<name>',
   summary: 'Create a shared organization, owned by you',
   async run([name], _options, ctx) {
-    const org = await callRegistry<{ name: string }>(ctx, 'api/v1/orgs', is.object({ name: is.string }), { method: 'POST', json: { name } });
+    const org = await callRegistry<{ name: string }>(ctx, 'api/v1/orgs', z.object({ name: z.string() }), { method: 'POST', json: { name } });
     ctx.out(`Created organization ${org.name}`);
     return 0;
   },

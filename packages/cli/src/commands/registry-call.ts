@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { rawFailure } from '../api-error.js';
-import { readJson, signedInClient, type Check, type RequestOptions } from '../client.js';
+import { readJson, signedInClient, type RequestOptions } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 
 /**
@@ -7,7 +8,7 @@ import { CliExit, type CommandContext } from '../context.js';
  * as the registry's raw answer (as `flock publish` does) with a non-zero exit;
  * a success must have the shape `expected` (OK_ANSWER for `{"ok":true}`).
  */
-export async function callRegistry<T>(ctx: CommandContext, path: string, expected: Check, options: { method?: RequestOptions['method']; json?: unknown } = {}): Promise<T> {
+export async function callRegistry<T>(ctx: CommandContext, path: string, expected: z.ZodType, options: { method?: RequestOptions['method']; json?: unknown } = {}): Promise<T> {
   const client = await signedInClient(ctx);
   const response = await client.request(path, {
     method: options.method ?? 'GET',

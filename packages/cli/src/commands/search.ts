@@ -1,14 +1,15 @@
 import type { SearchResultDto } from '@flock/core';
+import { z } from 'zod';
 import { apiFailure } from '../api-error.js';
-import { is, readJson, registryClient } from '../client.js';
+import { readJson, registryClient } from '../client.js';
 import type { CommandSpec } from './types.js';
 
-const SEARCH_ANSWER = is.object({
-  query: is.string,
-  page: is.number,
-  perPage: is.number,
-  total: is.number,
-  hits: is.array(is.object({ org: is.string, name: is.string, version: is.nullable(is.string), description: is.nullable(is.string) })),
+const SEARCH_ANSWER = z.object({
+  query: z.string(),
+  page: z.number(),
+  perPage: z.number(),
+  total: z.number(),
+  hits: z.array(z.object({ org: z.string(), name: z.string(), version: z.string().nullish(), description: z.string().nullish() })),
 });
 
 export const searchCommand: CommandSpec<{ json?: boolean; page?: string }> = {

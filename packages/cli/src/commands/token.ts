@@ -1,21 +1,21 @@
 import type { NewTokenDto, TokenDto } from '@flock/core';
-import { is } from '../client.js';
+import { z } from 'zod';
 import { CliExit, type CommandContext } from '../context.js';
 import { callRegistry, printTable, segment } from './registry-call.js';
 import type { CommandSpec } from './types.js';
 
-const TOKEN_ANSWER = is.object({
-  id: is.string,
-  name: is.string,
-  scopes: is.array(is.string),
-  orgs: is.nullable(is.array(is.string)),
-  createdAt: is.string,
-  lastUsedAt: is.nullable(is.string),
-  expiresAt: is.nullable(is.string),
-  expired: is.boolean,
+const TOKEN_ANSWER = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  orgs: z.array(z.string()).nullish(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullish(),
+  expiresAt: z.string().nullish(),
+  expired: z.boolean(),
 });
-const TOKENS_ANSWER = is.array(TOKEN_ANSWER);
-const NEW_TOKEN_ANSWER = is.object({ token: is.string, info: TOKEN_ANSWER });
+const TOKENS_ANSWER = z.array(TOKEN_ANSWER);
+const NEW_TOKEN_ANSWER = z.object({ token: z.string(), info: TOKEN_ANSWER });
 
 /** A token named by id, or by name when exactly one token has it. */
 async function resolveToken(ctx: CommandContext, ref: string): Promise<TokenDto> {

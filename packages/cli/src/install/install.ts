@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, parsePackageRef, sha256Hex, unpackArchive, type IndexLineDto } from '@flock/core';
+import { z } from 'zod';
 import { apiFailure } from '../api-error.js';
-import { is, readJsonLines, registryClient, type RegistryClient } from '../client.js';
+import { readJsonLines, registryClient, type RegistryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 import { kestrelDir } from '../credentials.js';
 import { createArchiveCache, type ArchiveCache } from './cache.js';
@@ -23,8 +24,7 @@ export async function fetchIndex(client: RegistryClient, pkg: string): Promise<I
 }
 
 // The checksum names a file in the archive cache, so it must be exactly "sha256:<hex>".
-const isChecksum = (v: unknown) => typeof v === 'string' && /^sha256:[0-9a-f]{64}$/.test(v);
-const INDEX_LINE = is.object({ version: is.string, dependencies: is.record(is.string), checksum: isChecksum, yanked: is.boolean });
+const INDEX_LINE = z.object({ version: z.string(), dependencies: z.record(z.string(), z.string()), checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/), yanked: z.boolean() });
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -1,6 +1,7 @@
 import { PROVENANCE_HEADERS, writeDocsJson } from '@flock/core';
+import { z } from 'zod';
 import { rawFailure } from '../api-error.js';
-import { is, OK_ANSWER, readJson, type RawResponse, type RegistryClient } from '../client.js';
+import { OK_ANSWER, readJson, type RawResponse, type RegistryClient } from '../client.js';
 import type { CommandContext } from '../context.js';
 import type { Prepared } from './prepare.js';
 import type { SourceInfo } from './source.js';
@@ -53,7 +54,7 @@ export async function uploadPrepared(ctx: CommandContext, client: RegistryClient
   return true;
 }
 
-const PUBLISHED_ANSWER = is.object({ ok: is.literal(true), checksum: is.string });
+const PUBLISHED_ANSWER = z.object({ ok: z.literal(true), checksum: z.string() });
 
 /** A refusal goes to stdout like the answers (the registry's raw `{"error":…}`, or one line saying what came instead). */
 function refused(ctx: CommandContext, response: RawResponse): false {
