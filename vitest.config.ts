@@ -5,6 +5,8 @@ import { postgresAdminUrl } from './test-support/backend.js';
 // The integration suite runs twice: on the embedded default (SQLite + a folder)
 // and on PostgreSQL + S3 (s3rver), each test registry with its own database.
 const integration = ['packages/*/test/**/*.test.ts'];
+// Client tests that start no registry (fake servers, local files): the backend cannot matter, so they run once.
+const withoutRegistry = ['registry-answers', 'untrusted-input', 'fs-errors', 'usage-errors'].map((name) => `packages/cli/test/${name}.test.ts`);
 
 /** Whether PostgreSQL answers; CI (.ci/run makes sure one runs) must have it. */
 async function postgresReachable(): Promise<boolean> {
@@ -34,7 +36,7 @@ export default defineConfig(async () => ({
       // *.postgres.test.ts need a shared PostgreSQL (replicas, LISTEN/NOTIFY): the postgres-s3 run only.
       { extends: true, test: { name: 'sqlite', include: ['packages/*/src/**/*.test.ts', ...integration], exclude: ['**/*.postgres.test.ts', '**/node_modules/**'] } },
       ...((await postgresReachable())
-        ? [{ extends: true, test: { name: 'postgres-s3', include: integration, env: { FLOCK_TEST_BACKEND: 'postgres-s3' } } }]
+        ? [{ extends: true, test: { name: 'postgres-s3', include: integration, exclude: [...withoutRegistry, '**/node_modules/**'], env: { FLOCK_TEST_BACKEND: 'postgres-s3' } } }]
         : []),
     ],
   },
