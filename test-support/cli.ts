@@ -21,6 +21,8 @@ export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   input?: string;
+  /** A command to run the bin under, e.g. setpriv to drop root for permission tests. */
+  wrapper?: string[];
 }
 
 /** Runs a bin as a child process with a clean environment: nothing of the developer's FLOCK_* or HOME leaks in. */
@@ -34,7 +36,8 @@ export async function runBin(bin: string, args: string[], options: RunOptions): 
     await mkdir(env.TMPDIR, { recursive: true });
   }
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const [command, ...argv] = [...(options.wrapper ?? []), process.execPath, bin, ...args];
+    const child = spawn(command!, argv, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
