@@ -1,8 +1,8 @@
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { CliExit, type CommandContext } from './context.js';
-import { namePath, writeFileAtomic } from './fs-write.js';
+import { readOptional, writeFileAtomic } from './fs-write.js';
 
 export const DEFAULT_REGISTRY = 'https://registry.kestrel-lang.com';
 
@@ -12,16 +12,6 @@ export function kestrelDir(ctx: CommandContext): string {
 
 export function credentialsPath(ctx: CommandContext): string {
   return join(kestrelDir(ctx), 'credentials');
-}
-
-async function readOptional(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    // Reading a folder gives no path; main.ts prints one line with it.
-    throw namePath(error, path, 'read');
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { chmod, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 
 export interface AtomicWriteOptions {
   /** The new file's mode; by default the replaced file's, else 0666 minus the umask. */
@@ -22,6 +22,16 @@ export function namePath(error: unknown, path: string, syscall?: string): unknow
   if (syscall !== undefined) fsError.syscall = syscall;
   delete fsError.dest;
   return error;
+}
+
+/** A text file's contents, or null when there is none; other errors name the path (a folder's EISDIR has none). */
+export async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw namePath(error, path, 'read');
+  }
 }
 
 /**

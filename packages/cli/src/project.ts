@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { FlockError, extractDocs, parseManifest, type DocModel, type Manifest, type PackEntry } from '@flock/core';
 import { CliExit } from './context.js';
-import { namePath } from './fs-write.js';
+import { readOptional } from './fs-write.js';
 
 export interface Project {
   root: string;
@@ -11,16 +11,8 @@ export interface Project {
 
 /** Reads and validates flock.toml in `root`; errors name the line. */
 export async function loadProject(root: string): Promise<Project> {
-  const path = join(root, 'flock.toml');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new CliExit(`No flock.toml in ${root} (run \`flock init\` to create one)`);
-    }
-    throw namePath(error, path, 'read');
-  }
+  const text = await readOptional(join(root, 'flock.toml'));
+  if (text === null) throw new CliExit(`No flock.toml in ${root} (run \`flock init\` to create one)`);
   try {
     return { root, manifest: parseManifest(text, 'flock.toml') };
   } catch (error) {

@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { CliExit } from '../context.js';
-import { namePath, writeFileAtomic, type AtomicWriteOptions } from '../fs-write.js';
+import { readOptional, writeFileAtomic, type AtomicWriteOptions } from '../fs-write.js';
 import type { Resolved } from './resolver.js';
 
 export const LOCKFILE = 'flock.lock';
@@ -56,15 +55,8 @@ export function parseLockfile(text: string): Lockfile {
 
 /** The lockfile's text and parsed contents, or null when the project has none. */
 export async function readLockfile(projectRoot: string): Promise<{ text: string; lock: Lockfile } | null> {
-  const path = join(projectRoot, LOCKFILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw namePath(error, path, 'read');
-  }
-  return { text, lock: parseLockfile(text) };
+  const text = await readOptional(join(projectRoot, LOCKFILE));
+  return text === null ? null : { text, lock: parseLockfile(text) };
 }
 
 export async function writeLockfile(projectRoot: string, text: string, options: AtomicWriteOptions = {}): Promise<void> {
