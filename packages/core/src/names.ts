@@ -71,3 +71,11 @@ export function parsePackageSpec(raw: string): { ref: PackageRef; suffix: string
 export function formatPackageRef(ref: PackageRef): string {
   return `${ref.org}/${ref.name}`;
 }
+
+export type OrgRole = 'owner' | 'member';
+
+/** A member's role as typed (CLI, form, API); one message everywhere. */
+export function parseRole(raw: string): OrgRole {
+  if (raw !== 'owner' && raw !== 'member') throw new FlockError('bad_request', `Unknown role "${raw}": use owner or member`);
+  return raw;
+}

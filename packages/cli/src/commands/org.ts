@@ -1,4 +1,4 @@
-import type { MemberDto } from '@flock/core';
+import { parseRole, type MemberDto } from '@flock/core';
 import { z } from 'zod';
 import { OK_ANSWER } from '../client.js';
 import { CliExit } from '../context.js';
@@ -30,19 +30,14 @@ const members: CommandSpec = {
   },
 };
 
-// Checked here too, so a typo never reaches the registry.
-function checkRole(role: string | undefined): 'owner' | 'member' {
-  if (role !== 'owner' && role !== 'member') throw new CliExit(`Unknown role "${role}": use owner or member`);
-  return role;
-}
-
 const add: CommandSpec<{ role: string }> = {
   name: 'add',
   args: '<org> <user>',
   summary: 'Add a member (owners only); --role owner to add an owner',
   options: [{ flags: '--role <role>', description: 'owner or member', default: 'member' }],
   async run([org, user], options, ctx) {
-    const role = checkRole(options.role);
+    // Checked here too, so a typo never reaches the registry.
+    const role = parseRole(options.role);
     await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members`, OK_ANSWER, { method: 'POST', json: { username: user, role } });
     ctx.out(`Added ${user} to ${org} as ${role}`);
     return 0;
@@ -54,7 +49,7 @@ const role: CommandSpec = {
   args: '<org> <user> <role>',
   summary: "Change a member's role to owner or member (owners only; never the last owner)",
   async run([org, user, wanted], _options, ctx) {
-    const role = checkRole(wanted);
+    const role = parseRole(wanted!);
     await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/members/${segment(user!)}`, OK_ANSWER, { method: 'PUT', json: { role } });
     ctx.out(`${user} is now ${role === 'owner' ? 'an owner' : 'a member'} of ${org}`);
     return 0;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { FlockError, nameKey, parseOrgName, type OrgName } from '@flock/core';
+import { FlockError, nameKey, parseOrgName, type OrgName, type OrgRole } from '@flock/core';
 import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { OrgRow, UserRow } from '../db/schema.js';
 import { isoNow, type Clock } from './clock.js';
 
-export type Role = 'owner' | 'member';
+export type Role = OrgRole;
 
 export interface AccountsDeps {
   db: Db;

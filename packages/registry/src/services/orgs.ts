@@ -15,11 +15,6 @@ export interface OrgsDeps {
   onMembershipChanged?: () => void | Promise<void>;
 }
 
-export function parseRole(raw: string): Role {
-  if (raw !== 'owner' && raw !== 'member') throw new FlockError('bad_request', `Unknown role "${raw}": use owner or member`);
-  return raw;
-}
-
 /** Shared organizations and their members, as their owners and members run them. Every change is audited. */
 export function createOrgsService({ db, accounts, access, audit, onMembershipChanged }: OrgsDeps) {
   // Every change here is a membership change: audit it, then let caches know.

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
+import { parseRole } from '@flock/core';
 import { readJson, requirePrincipal, type AppEnv } from '../../http.js';
-import { parseRole } from '../../services/orgs.js';
 
 const str = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 

@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { parseOrgName } from '@flock/core';
+import { parseOrgName, parseRole } from '@flock/core';
 import { statusOf } from '../../app.js';
 import { authenticate, type AppContext, type AppEnv } from '../../http.js';
 import { parseOrgStoreInput } from '../../services/org-stores.js';
-import { parseRole } from '../../services/orgs.js';
 import { OrgPage } from './org-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
 
