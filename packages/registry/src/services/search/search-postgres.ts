@@ -32,7 +32,6 @@ function documentOf(p: RawBuilder<unknown>, o: RawBuilder<unknown>): RawBuilder<
     || setweight(to_tsvector('simple', coalesce(${p}.description, '')), 'D')`;
 }
 
-
 export function createPostgresSearchIndex(db: Kysely<Database>): SearchIndex {
   async function update(packageId: string): Promise<void> {
     await sql`INSERT INTO package_search (package_id, document)

@@ -22,7 +22,11 @@ export function createSearchService({ db, index, access, packages }: SearchServi
     if (packageIds.length === 0) return new Map();
     const rows = await db.selectFrom('versions').select(['package_id', 'version', 'yanked']).where('package_id', 'in', packageIds).execute();
     const byPackage = new Map<string, typeof rows>();
-    for (const row of rows) byPackage.set(row.package_id, [...(byPackage.get(row.package_id) ?? []), row]);
+    for (const row of rows) {
+      const versions = byPackage.get(row.package_id);
+      if (versions) versions.push(row);
+      else byPackage.set(row.package_id, [row]);
+    }
     const latest = new Map<string, string>();
     for (const [id, versions] of byPackage) {
       versions.sort((a, b) => compareVersions(b.version as Version, a.version as Version));

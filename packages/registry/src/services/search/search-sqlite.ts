@@ -20,7 +20,6 @@ function latestKeywords(packageId: RawBuilder<unknown>): RawBuilder<string> {
     WHERE v.package_id = ${packageId} ORDER BY v.published_at DESC LIMIT 1), '')`;
 }
 
-
 /**
  * How well one row matches, from that row alone: per word, a name hit weighs 10, keywords 4, org 2,
  * description 1 (PostgreSQL's weights A–D). A word hits a column when a word there starts with it, as
