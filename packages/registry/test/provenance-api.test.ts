@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packArchive, parseManifest, renderManifest, type VersionDto } from '@flock/core';
+import type { VersionDto } from '@flock/core';
+import { manifestOnlyArchive } from '../../../test-support/archives.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
 const COMMIT = 'a'.repeat(40);
-
-function archiveOf(name: string): Promise<Buffer> {
-  const manifest = renderManifest(parseManifest(`[package]\nname = "${name}"\nversion = "1.0.0"\norg = "acme"\n`));
-  return packArchive({ root: `${name}-1.0.0`, entries: [{ path: 'flock.toml', bytes: Buffer.from(manifest) }] });
-}
 
 // Provenance arrives as request headers, validated at the edge; the archive bytes carry none of it.
 describe('publish API: provenance headers', () => {
@@ -22,7 +18,7 @@ describe('publish API: provenance headers', () => {
 
   const put = async (name: string, headers: Record<string, string>) =>
     fetch(`${registry.url}/api/v1/packages/acme/${name}/1.0.0`, {
-      method: 'PUT', body: await archiveOf(name), headers: { authorization: `Bearer ${token}`, ...headers },
+      method: 'PUT', body: await manifestOnlyArchive('acme', name, '1.0.0'), headers: { authorization: `Bearer ${token}`, ...headers },
     });
   const version = async (name: string) => (await (await fetch(`${registry.url}/api/v1/packages/acme/${name}/1.0.0`)).json()) as VersionDto;
 

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packArchive, parseManifest, renderManifest } from '@flock/core';
+import { packArchive } from '@flock/core';
+import { manifestFor } from '../../../test-support/archives.js';
 import { copyExample, publisherEnv, tempDir } from '../../../test-support/cli.js';
 import { publishProject } from '../../../test-support/publish.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
-const manifest = (name: string): Buffer =>
-  Buffer.from(renderManifest(parseManifest(`[package]\nname = "${name}"\nversion = "1.0.0"\norg = "acme"\n`)));
+const manifest = (name: string): Buffer => manifestFor('acme', name, '1.0.0');
 
 /** A tar.gz written block by block: packArchive itself refuses the names under test. */
 function rawTarGz(root: string, files: Array<[string, Buffer]>): Buffer {

@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractDocs, packArchive, parseManifest, renderManifest, writeDocsJson, type VersionDto } from '@flock/core';
+import { extractDocs, writeDocsJson, type VersionDto } from '@flock/core';
+import { manifestOnlyArchive } from '../../../test-support/archives.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
 // Refusals a review found leaky: a refused re-publish left its blob behind, a dependency check
 // told a restricted token that a private package exists, and docs of another org were stored.
-async function archiveOf(org: string, name: string, version: string, extra = ''): Promise<Uint8Array> {
-  const manifest = renderManifest(parseManifest(`[package]\nname = "${name}"\nversion = "${version}"\norg = "${org}"\n${extra}`));
-  return packArchive({ root: `${name}-${version}`, entries: [{ path: 'flock.toml', bytes: Buffer.from(manifest) }] });
-}
-
 const hexOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('publish refusals leave nothing behind and reveal nothing', () => {
@@ -33,10 +29,10 @@ describe('publish refusals leave nothing behind and reveal nothing', () => {
 
   describe('blobs', () => {
     it('re-publishes of an existing version, refused with 409, store no blob', async () => {
-      expect((await put('carol/again/0.1.0', await archiveOf('carol', 'again', '0.1.0'), carol)).status).toBe(200);
+      expect((await put('carol/again/0.1.0', await manifestOnlyArchive('carol', 'again', '0.1.0'), carol)).status).toBe(200);
       const before = await registry.listBlobs();
       for (const license of ['MIT', 'Apache-2.0', 'ISC']) {
-        const response = await put('carol/again/0.1.0', await archiveOf('carol', 'again', '0.1.0', `license = "${license}"\n`), carol);
+        const response = await put('carol/again/0.1.0', await manifestOnlyArchive('carol', 'again', '0.1.0', `license = "${license}"\n`), carol);
         expect(response.status).toBe(409);
         expect(await response.text()).toBe('{"error":"Version already exists"}');
       }
@@ -45,7 +41,7 @@ describe('publish refusals leave nothing behind and reveal nothing', () => {
 
     it('publishes that lose a race for one version remove their blobs; the winner keeps its own', async () => {
       const before = await registry.listBlobs();
-      const archives = await Promise.all(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'].map((l) => archiveOf('carol', 'racer', '1.0.0', `description = "${l}"\n`)));
+      const archives = await Promise.all(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'].map((l) => manifestOnlyArchive('carol', 'racer', '1.0.0', `description = "${l}"\n`)));
       const responses = await Promise.all(archives.map((a) => put('carol/racer/1.0.0', a, carol)));
       expect(responses.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409, 409, 409]);
       const winner = archives[responses.findIndex((r) => r.status === 200)]!;
@@ -60,7 +56,7 @@ describe('publish refusals leave nothing behind and reveal nothing', () => {
   describe('dependencies', () => {
     // "secret" and "nosuch" have the same length, so the answers can be compared byte for byte.
     beforeAll(async () => {
-      expect((await put('team/secret/1.0.0', await archiveOf('team', 'secret', '1.0.0', 'visibility = "private"\n'), tess)).status).toBe(200);
+      expect((await put('team/secret/1.0.0', await manifestOnlyArchive('team', 'secret', '1.0.0', 'visibility = "private"\n'), tess)).status).toBe(200);
     });
 
     const restricted = (scopes: Array<'publish' | 'read'>) =>
@@ -72,7 +68,7 @@ describe('publish refusals leave nothing behind and reveal nothing', () => {
 
     const probe = async (dependency: string, token: string, version: string) => {
       const extra = `visibility = "private"\n[dependencies]\n"${dependency}" = "^9"\n`;
-      const response = await put(`carol/probe/${version}`, await archiveOf('carol', 'probe', version, extra), token);
+      const response = await put(`carol/probe/${version}`, await manifestOnlyArchive('carol', 'probe', version, extra), token);
       return { status: response.status, body: await response.text() };
     };
 
@@ -92,7 +88,7 @@ describe('publish refusals leave nothing behind and reveal nothing', () => {
     it('a member token with read and no restriction still depends on it', async () => {
       expect(await probe('team/secret', carol, '1.0.0')).toEqual({ status: 400, body: '{"error":"Dependency team/secret has no version matching ^9"}' });
       const extra = `visibility = "private"\n[dependencies]\n"team/secret" = "^1"\n`;
-      const response = await put('carol/probe/1.0.0', await archiveOf('carol', 'probe', '1.0.0', extra), carol);
+      const response = await put('carol/probe/1.0.0', await manifestOnlyArchive('carol', 'probe', '1.0.0', extra), carol);
       expect(response.status).toBe(200);
     });
   });
@@ -102,7 +98,7 @@ describe('publish refusals leave nothing behind and reveal nothing', () => {
       writeDocsJson(extractDocs([{ path: 'src/m.ks', text: '/// Does it.\npub fn it() {}\n' }], { org, name: 'docpkg', version: '1.0.0' }));
 
     it('refuses docs that name another org, storing nothing; accepts the right one', async () => {
-      expect((await put('carol/docpkg/1.0.0', await archiveOf('carol', 'docpkg', '1.0.0'), carol)).status).toBe(200);
+      expect((await put('carol/docpkg/1.0.0', await manifestOnlyArchive('carol', 'docpkg', '1.0.0'), carol)).status).toBe(200);
       const before = await registry.listBlobs();
       const wrong = await put('carol/docpkg/1.0.0/docs', docsOf('alice'), carol);
       expect(wrong.status).toBe(400);

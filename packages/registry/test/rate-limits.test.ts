@@ -3,14 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Mid-window, so the fixed window cannot roll over during the test.
 const fixedClock = () => new Date('2026-06-01T12:07:30Z');
-import { packArchive, parseManifest, renderManifest } from '@flock/core';
+import { manifestOnlyArchive } from '../../../test-support/archives.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 import { startServer, type RunningServer } from '../src/index.js';
 
-async function archive(version: string) {
-  const manifest = renderManifest(parseManifest(`[package]\nname = "busy"\nversion = "${version}"\norg = "limited"\n`));
-  return packArchive({ root: `busy-${version}`, entries: [{ path: 'flock.toml', bytes: Buffer.from(manifest) }] });
-}
+const archive = (version: string) => manifestOnlyArchive('limited', 'busy', version);
 
 describe('rate limits', () => {
   let registry: TestRegistry;
