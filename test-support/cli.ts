@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const FLOCK_BIN = join(REPO, 'packages/cli/bin/flock.js');
 export const REGISTRY_BIN = join(REPO, 'packages/registry/bin/flock-registry.js');
-export const EXAMPLES = resolve(REPO, '../shared/examples');
+export const EXAMPLES = join(REPO, 'examples');
 
 export interface RunResult {
   code: number;
@@ -68,7 +68,7 @@ export async function tempDir(prefix = 'flock-test-'): Promise<{ path: string; c
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** Copies shared/examples/NAME into `dir` and returns the copy's path. */
+/** Copies examples/NAME (shipped in the repo) into `dir` and returns the copy's path. */
 export async function copyExample(name: 'palette' | 'banner', dir: string): Promise<string> {
   const target = join(dir, name);
   await cp(join(EXAMPLES, name), target, { recursive: true });

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest, renderManifest, withOrg } from './manifest.js';
 import type { OrgName } from './names.js';
 
-const PALETTE = readFileSync(new URL('../../../../shared/examples/palette/flock.toml', import.meta.url), 'utf8');
-const BANNER = readFileSync(new URL('../../../../shared/examples/banner/flock.toml', import.meta.url), 'utf8');
+const PALETTE = readFileSync(new URL('../../../examples/palette/flock.toml', import.meta.url), 'utf8');
+const BANNER = readFileSync(new URL('../../../examples/banner/flock.toml', import.meta.url), 'utf8');
 
 describe('manifest', () => {
   it('reads the palette example', () => {

@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { extractDocs, extractModule } from './extract.js';
@@ -7,23 +6,13 @@ import { DOCS_SCHEMA, countItems } from './model.js';
 import { parseDocModel } from './parse.js';
 import { writeDocsJson } from './writers.js';
 
-/**
- * The shared examples live beside the repo (/work/shared next to /work/main), but a
- * worktree may sit at another depth, so walk up from this file until they appear.
- */
-function sharedExample(relative: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'shared', 'examples', relative);
-    if (existsSync(candidate)) return readFileSync(candidate, 'utf8');
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`shared/examples/${relative} not found above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
+/** The example packages that ship with the repository (examples/ at its root). */
+function example(relative: string): string {
+  return readFileSync(fileURLToPath(new URL(`../../../../examples/${relative}`, import.meta.url)), 'utf8');
 }
 
-const palette = sharedExample('palette/src/palette.ks');
-const banner = sharedExample('banner/src/banner.ks');
+const palette = example('palette/src/palette.ks');
+const banner = example('banner/src/banner.ks');
 const pkg = { org: 'your-name', name: 'palette', version: '1.0.0' };
 
 describe('extractDocs on examples/palette', () => {
