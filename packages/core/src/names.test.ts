@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlockError } from './errors.js';
-import { nameKey, parseOrgName, parsePackageName, parsePackageRef, parsePackageSpec } from './names.js';
+import { RESERVED_ORG_NAMES, nameKey, parseOrgName, parsePackageName, parsePackageRef, parsePackageSpec, reservedNameFor } from './names.js';
 
 describe('names', () => {
   it.each(['palette', 'your-name', 'a', 'a1', 'x-2-y', 'a'.repeat(64)])('accepts %s', (name) => {
@@ -34,6 +34,29 @@ describe('names', () => {
     expect(nameKey('My-Org')).toBe(nameKey('my_org'));
     expect(nameKey('myorg')).toBe(nameKey('MY-ORG'));
     expect(nameKey('a-b')).not.toBe(nameKey('a-c'));
+  });
+
+  it('folds a package name with and without its separators to one key (foo-bar, foo_bar, foobar, Foo-Bar)', () => {
+    expect(new Set(['foo-bar', 'foo_bar', 'foobar', 'Foo-Bar', 'fo-o-bar'].map(nameKey))).toEqual(new Set(['foobar']));
+    expect(nameKey('foo-bar')).not.toBe(nameKey('foo-baz'));
+    expect(nameKey('foo-bar2')).not.toBe(nameKey('foo-bar'));
+  });
+
+  it('finds the reserved name a name folds to, and nothing for free names', () => {
+    expect(reservedNameFor('admin')).toBe('admin');
+    expect(reservedNameFor('ad-min')).toBe('admin');
+    expect(reservedNameFor('A-d_min')).toBe('admin');
+    expect(reservedNameFor('health-z')).toBe('healthz');
+    expect(reservedNameFor('admin-2')).toBeNull();
+    expect(reservedNameFor('administrator')).toBeNull();
+    expect(reservedNameFor('palette')).toBeNull();
+  });
+
+  it('lists only valid org names, each its own folded key', () => {
+    for (const name of RESERVED_ORG_NAMES) {
+      expect(parseOrgName(name)).toBe(name);
+      expect(nameKey(name)).toBe(name);
+    }
   });
 
   it('parses org/name references', () => {

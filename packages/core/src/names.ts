@@ -37,11 +37,33 @@ export function parsePackageName(raw: string): PackageName {
 }
 
 /**
- * The key under which names are compared for uniqueness: case-insensitive, with
- * '-' and '_' folded, so "my-org", "My_Org" and "my_org" cannot be three owners.
+ * The key under which names are compared for uniqueness, for orgs and for the
+ * packages of one org: case-insensitive, with '-' and '_' removed, so "my-org",
+ * "My_Org" and "myorg" cannot be three owners, nor "foo-bar" and "foobar" two
+ * packages. Removing separators (not just treating '-' and '_' alike, as
+ * crates.io does) is what matters here: names may only hold lowercase letters,
+ * digits and '-', so the one look-alike left is a name with and without a '-'
+ * (npm refuses "crossenv" beside "cross-env" for the same reason).
  */
 export function nameKey(raw: string): string {
   return raw.toLowerCase().replace(/[-_]/g, '');
+}
+
+/**
+ * Org names only an operator may create (`flock-registry org add`, `user add`):
+ * names that would pass for the registry itself, and every word the registry's
+ * own routes use at the top level (a test checks the route table against this).
+ */
+export const RESERVED_ORG_NAMES: readonly string[] = [
+  'about', 'account', 'admin', 'api', 'auth', 'core', 'docs', 'flock', 'healthz', 'help', 'index', 'kestrel',
+  'login', 'logout', 'metrics', 'new', 'orgs', 'packages', 'readyz', 'registry', 'root', 'search', 'security',
+  'settings', 'signup', 'static', 'std', 'support', 'tokens', 'users', 'www',
+];
+const reservedKeys = new Map(RESERVED_ORG_NAMES.map((name) => [nameKey(name), name]));
+
+/** The reserved name `raw` folds to ("ad-min" → "admin"), or null when it is free for users. */
+export function reservedNameFor(raw: string): string | null {
+  return reservedKeys.get(nameKey(raw)) ?? null;
 }
 
 export interface PackageRef {

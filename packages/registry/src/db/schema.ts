@@ -84,6 +84,11 @@ export interface PackagesTable {
   id: string;
   org_id: string;
   name: string;
+  /**
+   * nameKey(name), unique per org, so "foo-bar" and "foobar" cannot both be
+   * claimed. Look-alikes published before migration 0007 keep "<key>:<id>".
+   */
+  name_key: string;
   visibility: 'public' | 'private';
   description: string | null;
   created_at: string;

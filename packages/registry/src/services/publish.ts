@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  FlockError, inspectArchive, maxSatisfying, sha256Hex, parseDocModel, parseManifest, parsePackageRef,
+  FlockError, inspectArchive, maxSatisfying, nameKey, sha256Hex, parseDocModel, parseManifest, parsePackageRef,
   type Limits, type Manifest, type OrgName, type PackageName, type ProvenanceDto, type Version,
 } from '@flock/core';
 import type { Principal } from '../auth/principal.js';
@@ -107,6 +107,24 @@ export function createPublishService(deps: PublishDeps) {
     return db.selectFrom('packages').selectAll().where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst();
   }
 
+  /**
+   * A new package's name must not fold (nameKey) to another package's of the org. Only
+   * publishers of the org get here; the other package is named unless it is private and
+   * this token may not read it (a publish-only token learns no private name).
+   */
+  async function requireDistinctName(principal: Principal, org: OrgRow, name: PackageName): Promise<void> {
+    const other = await db
+      .selectFrom('packages')
+      .select(['name', 'visibility', 'org_id'])
+      .where('org_id', '=', org.id)
+      .where('name_key', '=', nameKey(name))
+      .where('name', '!=', name)
+      .executeTakeFirst();
+    if (!other) return;
+    const shown = (await access.canRead(principal, other)) ? `the existing ${org.name}/${other.name}` : `an existing package of ${org.name}`;
+    throw new FlockError('conflict', `Package name ${name} is too similar to ${shown}`);
+  }
+
   /** Refused before any work or write: a taken version can never be published again (yanked ones included). */
   async function requireNewVersion(orgId: string, input: PublishInput): Promise<void> {
     const taken = await db
@@ -121,7 +139,8 @@ export function createPublishService(deps: PublishDeps) {
   }
 
   /**
-   * Removes the blob of a publish that lost the race for its version. Only then: the winner's row
+   * Removes the blob of a publish that lost the race for its version (or its name, to a look-alike:
+   * those bytes name this package, so no other version holds them). Only then: the winner's row
    * is committed by the time the insert fails, so "unreferenced" is certain; identical bytes would
    * be the same version, which is taken for good (versions are never deleted).
    */
@@ -137,6 +156,8 @@ export function createPublishService(deps: PublishDeps) {
     // Counted before the archive is inspected: the limit protects that work too.
     await rateLimits.hit(`publish:user:${input.principal.userId}`, publishRate, 'publishes');
     await requireNewVersion(org.id, input);
+    const existing = await existingPackage(org.id, input.name);
+    if (!existing) await requireDistinctName(input.principal, org, input.name);
     const inspected = await inspectArchive(input.archive, {
       limits,
       keep: (path) => path === 'flock.toml' || isReadme(path),
@@ -145,7 +166,6 @@ export function createPublishService(deps: PublishDeps) {
       throw new FlockError('invalid_archive', `The archive's top folder is "${inspected.root}"; expected "${input.name}-${input.version}"`);
     }
     const { manifest, readme } = readArchiveManifest(inspected.contents, input);
-    const existing = await existingPackage(org.id, input.name);
     const visibility = existing?.visibility ?? manifest.package.visibility;
     await checkDependencies(input.principal, manifest, visibility);
 
@@ -159,7 +179,10 @@ export function createPublishService(deps: PublishDeps) {
     try {
       packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
     } catch (error) {
-      if (error instanceof FlockError && error.code === 'version_exists') await dropLosingBlob(placement, blobKey);
+      if (!(error instanceof FlockError && (error.code === 'version_exists' || error.code === 'conflict'))) throw error;
+      await dropLosingBlob(placement, blobKey);
+      // Lost the race for the name to a look-alike: the same message as when it was there first.
+      if (error.code === 'conflict') await requireDistinctName(input.principal, org, input.name);
       throw error;
     }
     await events.changed({ org: org.name, name: input.name, packageId });
@@ -182,12 +205,18 @@ export function createPublishService(deps: PublishDeps) {
     const p = manifest.package;
     try {
       return await db.transaction().execute(async (trx) => {
+        // Nothing on any conflict: the same name (a new version), or a look-alike that won a race,
+        // which the unique (org_id, name_key) index decides even between concurrent first publishes.
         await trx
           .insertInto('packages')
-          .values({ id: randomUUID(), org_id: org.id, name: input.name, visibility, description: p.description ?? null, created_at: now, updated_at: now })
-          .onConflict((oc) => oc.columns(['org_id', 'name']).doNothing())
+          .values({
+            id: randomUUID(), org_id: org.id, name: input.name, name_key: nameKey(input.name), visibility,
+            description: p.description ?? null, created_at: now, updated_at: now,
+          })
+          .onConflict((oc) => oc.doNothing())
           .execute();
-        const pkg = await trx.selectFrom('packages').select('id').where('org_id', '=', org.id).where('name', '=', input.name).executeTakeFirstOrThrow();
+        const pkg = await trx.selectFrom('packages').select('id').where('org_id', '=', org.id).where('name', '=', input.name).executeTakeFirst();
+        if (!pkg) throw new FlockError('conflict', `Package name ${input.name} is too similar to an existing package of ${org.name}`);
         // The unique key (package_id, version) decides between concurrent publishes of one version.
         await trx
           .insertInto('versions')

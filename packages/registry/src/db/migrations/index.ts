@@ -5,6 +5,7 @@ import { consume } from './0003-consume.js';
 import { provenance } from './0004-provenance.js';
 import { orgStores } from './0005-org-stores.js';
 import { rateLimits } from './0006-rate-limits.js';
+import { packageNameKeys } from './0007-package-name-keys.js';
 
 /**
  * Migrations live in code (not files on disk) so the compiled server carries them.
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004_provenance': provenance,
   '0005_org_stores': orgStores,
   '0006_rate_limits': rateLimits,
+  '0007_package_name_keys': packageNameKeys,
 };
 
 export const migrationProvider: MigrationProvider = {
