@@ -44,21 +44,21 @@ withStorageOptions(program.command('serve').description('Start the registry'))
   });
 
 const user = program.command('user').description('Manage users');
-withStorageOptions(user.command('add <name>').description('Create a user and their personal organization'))
+withStorageOptions(user.command('add <name>').description('Create a user and their personal organization (reserved names too)'))
   .action(async (name: string, options: ConfigOverrides) => {
     await withRegistry(options, async ({ services }) => {
-      await services.accounts.createUser({ username: name });
+      await services.accounts.createUser({ username: name, allowReserved: true });
       process.stdout.write(`created user ${name} and organization ${name}\n`);
     });
   });
 
 const org = program.command('org').description('Manage organizations');
-withStorageOptions(org.command('add <name>').description('Create a shared organization'))
+withStorageOptions(org.command('add <name>').description('Create a shared organization (reserved names too)'))
   .requiredOption('--owner <user>', 'the first owner')
   .action(async (name: string, options: ConfigOverrides & { owner: string }) => {
     await withRegistry(options, async ({ services }) => {
       const owner = await services.accounts.requireUser(options.owner);
-      await services.accounts.createOrg({ name, ownerId: owner.id });
+      await services.accounts.createOrg({ name, ownerId: owner.id, allowReserved: true });
       process.stdout.write(`created organization ${name} owned by ${owner.username}\n`);
     });
   });

@@ -68,6 +68,14 @@ describe('flock-registry operator commands', () => {
     expect((await op('org', 'add-member', 'birds', 'bob', '--role', 'owner')).stdout).toBe('bob is now an owner of birds\n');
   });
 
+  it('user add and org add create reserved names, which users cannot (reserved-names.test.ts)', async () => {
+    expect(await op('user', 'add', 'admin')).toMatchObject({ code: 0, stdout: 'created user admin and organization admin\n' });
+    expect(await op('org', 'add', 'std', '--owner', 'admin')).toMatchObject({ code: 0, stdout: 'created organization std owned by admin\n' });
+    const token = (await op('token', 'create', '--user', 'admin')).stdout.trim();
+    const me = (await (await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).json()) as { orgs: unknown };
+    expect(me.orgs).toEqual([{ name: 'admin', role: 'owner' }, { name: 'std', role: 'owner' }]);
+  });
+
   it.each([
     [['user', 'add', 'alice'], 'error: The name "alice" is already taken\n'],
     [['user', 'add', 'ALICE'], 'error: Invalid org name "ALICE": use lowercase ASCII letters, digits and single \'-\', starting with a letter\n'],

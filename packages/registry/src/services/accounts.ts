@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FlockError, nameKey, parseOrgName, type OrgName, type OrgRole } from '@flock/core';
+import { FlockError, nameKey, parseOrgName, reservedNameFor, type OrgName, type OrgRole } from '@flock/core';
 import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { OrgRow, UserRow } from '../db/schema.js';
 import { isoNow, type Clock } from './clock.js';
@@ -37,9 +37,21 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
     return new FlockError('conflict', `The name "${name}" is already taken`);
   }
 
+  /**
+   * Reserved names are for operators only (`allowReserved`). A conflict, like a
+   * taken name: a first GitHub sign-in as "admin" then becomes "admin-2".
+   */
+  function refuseReserved(name: OrgName, allowReserved: boolean | undefined): void {
+    const reserved = reservedNameFor(name);
+    if (reserved === null || allowReserved) return;
+    const reads = reserved === name ? '' : ` (it reads as "${reserved}")`;
+    throw new FlockError('conflict', `The name "${name}" is reserved${reads}`);
+  }
+
   /** Creates a user and the personal org of the same name, owned by them, in one transaction. */
-  async function createUser(input: { username: string; githubId?: string; passwordHash?: string }): Promise<UserRow> {
+  async function createUser(input: { username: string; githubId?: string; passwordHash?: string; allowReserved?: boolean }): Promise<UserRow> {
     const username: OrgName = parseOrgName(input.username);
+    refuseReserved(username, input.allowReserved);
     const now = isoNow(clock);
     const user: UserRow = {
       id: randomUUID(),
@@ -64,8 +76,9 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
   }
 
   /** Creates a shared org owned by `ownerId`. Names are compared case-insensitively with '-'/'_' folded. */
-  async function createOrg(input: { name: string; ownerId: string }): Promise<OrgRow> {
+  async function createOrg(input: { name: string; ownerId: string; allowReserved?: boolean }): Promise<OrgRow> {
     const name = parseOrgName(input.name);
+    refuseReserved(name, input.allowReserved);
     const now = isoNow(clock);
     const org: OrgRow = { id: randomUUID(), name, name_key: nameKey(name), kind: 'shared', created_at: now };
     try {

@@ -39,7 +39,9 @@ export function createSignInService({ db, accounts, audit, rateLimits }: SignInD
    * A returning GitHub user is found by id, whatever their login is now, so a
    * renamed login keeps its org and a newcomer who takes the old login does not
    * get it. A first sign-in creates the user and the personal org named after
-   * the lowercased login, or login-2, login-3… when that name is taken.
+   * the lowercased login, or login-2, login-3… when that name is taken or
+   * reserved (a GitHub user named "admin" becomes "admin-2"; refusing them
+   * would lock them out of a registry they may sign in to).
    */
   async function withGithub(github: GithubUser): Promise<Principal> {
     const known = await db.selectFrom('users').selectAll().where('github_id', '=', github.id).executeTakeFirst();
