@@ -42,7 +42,7 @@ describe('flock org and flock token against a real registry', () => {
     await dir?.cleanup();
   });
 
-  it('flock org create makes a shared org owned by its creator; taken names are refused', async () => {
+  it('flock org create makes a shared org owned by its creator; taken and reserved names are refused', async () => {
     const created = await flock(alice, 'org', 'create', 'team');
     expect(created.stdout).toBe('Created organization team\n');
     expect(created.code).toBe(0);
@@ -51,6 +51,9 @@ describe('flock org and flock token against a real registry', () => {
       expect(again.stderr.trim(), taken).toBe(`{"error":"The name \\"${taken}\\" is already taken"}`);
       expect(again.code).not.toBe(0);
     }
+    const reserved = await flock(alice, 'org', 'create', 'admin');
+    expect(reserved.stderr.trim()).toBe('{"error":"The name \\"admin\\" is reserved"}');
+    expect(reserved.code).not.toBe(0);
     const bad = await flock(alice, 'org', 'create', 'Bad_Name');
     expect(bad.stderr).toContain('Invalid org name');
     const orgs = await registry.db.selectFrom('orgs').select('name').where('kind', '=', 'shared').execute();
