@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import { FlockError, parseOrgName, parsePackageName } from '@flock/core';
 import type { AppEnv } from '../http.js';
+import { SECURITY_HEADERS } from '../security-headers.js';
 import type { Services } from '../services/index.js';
 import type { IndexEntry } from '../services/sparse-index.js';
 
@@ -114,7 +115,8 @@ export function indexFastPath(services: Services, count: (status: number) => voi
     }
     const request = { org, name, authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'] };
     const send = (answer: IndexAnswer) => {
-      res.writeHead(answer.status, answer.headers).end(answer.body ?? undefined);
+      // Answered in front of Hono, so without its middleware: the security headers are added here.
+      res.writeHead(answer.status, { ...SECURITY_HEADERS, ...answer.headers }).end(answer.body ?? undefined);
       count(answer.status);
     };
     let now: IndexAnswer | undefined;

@@ -22,7 +22,8 @@ export function Csrf({ value }: { value: string }) {
   return <input type="hidden" name="_csrf" value={value} />;
 }
 
-const COPY_SCRIPT = `document.querySelectorAll('[data-copy]').forEach(function (b) { b.addEventListener('click', function () {
+/** The Copy button's script, the pages' only one: the Content-Security-Policy allows it by its hash (see security-headers.ts). */
+export const COPY_SCRIPT = `document.querySelectorAll('[data-copy]').forEach(function (b) { b.addEventListener('click', function () {
   var t = document.getElementById(b.getAttribute('data-copy')).textContent; navigator.clipboard.writeText(t).then(function () { b.textContent = 'Copied'; }); }); });`;
 
 function NewTokenNotice({ created }: { created: NewTokenDto }) {
