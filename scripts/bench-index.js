@@ -141,9 +141,9 @@ async function main() {
     if ((await fetch(privateUrl, { headers: member })).status !== 200) throw new Error('the member cannot read the private index');
     const bodyFile = join(dataDir, 'index-body');
     writeFileSync(bodyFile, body);
-    // The registry's own headers, content-length included, so the bare server sends the very same bytes
-    // (without a length node:http would answer chunked).
-    const headers = Object.fromEntries(['content-type', 'etag', 'cache-control', 'content-length'].map((name) => [name, warm.headers.get(name)]));
+    // The registry's own headers (all but those node:http adds itself), content-length included, so the
+    // bare server sends the very same bytes (without a length node:http would answer chunked).
+    const headers = Object.fromEntries([...warm.headers].filter(([name]) => !['date', 'connection', 'keep-alive'].includes(name)));
     const bare = startChild([fileURLToPath(import.meta.url), '--bare', bodyFile, JSON.stringify(headers)], {});
     children.push(bare);
     const [, barePort] = await waitForLine(bare.stdout, /^(\d+)\n/);

@@ -6,6 +6,7 @@ import type { AuthSettings } from './auth/settings.js';
 import { csrfGuard } from './csrf.js';
 import { limitFormBodies, wantsJson, type AppEnv } from './http.js';
 import { observe, type Metrics } from './observability.js';
+import { privateAnswers, securityHeaders } from './security-headers.js';
 import { meRoutes } from './routes/api/me.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
 import { orgApiRoutes } from './routes/api/orgs.js';
@@ -60,6 +61,7 @@ export interface AppDeps {
 export function createApp({ services, publicUrl, logger, metrics, ready, auth, metricsToken }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(observe({ logger, metrics }));
+  app.use(securityHeaders(), privateAnswers());
 
   app.use(async (c, next) => {
     c.set('services', services);

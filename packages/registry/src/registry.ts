@@ -12,6 +12,7 @@ import { createMetrics } from './observability.js';
 import { authSettingsFrom } from './auth/settings.js';
 import { openBlobStore } from './blobs/index.js';
 import { indexFastPath } from './routes/index.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { createLocalChangeFeed, createPostgresChangeFeed } from './events/change-feed.js';
@@ -122,7 +123,8 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
     const [status, reason, message] = parserRefusal(error.code);
     const body = JSON.stringify({ error: message });
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    const security = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${security}connection: close\r\n\r\n${body}`);
   }
   socket.destroy();
 }

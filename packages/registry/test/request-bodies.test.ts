@@ -142,6 +142,8 @@ describe('request bodies: form size limits, forms sent to the API, malformed HTT
     expect(huge.status).toBe(431);
     expect(huge.headers['content-type']).toBe('application/json');
     expect(JSON.parse(huge.body)).toEqual({ error: expect.stringMatching(/headers/i) });
+    // Answered before Hono sees the request, yet with the headers every answer carries.
+    expect(huge.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'strict-origin-when-cross-origin' });
     const negative = await rawRequest(registry.url, [`POST /api/v1/orgs HTTP/1.1\r\nHost: ${host()}\r\nContent-Length: -5\r\n\r\n`]);
     expect(negative.status).toBe(400);
     expect(negative.headers['content-type']).toBe('application/json');

@@ -22,18 +22,19 @@ export function Csrf({ value }: { value: string }) {
   return <input type="hidden" name="_csrf" value={value} />;
 }
 
-const COPY_SCRIPT = `document.querySelectorAll('[data-copy]').forEach(function (b) { b.addEventListener('click', function () {
+/** The Copy button's script, the pages' only one: the Content-Security-Policy allows it by its hash (see security-headers.ts). */
+export const COPY_SCRIPT = `document.querySelectorAll('[data-copy]').forEach(function (b) { b.addEventListener('click', function () {
   var t = document.getElementById(b.getAttribute('data-copy')).textContent; navigator.clipboard.writeText(t).then(function () { b.textContent = 'Copied'; }); }); });`;
 
 function NewTokenNotice({ created }: { created: NewTokenDto }) {
   return (
     <div class="notice" id="new-token">
       <strong>Token “{created.info.name}” — copy it now. It will not be shown again.</strong>
-      <div class="secret" style="margin-top:10px">
+      <div class="secret">
         <code id="token-value">{created.token}</code>
         <button type="button" class="secondary small" data-copy="token-value" id="copy-token">Copy</button>
       </div>
-      <p class="muted" style="margin:10px 0 0">Save it with <code>echo "flock_…" &gt; ~/.kestrel/credentials</code> or set <code>FLOCK_TOKEN</code>.</p>
+      <p class="muted">Save it with <code>echo "flock_…" &gt; ~/.kestrel/credentials</code> or set <code>FLOCK_TOKEN</code>.</p>
       <script>{raw(COPY_SCRIPT)}</script>
     </div>
   );
@@ -52,7 +53,7 @@ function TokenTable({ tokens, csrf }: { tokens: TokenDto[]; csrf: string }) {
           <td>{day(t.createdAt)}</td>
           <td>{day(t.lastUsedAt)}</td>
           <td>{t.expiresAt === null ? <span class="muted">never</span> : t.expired ? <span class="badge yanked">expired</span> : day(t.expiresAt)}</td>
-          <td style="white-space:nowrap">
+          <td class="nowrap">
             <form class="inline" method="post" action={`/account/tokens/${t.id}/rotate`}><Csrf value={csrf} /><button class="secondary small" type="submit">Rotate</button></form>{' '}
             <form class="inline" method="post" action={`/account/tokens/${t.id}/revoke`}><Csrf value={csrf} /><button class="danger small" type="submit">Revoke</button></form>
           </td>
@@ -102,15 +103,15 @@ export function AccountPage(props: AccountPageProps) {
   return (
     <Layout title="Your account — Flock" user={props.username}>
       <div class="card">
-        <div class="row" style="justify-content:space-between">
+        <div class="row spread">
           <div>
             <h1>{props.username}</h1>
-            <p class="lead" style="margin-bottom:0">Your organizations: {props.orgs.map((o, i) => (<>{i > 0 ? ', ' : ''}<a href={`/flock/${o.name}`} class="org-link">{o.name}</a> <span class="muted">({o.role})</span></>))}</p>
+            <p class="lead flush-bottom">Your organizations: {props.orgs.map((o, i) => (<>{i > 0 ? ', ' : ''}<a href={`/flock/${o.name}`} class="org-link">{o.name}</a> <span class="muted">({o.role})</span></>))}</p>
           </div>
           <form method="post" action="/logout"><Csrf value={props.csrf} /><button class="secondary" type="submit" id="sign-out">Sign out</button></form>
         </div>
       </div>
-      {props.error ? <p class="notice" style="background:#fdecec;border-color:#f1b5b0" id="error">{props.error}</p> : null}
+      {props.error ? <p class="notice error" id="error">{props.error}</p> : null}
       {props.created ? <NewTokenNotice created={props.created} /> : null}
       <div class="card">
         <h2>Tokens</h2>
@@ -128,8 +129,8 @@ export function AccountPage(props: AccountPageProps) {
       </div>
       <div class="card">
         <h2>Sessions</h2>
-        <div class="row" style="justify-content:space-between">
-          <p style="margin:0" id="session-count">
+        <div class="row spread">
+          <p class="flush" id="session-count">
             {props.sessions === 1 ? 'You are signed in on this browser only.' : `You are signed in on ${props.sessions} browsers, this one included.`}
           </p>
           {props.sessions > 1 ? (

@@ -1,7 +1,8 @@
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 
-const STYLE = `
+/** The pages' one stylesheet, inline: the Content-Security-Policy allows it by its hash (see security-headers.ts). */
+export const STYLE = `
 :root { --fg:#1d2433; --muted:#5b6478; --line:#e3e6ee; --accent:#4a5fd0; --bg:#fafbfd; --code:#f2f4f8; }
 * { box-sizing: border-box; }
 body { margin:0; font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif; color:var(--fg); background:var(--bg); }
@@ -42,6 +43,9 @@ th, td { padding:8px 8px 8px 0; border-bottom:1px solid var(--line); vertical-al
 .notice { background:#eef7ee; border:1px solid #b7dfb9; border-radius:10px; padding:16px 20px; margin-bottom:24px; }
 .secret { display:flex; gap:8px; align-items:center; } .secret code { font-size:15px; background:#fff; padding:6px 10px; border-radius:6px; border:1px solid var(--line); word-break:break-all; }
 .muted { color:var(--muted); } .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:24px; } @media (max-width:860px) { .grid2 { grid-template-columns:1fr; } }
+.notice.error { background:#fdecec; border-color:#f1b5b0; } .notice .secret { margin-top:10px; } .notice p.muted { margin:10px 0 0; }
+form.search { margin-left:auto; } .spread { justify-content:space-between; } .nowrap { white-space:nowrap; }
+.flush { margin:0; } .flush-bottom { margin-bottom:0; } .spaced { margin-top:16px; }
 `;
 
 /** `user`: the signed-in username, null for "Sign in", or absent for no account links at all. */
@@ -60,8 +64,8 @@ export function Layout(props: { title: string; children: Child; user?: string | 
         <header class="top">
           <div class="inner">
             <a class="brand" href="/">Flock</a>
-            <span class="lead" style="margin:0">the Kestrel package registry</span>
-            <form method="get" action="/search" style="margin-left:auto"><input type="search" name="q" placeholder="Search packages" aria-label="Search packages" /></form>
+            <span class="lead flush">the Kestrel package registry</span>
+            <form method="get" action="/search" class="search"><input type="search" name="q" placeholder="Search packages" aria-label="Search packages" /></form>
             {props.user === undefined ? null : (
               <nav>{props.user === null ? <a href="/login">Sign in</a> : <a href="/account" id="nav-account">{props.user}</a>}</nav>
             )}

@@ -18,7 +18,7 @@ export function LoginPage({ methods, next, error }: { methods: SignInMethods; ne
       <div class="card">
         <h1>Sign in</h1>
         <p class="lead" id="methods">{methodsText(methods)}</p>
-        {error ? <p class="notice" style="background:#fdecec;border-color:#f1b5b0" id="error">{error}</p> : null}
+        {error ? <p class="notice error" id="error">{error}</p> : null}
         {methods.github ? (
           <p><a class="button" id="github" href={`/login/github?next=${encodeURIComponent(next)}`}>Sign in with GitHub</a></p>
         ) : null}

@@ -32,7 +32,7 @@ function MemberTable({ props }: { props: OrgPageProps }) {
           <td>{m.role}</td>
           <td>{m.since.slice(0, 10)}</td>
           {owner && lastOwner && m.role === 'owner' ? <td class="muted">the last owner</td> : owner ? (
-            <td style="white-space:nowrap">
+            <td class="nowrap">
               <form class="inline" method="post" action={`/flock/${props.org.name}/members/${m.username}/role`}>
                 <Csrf value={csrf} />
                 <input type="hidden" name="role" value={m.role === 'owner' ? 'member' : 'owner'} />
@@ -56,7 +56,7 @@ function Membership({ props }: { props: OrgPageProps }) {
       <h2>Members</h2>
       <MemberTable props={props} />
       {props.role === 'owner' ? (
-        <form method="post" action={`/flock/${props.org.name}/members`} class="row" style="margin-top:16px" id="add-member">
+        <form method="post" action={`/flock/${props.org.name}/members`} class="row spaced" id="add-member">
           <Csrf value={csrf} />
           <div><label for="member-username">Username</label><input type="text" id="member-username" name="username" required /></div>
           <div><label for="member-role">Role</label><select id="member-role" name="role"><option value="member">member</option><option value="owner">owner</option></select></div>
@@ -64,9 +64,9 @@ function Membership({ props }: { props: OrgPageProps }) {
         </form>
       ) : null}
       {props.role === 'owner' && props.members.filter((m) => m.role === 'owner').length === 1 ? (
-        <p class="muted" style="margin-top:16px">You are the last owner: make someone else an owner before you can leave.</p>
+        <p class="muted spaced">You are the last owner: make someone else an owner before you can leave.</p>
       ) : (
-        <form method="post" action={`/flock/${props.org.name}/leave`} style="margin-top:16px">
+        <form method="post" action={`/flock/${props.org.name}/leave`} class="spaced">
           <Csrf value={csrf} /><button class="danger" type="submit" id="leave">Leave {props.org.name}</button>
         </form>
       )}
@@ -79,9 +79,9 @@ export function OrgPage(props: OrgPageProps) {
     <Layout title={`${props.org.name} — Flock`} user={props.user}>
       <div class="card">
         <h1>{props.org.name}<span class="badge">{props.org.kind === 'personal' ? 'personal organization' : 'organization'}</span>{props.role ? <span class="badge" id="role">you: {props.role}</span> : null}</h1>
-        <p class="lead" style="margin-bottom:0">Publish here with <code>org = "{props.org.name}"</code> in <code>[package]</code>.</p>
+        <p class="lead flush-bottom">Publish here with <code>org = "{props.org.name}"</code> in <code>[package]</code>.</p>
       </div>
-      {props.error ? <p class="notice" style="background:#fdecec;border-color:#f1b5b0" id="error">{props.error}</p> : null}
+      {props.error ? <p class="notice error" id="error">{props.error}</p> : null}
       <div class="card">
         <h2>Packages</h2>
         {props.packages.length === 0 ? <p class="muted" id="no-packages">No packages yet.</p> : (
