@@ -1,6 +1,7 @@
 import { createGunzip } from 'node:zlib';
 import { Header, Parser, type ReadEntry } from 'tar';
 import { FlockError } from '../errors.js';
+import { TarHeaderCheck } from './headers.js';
 import { quote } from './paths.js';
 
 const NOT_TAR_GZ = 'Archive is not a gzip-compressed tar';
@@ -44,6 +45,7 @@ class TarGzWalk {
   // brotli/zstd off so inflated bytes are only ever read as plain tar.
   readonly #parser = new Parser({ strict: true, brotli: false, zstd: false });
   readonly #head = new HeadCheck();
+  readonly #headers = new TarHeaderCheck();
   readonly #cuts = new EndMarkerCuts();
   #inflated = 0;
   #compressedBytes = 0;
@@ -126,6 +128,12 @@ class TarGzWalk {
     const ready = this.#head.take(chunk);
     if (ready === 'not-tar') return this.#finish(new FlockError('invalid_archive', NOT_TAR_GZ));
     if (ready === undefined) return;
+    // Ahead of the Parser: it never sees a header outside Flock's dialect.
+    try {
+      this.#headers.take(ready);
+    } catch (error) {
+      return this.#finish(error);
+    }
     for (const piece of this.#cuts.split(ready)) {
       if (this.#settled) return;
       if (!this.#atEof) this.#parser.write(piece);
