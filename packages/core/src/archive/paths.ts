@@ -134,16 +134,21 @@ export class PathTree {
     for (let i = 0; i < name; i++) {
       const child = node.children?.get(segments[i]!);
       if (child?.kind === 'file') return 'is inside an entry that is a file';
+      // A folder already in the tree claimed its folded name when it was added; only a new one is folded.
+      if (child !== undefined) {
+        node = child;
+        continue;
+      }
       const clash = claim(node, segments[i]!);
       if (clash !== undefined) {
         return `is in ${quote(prefixOf(segments, i))}, which collides with ${quote(siblingOf(segments, i, clash))} ${ON_FOLDING_FILE_SYSTEMS}`;
       }
-      node = child ?? addChild(node, segments[i]!, 'dir');
+      node = addChild(node, segments[i]!, 'dir');
     }
     const existing = node.children?.get(segments[name]!);
     if (existing?.explicit === true) return 'appears more than once';
     if (existing !== undefined && existing.kind !== kind) return 'is both a file and a folder';
-    const clash = claim(node, segments[name]!);
+    const clash = existing === undefined ? claim(node, segments[name]!) : undefined;
     if (clash !== undefined) return `collides with ${quote(siblingOf(segments, name, clash))} ${ON_FOLDING_FILE_SYSTEMS}`;
     (existing ?? addChild(node, segments[name]!, kind)).explicit = true;
     return undefined;
@@ -171,13 +176,13 @@ function addChild(parent: TreeNode, segment: string, kind: Kind): TreeNode {
   return child;
 }
 
-/** Takes the segment's folded name in its folder; returns the other segment that already has it, if any. */
+/** Takes a new segment's folded name in its folder; returns the other segment that already has it, if any. */
 function claim(parent: TreeNode, segment: string): string | undefined {
   const key = foldedName(segment);
   const folded = (parent.folded ??= new Map());
   const holder = folded.get(key);
   if (holder === undefined) folded.set(key, segment);
-  return holder === undefined || holder === segment ? undefined : holder;
+  return holder;
 }
 
 /** segments[0..i] joined: only built for a message. */
