@@ -1,6 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { paxRecord, rawTar, rawTarGz, type RawEntry } from '../../../../test-support/raw-tar.js';
+import { TarHeaderCheck } from './headers.js';
+import { packArchive } from './pack.js';
 import { inspectArchive, type ArchiveLimits } from './unpack.js';
 
 const limits: ArchiveLimits = { maxArchiveBytes: 1 << 20, maxUnpackedBytes: 1 << 20, maxFiles: 100 };
@@ -67,6 +69,21 @@ describe('malformed tar headers are refused, not read leniently', () => {
   it('refuses a folder whose body is a header that node-tar alone would read', async () => {
     const hidden = rawTar([file('p/hidden')]).subarray(0, 1024);
     expect(await refusal(rawTarGz([file('p/a'), { path: 'p/d/', type: 'Directory', body: hidden }]))).toBe('Archive entry "p/d/" is a folder with a body');
+  });
+
+  it('reads pax paths whose UTF-8 is split between two chunks of inflated tar', async () => {
+    // node-tar decodes a pax body chunk by chunk, so a split 'é' spoiled the record, which it dropped:
+    // the entry fell back to its truncated ustar name, and two such names were "the same path twice".
+    const folders = Array.from({ length: 63 }, (_, i) => `${'é'.repeat(30)}${String(i).padStart(2, '0')}`).join('/');
+    const entries = Array.from({ length: 100 }, (_, i) => ({ path: `${folders}/f${i}`, bytes: Buffer.from('x') }));
+    const { files } = await inspectArchive(await packArchive({ root: 'p-1.0.0', entries }), { limits: { ...limits, maxFiles: 1000 } });
+    expect(files.map((f) => f.path).sort()).toEqual(entries.map((e) => e.path).sort());
+  });
+
+  it('refuses an entry node-tar reads differently from the header that was checked', () => {
+    const check = new TarHeaderCheck();
+    expect(check.take(rawTar([file('p/a')])).length).toBeGreaterThan(0);
+    expect(() => check.confirm({ path: 'p/b', type: 'File', size: 1 })).toThrow('Archive entry "p/a" reads differently in node-tar ("p/b"), so tools could disagree on it');
   });
 
   it('accepts the pax records honest tools write: a path and fractional times', async () => {

@@ -78,9 +78,21 @@ export class TarHeaderCheck {
   #offset = 0;
   #sawZeroBlock = false;
   #ended = false;
+  /** Entries checked here but not yet emitted by node-tar, oldest first. */
+  readonly #entries: Array<{ path: string; type: string; size: number }> = [];
 
-  take(chunk: Buffer): void {
+  /**
+   * Checks the next bytes of the tar and returns them for the Parser, cut so
+   * that each pax body arrives in one piece: node-tar decodes a pax body chunk
+   * by chunk, so a UTF-8 character split between two writes would spoil the
+   * record, which it then drops silently, and the entry would keep its
+   * truncated ustar name (even our own packer's archives met this).
+   */
+  take(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
     let at = 0;
+    /** Where the bytes not yet in `out` start. */
+    let from = 0;
     while (at < chunk.length && !this.#ended) {
       if (this.#skip > 0) {
         const skipped = Math.min(this.#skip, chunk.length - at);
@@ -89,18 +101,39 @@ export class TarHeaderCheck {
         at += skipped;
         continue;
       }
+      const inPax = this.#paxSize !== undefined;
+      if (inPax && at > from) out.push(chunk.subarray(from, at));
       const want = this.#paxSize ?? BLOCK;
       const taken = Math.min(want - this.#buffered, chunk.length - at);
       this.#parts.push(chunk.subarray(at, at + taken));
       this.#buffered += taken;
       at += taken;
-      if (this.#buffered < want) return;
+      if (inPax) from = at;
+      if (this.#buffered < want) break;
       const whole = Buffer.concat(this.#parts);
       this.#parts = [];
       this.#buffered = 0;
-      if (this.#paxSize === undefined) this.#header(whole);
-      else this.#paxBody(whole);
+      if (inPax) {
+        this.#paxBody(whole);
+        out.push(whole);
+      } else {
+        this.#header(whole);
+      }
       this.#offset += whole.length;
+    }
+    if (from < chunk.length) out.push(chunk.subarray(from));
+    return out;
+  }
+
+  /**
+   * Called with each entry node-tar emits: it must be the entry this check
+   * read from the same header, or Flock would list what it never checked.
+   */
+  confirm(entry: { path: string; type: string; size: number }): void {
+    const expected = this.#entries.shift();
+    const type = entry.type === 'File' ? '0' : entry.type === 'Directory' ? '5' : entry.type;
+    if (expected === undefined || expected.path !== entry.path || expected.type !== type || expected.size !== entry.size) {
+      throw new FlockError('invalid_archive', `Archive entry ${quote(expected?.path ?? entry.path)} reads differently in node-tar (${quote(entry.path)}), so tools could disagree on it`);
     }
   }
 
@@ -132,6 +165,7 @@ export class TarHeaderCheck {
     // node-tar reads a folder's body as headers; other readers skip it.
     if (header.type === '5' && header.size !== 0) refuse('is a folder with a body');
     this.#skip = roundUp(header.size);
+    this.#entries.push({ path, type: header.type, size: header.size });
   }
 
   #zeroBlock(): void {

@@ -78,6 +78,7 @@ class TarGzWalk {
     parser.on('entry', (entry: ReadEntry) => {
       if (this.#settled) return void entry.resume();
       try {
+        this.#headers.confirm(entry);
         this.#options.onEntry(entry);
       } catch (error) {
         entry.resume();
@@ -129,12 +130,13 @@ class TarGzWalk {
     if (ready === 'not-tar') return this.#finish(new FlockError('invalid_archive', NOT_TAR_GZ));
     if (ready === undefined) return;
     // Ahead of the Parser: it never sees a header outside Flock's dialect.
+    let checked: Buffer[];
     try {
-      this.#headers.take(ready);
+      checked = this.#headers.take(ready);
     } catch (error) {
       return this.#finish(error);
     }
-    for (const piece of this.#cuts.split(ready)) {
+    for (const piece of checked.flatMap((bytes) => this.#cuts.split(bytes))) {
       if (this.#settled) return;
       if (!this.#atEof) this.#parser.write(piece);
       else if (piece.some((byte) => byte !== 0)) return this.#finish(new FlockError('invalid_archive', DATA_AFTER_END));
