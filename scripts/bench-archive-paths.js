@@ -3,6 +3,9 @@
 // whose pax path is that many folders deep, and prints the answer, the server's CPU time and wall time
 // for the upload, the slowest answer to /healthz while the upload was in flight (how long other requests
 // stalled) and the server's peak RSS (VmHWM) before and after. A fresh server per depth keeps the peaks apart.
+// Then the same for the heaviest archives within the limits (5000 files 64 levels deep with ~4 KiB paths,
+// and ~10 MiB of incompressible files), whose check runs in many short slices: the /healthz figure shows
+// whether the upload blocks other requests (compare with the first, warm-up-free /healthz of each server).
 // BENCH_DEPTHS=1000,10000 picks depths; BENCH_TIMEOUT_S bounds each upload (default 120 s).
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +14,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
-import { parseManifest, renderManifest } from '../packages/core/dist/index.js';
+import { randomBytes } from 'node:crypto';
+import { packArchive, parseManifest, renderManifest } from '../packages/core/dist/index.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REGISTRY_BIN = join(REPO, 'packages/registry/bin/flock-registry.js');
@@ -28,10 +32,14 @@ function padded(body) {
   return [body, Buffer.alloc((512 - (body.length % 512)) % 512)];
 }
 
+function manifestFor(name) {
+  return Buffer.from(renderManifest(parseManifest(`[package]\nname = "${name}"\nversion = "1.0.0"\norg = "acme"\n`)));
+}
+
 /** flock.toml, then a one-byte file whose pax path is `depth` folders deep: a few hundred bytes gzipped. */
 function deepArchive(name, depth) {
   const root = `${name}-1.0.0`;
-  const manifest = Buffer.from(renderManifest(parseManifest(`[package]\nname = "${name}"\nversion = "1.0.0"\norg = "acme"\n`)));
+  const manifest = manifestFor(name);
   const tar = Buffer.concat([
     header(`${root}/flock.toml`, manifest.length), ...padded(manifest),
     new Pax({ path: `${root}/${'a/'.repeat(depth)}f` }).encode(),
@@ -40,6 +48,15 @@ function deepArchive(name, depth) {
   ]);
   return gzipSync(tar, { level: 9 });
 }
+
+/** 4999 files plus flock.toml, packed as `flock publish` packs. */
+function fullArchive(name, fileFor) {
+  const entries = [{ path: 'flock.toml', bytes: manifestFor(name) }, ...Array.from({ length: 4999 }, (_, i) => fileFor(i))];
+  return packArchive({ root: `${name}-1.0.0`, entries });
+}
+
+// 63 folders of 62 UTF-8 bytes and a file: 64 levels and about 3.9 KiB, just within the limits.
+const deepFolders = Array.from({ length: 63 }, (_, i) => `${'é'.repeat(30)}${String(i).padStart(2, '0')}`).join('/');
 
 function procStatus(pid, field) {
   try {
@@ -88,14 +105,15 @@ async function slowestHealthz(url, done) {
   return slowest;
 }
 
-async function measure(depth, dataDir, token) {
+async function measure(title, name, archive, dataDir, token) {
   const env = { PATH: process.env.PATH, FLOCK_DATA_DIR: dataDir, FLOCK_LOG_LEVEL: 'warn' };
   const registry = spawn(process.execPath, [REGISTRY_BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     const [, url] = await waitForLine(registry.stderr, /listening on (http:\/\/\S+)/);
-    const archive = deepArchive(`deep${depth}`, depth);
     // A first request, so the stall measured is the upload's and not the server's warm-up.
+    const warmStart = performance.now();
     await fetch(`${url}/healthz`);
+    const warm = performance.now() - warmStart;
     const peakBefore = procStatus(registry.pid, 'VmHWM');
     const cpuBefore = cpuMs(registry.pid);
     const done = { value: false };
@@ -103,7 +121,7 @@ async function measure(depth, dataDir, token) {
     const start = performance.now();
     let answer;
     try {
-      const response = await fetch(`${url}/api/v1/packages/acme/deep${depth}/1.0.0`, {
+      const response = await fetch(`${url}/api/v1/packages/acme/${name}/1.0.0`, {
         method: 'PUT', body: archive, headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(TIMEOUT_S * 1000),
       });
       answer = `${response.status} ${await response.text()}`;
@@ -116,8 +134,8 @@ async function measure(depth, dataDir, token) {
     registry.kill('SIGKILL');
     done.value = true;
     const slowest = await stall;
-    console.log(`depth ${String(depth).padStart(6)}: ${archive.length} bytes uploaded -> ${answer}`);
-    console.log(`              server CPU ${cpu.toFixed(0)} ms, wall ${wall.toFixed(0)} ms, slowest /healthz meanwhile ${slowest.toFixed(0)} ms, peak RSS ${peakBefore.toFixed(0)} -> ${peakAfter.toFixed(0)} MiB`);
+    console.log(`${title}: ${archive.length} bytes uploaded -> ${answer}`);
+    console.log(`    server CPU ${cpu.toFixed(0)} ms, wall ${wall.toFixed(0)} ms, slowest /healthz meanwhile ${slowest.toFixed(0)} ms (first one ${warm.toFixed(0)} ms), peak RSS ${peakBefore.toFixed(0)} -> ${peakAfter.toFixed(0)} MiB`);
   } finally {
     registry.kill('SIGKILL');
   }
@@ -133,7 +151,13 @@ try {
   operator('user', 'add', 'acme');
   const token = operator('token', 'create', '--user', 'acme');
   console.log(`Uploads of an archive with one pax path N folders deep; each to a fresh registry, bounded by ${TIMEOUT_S} s.`);
-  for (const depth of DEPTHS) await measure(depth, dataDir, token);
+  for (const depth of DEPTHS) await measure(`pax path ${depth} folders deep`, `deep${depth}`, deepArchive(`deep${depth}`, depth), dataDir, token);
+  if (process.env.BENCH_FULL !== '0') {
+    const deepFiles = await fullArchive('deepfiles', (i) => ({ path: `${deepFolders}/f${i}`, bytes: Buffer.from('x') }));
+    await measure('5000 files 64 levels deep, 3.9 KiB paths', 'deepfiles', deepFiles, dataDir, token);
+    const bulky = await fullArchive('bulky', (i) => ({ path: `src/m${i % 50}/f${i}.kes`, bytes: randomBytes(2000) }));
+    await measure('5000 files of 2000 random bytes', 'bulky', bulky, dataDir, token);
+  }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }
