@@ -162,7 +162,7 @@ export class TarHeaderCheck {
     if (header.type === '0' && path.endsWith('/')) refuse("is a file, but its name ends in '/'");
     // node-tar turns '\' into '/' on Windows, before our path checks could see it.
     if (path.includes('\\')) refuse('contains a backslash');
-    // node-tar reads a folder's body as headers; other readers skip it.
+    // Readers differ on a folder's body (node-tar reads it as headers): a folder has none.
     if (header.type === '5' && header.size !== 0) refuse('is a folder with a body');
     this.#skip = roundUp(header.size);
     this.#entries.push({ path, type: header.type, size: header.size });
