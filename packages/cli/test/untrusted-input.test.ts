@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VersionDto } from '@flock/core';
+import { quote, sha256Hex, type VersionDto } from '@flock/core';
 import { FLOCK_BIN, runFlock, tempDir } from '../../../test-support/cli.js';
+import { paxRecord, rawTarGz } from '../../../test-support/raw-tar.js';
 import { answerWith, startFakeServer, type FakeServer } from './fake-server.js';
 
 // Settings, tokens and registry answers are input too: each bad one is one line, and a token is never echoed.
@@ -141,5 +142,35 @@ describe('bad registry URLs, malformed tokens, the hidden prompt and registry-su
     const escaped = await runFlock(['verify', 'your-name/palette@0.1.0'], { cwd: dir.path, env: { HOME: await newHome(), FLOCK_REGISTRY: outside.url } });
     expect(escaped.stderr.split('\n').at(-2)).toBe('The recorded package path "../.." is outside the repository');
     expect(escaped.code).toBe(1);
+  });
+
+  /** A registry whose only package, acme/deep@1.0.0, is `archive`, with the index vouching for its checksum. */
+  async function registryServing(archive: Buffer): Promise<FakeServer> {
+    const line = { version: '1.0.0', dependencies: {}, checksum: `sha256:${sha256Hex(archive)}`, yanked: false };
+    return serve((req, res) => {
+      if (req.url === '/index/acme/deep') answerWith(200, `${JSON.stringify(line)}\n`, 'application/x-ndjson')(req, res);
+      else if (req.url === '/api/v1/packages/acme/deep/1.0.0/download') {
+        res.writeHead(200, { 'content-type': 'application/gzip' });
+        res.end(archive);
+      } else answerWith(404, '{"error":"Not found"}', 'application/json')(req, res);
+    });
+  }
+
+  const deepPath = `deep-1.0.0/${'a/'.repeat(40_000)}f`;
+  it.each([
+    ['a pax path 40,000 folders deep', { path: 'deep-1.0.0/x', paxPath: deepPath, body: Buffer.from('x') }, `Archive entry ${quote(deepPath)} is 40001 levels deep; the limit is 64`],
+    ['a pax path with a NUL byte', { path: 'deep-1.0.0/x', paxBody: paxRecord('path', 'deep-1.0.0/x\0.exe'), body: Buffer.from('x') }, 'Archive pax header at byte 1536 has a NUL byte in "path"'],
+  ])('flock install refuses an archive with %s in one line and unpacks nothing', async (_what, entry, message) => {
+    const archive = rawTarGz([{ path: 'deep-1.0.0/flock.toml', body: Buffer.from('[package]\nname = "deep"\nversion = "1.0.0"\norg = "acme"\n') }, entry]);
+    const registry = await registryServing(archive);
+    const project = join(dir.path, `project-${++n}`);
+    await mkdir(project);
+    await writeFile(join(project, 'flock.toml'), '[package]\nname = "app"\nversion = "0.1.0"\norg = "acme"\n\n[dependencies]\n"acme/deep" = "1.0.0"\n');
+    const result = await runFlock(['install'], { cwd: project, env: { HOME: await newHome(), FLOCK_REGISTRY: registry.url } });
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(`${message}\n`);
+    // Only the (empty) folder for the org's packages is left; nothing of the archive was written.
+    expect(await readdir(join(project, '.flock', 'deps', 'acme')).catch(() => [])).toEqual([]);
+    expect(existsSync(join(project, 'flock.lock'))).toBe(false);
   });
 });

@@ -1,12 +1,13 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packArchive } from '@flock/core';
+import { packArchive, quote } from '@flock/core';
 import { manifestFor } from '../../../test-support/archives.js';
 import { copyExample, publisherEnv, tempDir } from '../../../test-support/cli.js';
 import { publishProject } from '../../../test-support/publish.js';
+import { paxRecord, rawTarGz as rawEntriesTarGz } from '../../../test-support/raw-tar.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
 const manifest = (name: string): Buffer => manifestFor('acme', name, '1.0.0');
@@ -59,6 +60,52 @@ describe('publishing archives that cannot be unpacked the same everywhere', () =
     expect(await registry.listBlobs()).toEqual(blobsBefore);
     // The honest archive alone still publishes.
     expect((await put('hide', shown)).status).toBe(200);
+  });
+
+  it('refuses a tiny upload whose pax path is 40,000 folders deep, with 400 and one line, storing nothing', async () => {
+    const blobsBefore = await registry.listBlobs();
+    const deep = `deep-1.0.0/${'a/'.repeat(40_000)}f`;
+    const archive = rawEntriesTarGz([
+      { path: 'deep-1.0.0/flock.toml', body: manifest('deep') },
+      { path: 'deep-1.0.0/x', paxPath: deep, body: Buffer.from('x') },
+    ]);
+    // About 600 bytes: before the limits, checking it took 25 s of CPU and 3 GB.
+    expect(archive.length).toBeLessThan(1024);
+    const response = await put('deep', archive);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: `Archive entry ${quote(deep)} is 40001 levels deep; the limit is 64` });
+    expect(await registry.listBlobs()).toEqual(blobsBefore);
+    expect((await fetch(`${registry.url}/api/v1/packages/acme/deep`)).status).toBe(404);
+  });
+
+  it.each([
+    ['a global pax header', { path: 'glob-1.0.0/g', type: 'GlobalExtendedHeader', body: Buffer.from(paxRecord('path', 'glob-1.0.0/evil')) },
+      'Archive entry "glob-1.0.0/g" is a global pax header, which would change every later entry; Flock archives have none'],
+    ['a NUL in a pax path', { path: 'glob-1.0.0/x', paxBody: paxRecord('path', 'glob-1.0.0/x\0.exe'), body: Buffer.from('x') },
+      'Archive pax header at byte 1536 has a NUL byte in "path"'],
+    ['a size with trailing garbage', { path: 'glob-1.0.0/x', body: Buffer.from('x'), patch: (block: Buffer) => void block.write('0000000001x\0', 124, 'latin1') },
+      'Archive header at byte 1024 has a malformed size field ("0000000001x")'],
+  ])('refuses %s with 400 and one line, storing nothing', async (_what, entry, message) => {
+    const blobsBefore = await registry.listBlobs();
+    const response = await put('glob', rawEntriesTarGz([{ path: 'glob-1.0.0/flock.toml', body: manifest('glob') }, entry]));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: message });
+    expect(await registry.listBlobs()).toEqual(blobsBefore);
+  });
+
+  it('flock publish --dry-run refuses a file 65 levels deep in one line', async () => {
+    const work = await tempDir();
+    try {
+      const palette = await copyExample('palette', work.path);
+      const folder = join(palette, ...Array(64).fill('d'));
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, 'deep.kes'), 'too deep\n');
+      const published = await publishProject(palette, await publisherEnv(registry, work.path, 'deep-publisher'), ['--dry-run']);
+      expect(published).toMatchObject({ code: 1, stdout: '' });
+      expect(published.stderr).toBe(`Archive path ${quote(`${'d/'.repeat(64)}deep.kes`)} is 65 levels deep; the limit is 64\n`);
+    } finally {
+      await work.cleanup();
+    }
   });
 
   it('flock publish refuses case duplicates itself, in one line, before uploading', async () => {

@@ -1,6 +1,6 @@
 import type { ReadEntry } from 'tar';
 import { FlockError } from '../errors.js';
-import { PathTree, pathProblem, quote } from './paths.js';
+import { pathLimitProblem, PathTree, pathProblem, quote } from './paths.js';
 
 export interface ArchiveLimits {
   maxArchiveBytes: number;
@@ -67,9 +67,10 @@ export class ArchiveCollector {
   #relativePath(raw: string, kind: 'file' | 'dir'): string {
     // Folder entries conventionally end in one '/'; anything else must be canonical.
     const full = kind === 'dir' && raw.endsWith('/') ? raw.slice(0, -1) : raw;
-    const problem = pathProblem(full);
-    if (problem !== undefined) throw new FlockError('invalid_archive', `Archive entry ${quote(raw)} ${problem}`);
     const slash = full.indexOf('/');
+    // The limits are on the path inside the package (as pack checks them), and come first: they bound the rest.
+    const problem = pathLimitProblem(full.slice(slash + 1)) ?? pathProblem(full);
+    if (problem !== undefined) throw new FlockError('invalid_archive', `Archive entry ${quote(raw)} ${problem}`);
     const top = slash === -1 ? full : full.slice(0, slash);
     if (this.#root === undefined) this.#root = top;
     if (top !== this.#root) {

@@ -1,48 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Header, Pax } from 'tar';
 import { describe, expect, it } from 'vitest';
+import { rawTar, rawTarGz as tarGz, type RawEntry } from '../../../../test-support/raw-tar.js';
 import { quote } from '../errors.js';
 import { packArchive } from './pack.js';
 import { inspectArchive, type ArchiveLimits } from './unpack.js';
 
 const limits: ArchiveLimits = { maxArchiveBytes: 1 << 20, maxUnpackedBytes: 1 << 20, maxFiles: 100 };
 
-interface RawEntry {
-  path: string;
-  /** A node-tar type name or code; File by default. */
-  type?: string;
-  body?: Buffer;
-  linkpath?: string;
-  /** Put in a pax header, which overrides the ustar path. */
-  paxPath?: string;
-  /** Size to claim in the header without writing a body (for bombs, or truncation). */
-  claimedSize?: number;
-}
-
-/** Builds a tar by hand, block by block, so tests can make ones packArchive never would. */
-function rawTar(entries: RawEntry[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const entry of entries) {
-    if (entry.paxPath !== undefined) blocks.push(new Pax({ path: entry.paxPath }).encode());
-    const body = entry.body ?? Buffer.alloc(0);
-    const block = Buffer.alloc(512);
-    new Header({
-      path: entry.path,
-      type: (entry.type ?? 'File') as Header['type'],
-      mode: 0o644,
-      uid: 0,
-      gid: 0,
-      size: entry.claimedSize ?? body.length,
-      mtime: new Date(0),
-      linkpath: entry.linkpath,
-    }).encode(block);
-    blocks.push(block, body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
-
-const tarGz = (entries: RawEntry[]): Buffer => gzipSync(rawTar(entries));
 const file = (path: string, text = 'x'): RawEntry => ({ path, body: Buffer.from(text) });
 
 async function refusal(bytes: Uint8Array, overrides: Partial<ArchiveLimits> = {}): Promise<{ code: string; message: string }> {

@@ -1,6 +1,7 @@
 import { createGunzip } from 'node:zlib';
 import { Header, Parser, type ReadEntry } from 'tar';
 import { FlockError } from '../errors.js';
+import { TarHeaderCheck } from './headers.js';
 import { quote } from './paths.js';
 
 const NOT_TAR_GZ = 'Archive is not a gzip-compressed tar';
@@ -44,6 +45,7 @@ class TarGzWalk {
   // brotli/zstd off so inflated bytes are only ever read as plain tar.
   readonly #parser = new Parser({ strict: true, brotli: false, zstd: false });
   readonly #head = new HeadCheck();
+  readonly #headers = new TarHeaderCheck();
   readonly #cuts = new EndMarkerCuts();
   #inflated = 0;
   #compressedBytes = 0;
@@ -76,6 +78,7 @@ class TarGzWalk {
     parser.on('entry', (entry: ReadEntry) => {
       if (this.#settled) return void entry.resume();
       try {
+        this.#headers.confirm(entry);
         this.#options.onEntry(entry);
       } catch (error) {
         entry.resume();
@@ -126,7 +129,14 @@ class TarGzWalk {
     const ready = this.#head.take(chunk);
     if (ready === 'not-tar') return this.#finish(new FlockError('invalid_archive', NOT_TAR_GZ));
     if (ready === undefined) return;
-    for (const piece of this.#cuts.split(ready)) {
+    // Ahead of the Parser: it never sees a header outside Flock's dialect.
+    let checked: Buffer[];
+    try {
+      checked = this.#headers.take(ready);
+    } catch (error) {
+      return this.#finish(error);
+    }
+    for (const piece of checked.flatMap((bytes) => this.#cuts.split(bytes))) {
       if (this.#settled) return;
       if (!this.#atEof) this.#parser.write(piece);
       else if (piece.some((byte) => byte !== 0)) return this.#finish(new FlockError('invalid_archive', DATA_AFTER_END));

@@ -4,7 +4,7 @@ import {
   type Limits, type Manifest, type OrgName, type PackageName, type ProvenanceDto, type Version,
 } from '@flock/core';
 import type { Principal } from '../auth/principal.js';
-import { keyFor } from '../blobs/keys.js';
+import { contentKey, keyFor } from '../blobs/keys.js';
 import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
@@ -171,8 +171,9 @@ export function createPublishService(deps: PublishDeps) {
 
     // Content-addressed, so writing before the row exists is safe: a retry reuses the blob, and a
     // publish that loses a race for its version removes its own (dropLosingBlob).
+    // One synchronous pass over up to 10 MiB: the key is built from the same digest, not a second hash.
     const hex = sha256Hex(input.archive);
-    const blobKey = keyFor(input.archive);
+    const blobKey = contentKey(hex);
     const placement = await orgStores.placementFor(org.id, org.name);
     await putBlob(placement, org, blobKey, input.archive);
     let packageId: string;
