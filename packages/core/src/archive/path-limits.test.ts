@@ -94,3 +94,16 @@ describe('PathTree', () => {
     expect(tree.dirs().sort()).toEqual(['a', 'a/b']);
   });
 });
+
+describe('the inflate cap', () => {
+  it('leaves room for every file to have a path at the limit', async () => {
+    // 20 one-byte files with ~4 KiB paths (three shared folders): the pax headers, not the bytes, make the tar big.
+    const small: ArchiveLimits = { maxArchiveBytes: 1 << 20, maxUnpackedBytes: 1000, maxFiles: 21 };
+    const long = (i: number) => `${`${'d'.repeat(1000)}/`.repeat(3)}${String(i).padStart(4, '0')}${'f'.repeat(4096 - 3003 - 4)}`;
+    expect(pathLimitProblem(long(0))).toBeUndefined();
+    const entries = [{ path: 'flock.toml', bytes: body }, ...Array.from({ length: 20 }, (_, i) => ({ path: long(i), bytes: body }))];
+    const bytes = await packArchive({ root: 'long-1.0.0', entries });
+    const inspected = await inspectArchive(bytes, { limits: small });
+    expect(inspected.files).toHaveLength(21);
+  });
+});

@@ -2,7 +2,7 @@ import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FlockError } from '../errors.js';
 import { ArchiveCollector, type ArchiveFile, type ArchiveLimits, type InspectedArchive } from './collect.js';
-import { parentDirs, quote } from './paths.js';
+import { MAX_PATH_BYTES, parentDirs, quote } from './paths.js';
 import { walkTarGz } from './read.js';
 
 export type { ArchiveFile, ArchiveLimits, InspectedArchive } from './collect.js';
@@ -13,13 +13,15 @@ const DIR_MODE = 0o755;
 
 /**
  * Headers, padding and folder entries are not file bytes, so the inflated
- * tar may be somewhat bigger than maxUnpackedBytes. Allow 2 KiB per file (a
- * header, up to 511 bytes of padding and a pax path header) plus 64 KiB for
- * folder entries and the end-of-archive / record padding. Anything beyond
- * that is not a tar we'd accept anyway, so inflating stops there.
+ * tar may be somewhat bigger than maxUnpackedBytes. Allow per file its
+ * header, a pax header whose body holds a path of up to MAX_PATH_BYTES (and
+ * its times), up to 511 bytes of padding, and room for a folder entry beside
+ * it: MAX_PATH_BYTES + 4 KiB; plus 64 KiB for the end-of-archive and record
+ * padding. Anything beyond that is not a tar we'd accept anyway, so
+ * inflating stops there.
  */
 function maxTarBytes(limits: ArchiveLimits): number {
-  return limits.maxUnpackedBytes + limits.maxFiles * 2048 + 64 * 1024;
+  return limits.maxUnpackedBytes + limits.maxFiles * (MAX_PATH_BYTES + 4096) + 64 * 1024;
 }
 
 /**
