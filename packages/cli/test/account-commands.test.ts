@@ -128,6 +128,41 @@ describe('flock org and flock token against a real registry', () => {
     expect(await roles()).toEqual(['alice member', 'bob owner']);
   });
 
+  it('a token without manage cannot run the account: each command says what it needs, exits non-zero, changes nothing', async () => {
+    const ci = (await flock(alice, 'token', 'create', '--name', 'ci')).lines[0]!;
+    expect((await flock(alice, 'token', 'list')).stdout).toMatch(/^\S+\s+ci\s+publish,yank,read\s+all\s/m);
+    const state = async () => JSON.stringify([
+      await registry.db.selectFrom('tokens').select(['id', 'token_hash', 'revoked_at']).orderBy('id').execute(),
+      await registry.db.selectFrom('memberships').selectAll().orderBy('org_id').orderBy('user_id').execute(),
+      await registry.db.selectFrom('orgs').select('id').orderBy('id').execute(),
+    ]);
+    expect((await flock(alice, 'org', 'create', 'ci-club')).code).toBe(0);
+    const before = await state();
+    const refused = 'This token cannot manage the account or its organizations: use a token with the manage scope (create one on the account page), or sign in on the web';
+    for (const args of [
+      ['token', 'list'], ['token', 'create', '--scopes', 'read'], ['token', 'revoke', 'test'], ['token', 'rotate', 'test'],
+      ['org', 'create', 'ci-made'], ['org', 'add', 'ci-club', 'carol'], ['org', 'role', 'ci-club', 'alice', 'member'],
+      ['org', 'remove', 'ci-club', 'alice'], ['org', 'leave', 'ci-club'], ['org', 'store', 'remove', 'ci-club'],
+    ]) {
+      const result = await flock(ci, ...args);
+      expect([args.join(' '), result.code, result.stderr, result.stdout]).toEqual([args.join(' '), 1, `${refused}\n`, '']);
+    }
+    expect(await state()).toBe(before);
+    // What it is for still works, as do reads of the org.
+    expect((await flock(ci, 'org', 'members', 'ci-club')).code).toBe(0);
+    expect((await flock(ci, 'org', 'store', 'show', 'ci-club')).stdout).toBe("ci-club uses the registry's store\n");
+  });
+
+  it('a manage token restricted to one org runs that org, but not the account', async () => {
+    const clubOnly = (await flock(alice, 'token', 'create', '--name', 'club-admin', '--scopes', 'manage', '--orgs', 'ci-club')).lines[0]!;
+    const list = await flock(clubOnly, 'token', 'list');
+    expect([list.code, list.stderr.trim()]).toEqual([1, "This token is restricted to some organizations, so it cannot manage the account's tokens or create organizations: use an unrestricted token with the manage scope, or sign in on the web"]);
+    const added = await flock(clubOnly, 'org', 'add', 'ci-club', 'carol');
+    expect([added.code, added.stdout]).toEqual([0, 'Added carol to ci-club as member\n']);
+    const elsewhere = await flock(clubOnly, 'org', 'add', 'alice', 'bob');
+    expect(elsewhere.stderr.trim()).toBe('{"error":"This token is not allowed to act on alice"}');
+  });
+
   it('flock token create prints the token alone; list shows it without the secret', async () => {
     const created = await flock(alice, 'token', 'create', '--name', 'reader', '--scopes', 'read');
     expect(created.lines).toHaveLength(1);
@@ -140,7 +175,8 @@ describe('flock org and flock token against a real registry', () => {
   });
 
   it('a token without the publish scope cannot publish, nor mint a token with more power', async () => {
-    const reader = (await flock(alice, 'token', 'create', '--name', 'reader2', '--scopes', 'read')).lines[0]!;
+    // manage too, so it may mint tokens at all: what it may not grant is publish.
+    const reader = (await flock(alice, 'token', 'create', '--name', 'reader2', '--scopes', 'read,manage')).lines[0]!;
     const publish = await publishProject(await paletteAt('0.3.0'), env(reader, { FLOCK_ORG: 'alice' }));
     expect(publish.lines.at(-1)).toBe('{"error":"This token does not have the publish scope"}');
     const escalate = await flock(reader, 'token', 'create', '--scopes', 'publish');
@@ -164,7 +200,8 @@ describe('flock org and flock token against a real registry', () => {
   });
 
   it('rotate gives a new secret and the old one fails; revoke stops it', async () => {
-    const first = (await flock(alice, 'token', 'create', '--name', 'rotating')).lines[0]!;
+    // With manage, so it can rotate itself.
+    const first = (await flock(alice, 'token', 'create', '--name', 'rotating', '--scopes', 'read,manage')).lines[0]!;
     const rotated = await flock(first, 'token', 'rotate', 'rotating');
     expect(rotated.lines).toHaveLength(1);
     const second = rotated.lines[0]!;
