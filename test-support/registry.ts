@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, openRegistry, startServer, type Config } from '../packages/registry/src/index.js';
+import { SCOPES } from '../packages/registry/src/auth/principal.js';
 import { createBackend } from './backend.js';
 
 export interface TestRegistry {
@@ -13,7 +14,7 @@ export interface TestRegistry {
   db: Awaited<ReturnType<typeof openRegistry>>['database']['db'];
   /** Every key in the blob store, sorted. */
   listBlobs(): Promise<string[]>;
-  /** Creates a user (and their personal org) and returns a token with every scope. */
+  /** Creates a user (and their personal org) and returns a token with every scope, manage included (tests of refusals mint narrower ones). */
   createUser(name: string): Promise<string>;
   /** The running server's services, for set-up, assertions and resetting caches. */
   withServices<T>(run: (services: Awaited<ReturnType<typeof openRegistry>>['services']) => Promise<T>): Promise<T>;
@@ -49,7 +50,7 @@ export async function createTestRegistry(
     listBlobs: () => backend.listBlobs(dataDir),
     async createUser(name) {
       const user = await setup.services.accounts.createUser({ username: name });
-      return (await setup.services.tokens.create({ userId: user.id, name: 'test' })).token;
+      return (await setup.services.tokens.create({ userId: user.id, name: 'test', scopes: [...SCOPES] })).token;
     },
     withServices: (run) => run(setup.services),
     async close() {

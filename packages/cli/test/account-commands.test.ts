@@ -131,6 +131,43 @@ describe('flock org and flock token against a real registry', () => {
     expect(await roles()).toEqual(['alice member', 'bob owner']);
   });
 
+  // A default token (publish, yank, read), as a CI job would hold: it runs nothing of the account.
+  let ci = '';
+  const accountState = async () => JSON.stringify([
+    await registry.db.selectFrom('tokens').select(['id', 'token_hash', 'revoked_at']).orderBy('id').execute(),
+    await registry.db.selectFrom('memberships').selectAll().orderBy('org_id').orderBy('user_id').execute(),
+    await registry.db.selectFrom('orgs').select('id').orderBy('id').execute(),
+  ]);
+
+  it('flock token create grants manage only when asked; without it a token still reads its orgs', async () => {
+    ci = (await flock(alice, 'token', 'create', '--name', 'ci')).lines[0]!;
+    expect((await flock(alice, 'token', 'list')).stdout).toMatch(/^\S+\s+ci\s+publish,yank,read\s+all\s/m);
+    expect((await flock(alice, 'org', 'create', 'ci-club')).code).toBe(0);
+    expect((await flock(ci, 'org', 'members', 'ci-club')).code).toBe(0);
+    expect((await flock(ci, 'org', 'store', 'show', 'ci-club')).stdout).toBe("ci-club uses the registry's store\n");
+  });
+
+  it.each([
+    ['token list'], ['token create --scopes read'], ['token revoke test'], ['token rotate test'], ['org create ci-made'], ['org add ci-club carol'],
+    ['org role ci-club alice member'], ['org remove ci-club alice'], ['org leave ci-club'], ['org store remove ci-club'],
+  ])('a token without manage: flock %s says what it needs in one line, exits 1 and changes nothing', async (command) => {
+    const before = await accountState();
+    const result = await flock(ci, ...command.split(' '));
+    const refused = 'This token cannot manage the account or its organizations: use a token with the manage scope (create one on the account page), or sign in on the web';
+    expect([result.code, result.stderr, result.stdout]).toEqual([1, `${refused}\n`, '']);
+    expect(await accountState()).toBe(before);
+  });
+
+  it('a manage token restricted to one org runs that org, but not the account', async () => {
+    const clubOnly = (await flock(alice, 'token', 'create', '--name', 'club-admin', '--scopes', 'manage', '--orgs', 'ci-club')).lines[0]!;
+    const list = await flock(clubOnly, 'token', 'list');
+    expect([list.code, list.stderr.trim()]).toEqual([1, "This token is restricted to some organizations, so it cannot manage the account's tokens or create organizations: use an unrestricted token with the manage scope, or sign in on the web"]);
+    const added = await flock(clubOnly, 'org', 'add', 'ci-club', 'carol');
+    expect([added.code, added.stdout]).toEqual([0, 'Added carol to ci-club as member\n']);
+    const elsewhere = await flock(clubOnly, 'org', 'add', 'alice', 'bob');
+    expect(elsewhere.stderr.trim()).toBe('{"error":"This token is not allowed to act on alice"}');
+  });
+
   it('flock token create prints the token alone; list shows it without the secret', async () => {
     const created = await flock(alice, 'token', 'create', '--name', 'reader', '--scopes', 'read');
     expect(created.lines).toHaveLength(1);
@@ -143,7 +180,8 @@ describe('flock org and flock token against a real registry', () => {
   });
 
   it('a token without the publish scope cannot publish, nor mint a token with more power', async () => {
-    const reader = (await flock(alice, 'token', 'create', '--name', 'reader2', '--scopes', 'read')).lines[0]!;
+    // manage too, so it may mint tokens at all: what it may not grant is publish.
+    const reader = (await flock(alice, 'token', 'create', '--name', 'reader2', '--scopes', 'read,manage')).lines[0]!;
     const publish = await publishProject(await paletteAt('0.3.0'), env(reader, { FLOCK_ORG: 'alice' }));
     expect(publish.lines.at(-1)).toBe('{"error":"This token does not have the publish scope"}');
     const escalate = await flock(reader, 'token', 'create', '--scopes', 'publish');
@@ -167,7 +205,8 @@ describe('flock org and flock token against a real registry', () => {
   });
 
   it('rotate gives a new secret and the old one fails; revoke stops it', async () => {
-    const first = (await flock(alice, 'token', 'create', '--name', 'rotating')).lines[0]!;
+    // With manage, so it can rotate itself.
+    const first = (await flock(alice, 'token', 'create', '--name', 'rotating', '--scopes', 'read,manage')).lines[0]!;
     const rotated = await flock(first, 'token', 'rotate', 'rotating');
     expect(rotated.lines).toHaveLength(1);
     const second = rotated.lines[0]!;

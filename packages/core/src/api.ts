@@ -108,6 +108,13 @@ export interface NewTokenDto {
   info: TokenDto;
 }
 
+/**
+ * The registry's refusals of account and org administration to a token: the
+ * CLI prints these alone, since they say what to do instead.
+ */
+export const MANAGE_REFUSAL = 'This token cannot manage the account or its organizations: use a token with the manage scope (create one on the account page), or sign in on the web';
+export const RESTRICTED_ACCOUNT_REFUSAL = "This token is restricted to some organizations, so it cannot manage the account's tokens or create organizations: use an unrestricted token with the manage scope, or sign in on the web";
+
 export interface MemberDto {
   username: string;
   role: 'owner' | 'member';

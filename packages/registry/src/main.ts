@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { isFlockError } from '@flock/core';
 import { loadConfig, type ConfigOverrides } from './config.js';
 import { openRegistry, startServer } from './registry.js';
+import { DEFAULT_SCOPES, SCOPES } from './auth/principal.js';
 import { parseScopes } from './services/tokens.js';
 import type { Role } from './services/accounts.js';
 
@@ -77,7 +78,7 @@ const token = program.command('token').description('Manage API tokens');
 withStorageOptions(token.command('create').description('Create a token; prints it alone on stdout, once'))
   .requiredOption('--user <name>', 'whose token')
   .option('--name <label>', 'a label to recognise it by', 'cli')
-  .option('--scopes <list>', 'comma-separated: publish, yank, read', 'publish,yank,read')
+  .option('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`, DEFAULT_SCOPES.join(','))
   .action(async (options: ConfigOverrides & { user: string; name: string; scopes: string }) => {
     await withRegistry(options, async ({ services }) => {
       const owner = await services.accounts.requireUser(options.user);

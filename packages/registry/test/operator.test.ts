@@ -58,6 +58,17 @@ describe('flock-registry operator commands', () => {
     expect(a).not.toBe(b);
   });
 
+  it('token create never grants manage unless named: only then may the token run the account', async () => {
+    const tokens = (token: string) => fetch(`${url}/api/v1/tokens`, { headers: { authorization: `Bearer ${token}` } });
+    const plain = (await op('token', 'create', '--user', 'alice', '--name', 'ci')).stdout.trim();
+    expect((await tokens(plain)).status).toBe(403);
+    const admin = await op('token', 'create', '--user', 'alice', '--name', 'admin', '--scopes', 'read,manage');
+    expect(admin.code).toBe(0);
+    const listed = await tokens(admin.stdout.trim());
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as Array<{ name: string; scopes: string[] }>).find((t) => t.name === 'admin')?.scopes).toEqual(['read', 'manage']);
+  });
+
   it('org add and org add-member build a shared org', async () => {
     await op('user', 'add', 'bob');
     expect((await op('org', 'add', 'birds', '--owner', 'alice')).stdout).toBe('created organization birds owned by alice\n');
@@ -82,7 +93,7 @@ describe('flock-registry operator commands', () => {
     [['org', 'add', 'a-lice', '--owner', 'bob'], 'error: The name "a-lice" is already taken\n'],
     [['org', 'add', 'fish', '--owner', 'nobody'], 'error: No user named "nobody"\n'],
     [['org', 'add-member', 'nowhere', 'bob'], 'error: No organization named "nowhere"\n'],
-    [['token', 'create', '--user', 'alice', '--scopes', 'admin'], 'error: Unknown scope "admin": use publish, yank, read\n'],
+    [['token', 'create', '--user', 'alice', '--scopes', 'admin'], 'error: Unknown scope "admin": use publish, yank, read, manage\n'],
   ])('%j fails with one clear line', async (args, message) => {
     const result = await op(...args);
     expect(result.stderr).toBe(message);

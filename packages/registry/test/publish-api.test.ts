@@ -173,7 +173,7 @@ describe('publish API', () => {
 
   it('GET /api/v1/me names the token owner and their orgs', async () => {
     const response = await fetch(`${registry.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
-    expect(await response.json()).toEqual({ username: 'acme', orgs: [{ name: 'acme', role: 'owner' }], token: { name: 'test', scopes: ['publish', 'yank', 'read'] } });
+    expect(await response.json()).toEqual({ username: 'acme', orgs: [{ name: 'acme', role: 'owner' }], token: { name: 'test', scopes: ['publish', 'yank', 'read', 'manage'] } });
     expect((await fetch(`${registry.url}/api/v1/me`)).status).toBe(401);
   });
 });

@@ -26,7 +26,8 @@ describe('two replicas on one PostgreSQL and one S3 store', () => {
       spawnRegistry({ ...shared, FLOCK_DATA_DIR: join(dir.path, 'b') }, dir.path),
     ]);
     await runBin(REGISTRY_BIN, ['user', 'add', 'your-name'], { cwd: dir.path, env: { ...shared, FLOCK_DATA_DIR: join(dir.path, 'op') } });
-    token = (await runBin(REGISTRY_BIN, ['token', 'create', '--user', 'your-name'], { cwd: dir.path, env: { ...shared, FLOCK_DATA_DIR: join(dir.path, 'op') } })).stdout.trim();
+    // manage as well: the revocation test below mints and revokes a token with it.
+    token = (await runBin(REGISTRY_BIN, ['token', 'create', '--user', 'your-name', '--scopes', 'publish,yank,read,manage'], { cwd: dir.path, env: { ...shared, FLOCK_DATA_DIR: join(dir.path, 'op') } })).stdout.trim();
     env = { HOME: join(dir.path, 'home'), FLOCK_TOKEN: token };
   });
 

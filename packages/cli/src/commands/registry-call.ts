@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { rawFailure } from '../api-error.js';
+import { accountFailure } from '../api-error.js';
 import { readJson, signedInClient, type RequestOptions } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 
 /**
  * One authenticated JSON call for the account commands. A refusal is printed
- * as the registry's raw answer (as `flock publish` does) with a non-zero exit;
+ * as the registry's raw answer (as `flock publish` does), or plainly when it
+ * says the token cannot manage the account (accountFailure), with a non-zero exit;
  * a success must have the shape `expected` (OK_ANSWER for `{"ok":true}`).
  */
 export async function callRegistry<T>(ctx: CommandContext, path: string, expected: z.ZodType, options: { method?: RequestOptions['method']; json?: unknown } = {}): Promise<T> {
@@ -15,7 +16,7 @@ export async function callRegistry<T>(ctx: CommandContext, path: string, expecte
     auth: true,
     ...(options.json === undefined ? {} : { body: JSON.stringify(options.json), contentType: 'application/json' }),
   });
-  if (!response.ok) throw new CliExit(rawFailure(response));
+  if (!response.ok) throw new CliExit(accountFailure(response));
   return readJson<T>(response, expected);
 }
 

@@ -56,7 +56,8 @@ const create: CommandSpec<CreateOptions> = {
   summary: 'Create a token; prints it alone on stdout, once',
   options: [
     { flags: '--name <label>', description: 'a label to recognise it by', default: 'cli' },
-    { flags: '--scopes <list>', description: 'comma-separated: publish, yank, read', default: 'publish,yank,read' },
+    // manage (tokens, orgs, members, stores) only when named: a default token should not be able to mint others.
+    { flags: '--scopes <list>', description: 'comma-separated: publish, yank, read, manage', default: 'publish,yank,read' },
     { flags: '--orgs <list>', description: 'comma-separated orgs it is restricted to (default: all of yours)' },
     { flags: '--expires-in-days <n>', description: 'days until it stops working (default: never)' },
   ],

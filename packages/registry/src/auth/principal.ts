@@ -1,5 +1,10 @@
-export const SCOPES = ['publish', 'yank', 'read'] as const;
+// manage: the account's tokens, new orgs, memberships and org stores. A leaked CI token must not
+// be able to mint more tokens, add its holder to an org or point an org's archives elsewhere.
+export const SCOPES = ['publish', 'yank', 'read', 'manage'] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** What a token gets when no scopes are named: never manage, which is granted only when asked for by name. */
+export const DEFAULT_SCOPES: readonly Scope[] = ['publish', 'yank', 'read'];
 
 /** Who is making a request, once authenticated. */
 export interface Principal {

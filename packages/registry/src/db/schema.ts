@@ -70,7 +70,7 @@ export interface TokensTable {
   name: string;
   /** SHA-256 hex of the whole token; the token itself is never stored. */
   token_hash: string;
-  /** Comma-separated scopes: publish, yank, read. */
+  /** Comma-separated scopes: publish, yank, read, manage. */
   scopes: string;
   /** JSON array of org ids the token is restricted to, or null for all of the user's orgs. */
   org_ids: string | null;

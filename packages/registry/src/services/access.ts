@@ -1,4 +1,4 @@
-import { FlockError } from '@flock/core';
+import { FlockError, MANAGE_REFUSAL, RESTRICTED_ACCOUNT_REFUSAL } from '@flock/core';
 import { hasScope, type Principal, type Scope } from '../auth/principal.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
 import type { AccountsService, Role } from './accounts.js';
@@ -22,8 +22,18 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
 
   function requireScope(principal: Principal, scope: Scope): void {
     if (!hasScope(principal, scope)) {
-      throw new FlockError('forbidden', `This token does not have the ${scope} scope`);
+      throw new FlockError('forbidden', scope === 'manage' ? MANAGE_REFUSAL : `This token does not have the ${scope} scope`);
     }
+  }
+
+  /**
+   * Throws unless `principal` may manage the account itself: list, mint, revoke
+   * and rotate its tokens, create orgs. A browser session may; a token needs the
+   * manage scope and no org restriction, since the account lies outside every org.
+   */
+  function requireAccountAdmin(principal: Principal): void {
+    requireScope(principal, 'manage');
+    if (principal.token?.orgIds != null) throw new FlockError('forbidden', RESTRICTED_ACCOUNT_REFUSAL);
   }
 
   /** Throws unless `principal` may publish into `org`: a member, with a token scoped for it. */
@@ -35,11 +45,6 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
       throw new FlockError('forbidden', `This token is not allowed to publish to ${org.name}`);
     }
     return org;
-  }
-
-  /** Whether the user behind `principal` belongs to the org, whatever the token may do. */
-  async function isMember(principal: Principal | null, orgId: string): Promise<boolean> {
-    return principal !== null && (await accounts.roleOf(orgId, principal.userId)) !== null;
   }
 
   /** Public packages are for everyone; a private one only for its org's members, with a read-scoped token. */
@@ -63,7 +68,6 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
     }
   }
 
-
   /** canRead when it can be answered from memory; undefined when it needs a lookup (then call canRead). */
   function canReadNow(principal: Principal | null, pkg: Pick<PackageRow, 'visibility' | 'org_id'>): boolean | undefined {
     if (pkg.visibility === 'public') return true;
@@ -80,6 +84,15 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
   }
 
   /**
+   * The role `principal` may act with in `org`: null for nobody, a non-member,
+   * or a token restricted to other orgs (pages show owner and member views by this).
+   */
+  async function roleIn(principal: Principal | null, org: OrgRow): Promise<Role | null> {
+    if (principal === null || !tokenAllowsOrg(principal, org.id)) return null;
+    return accounts.roleOf(org.id, principal.userId);
+  }
+
+  /**
    * Throws unless `principal` has `role` in `org` (an owner satisfies "member"),
    * with a token allowed to act on that org and, when given, carrying `scope`.
    */
@@ -92,7 +105,7 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
     return org;
   }
 
-  return { requirePublish, requireScope, requireRole, requireTokenGrant, isMember, canRead, canReadNow, readableOrgIds };
+  return { requirePublish, requireScope, requireRole, requireAccountAdmin, requireTokenGrant, roleIn, canRead, canReadNow, readableOrgIds };
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;

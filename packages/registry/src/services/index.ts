@@ -58,7 +58,7 @@ export function createServices(deps: ServiceDeps) {
   const auth = createAuthCache({ tokens, accounts, clock });
   const access = createAccessService({ accounts, readRoleOf: auth.roleOf, peekReadRole: auth.peekRole });
   const audit = createAuditService({ db, clock });
-  const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts });
+  const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
   const packages = createPackagesService({ db, access, orgStores, redirectDownloads });
   const sparseIndex = createSparseIndexService({ db });
   const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db) : createPostgresSearchIndex(db);

@@ -7,6 +7,7 @@ import { createS3BlobStore } from '../blobs/s3.js';
 import type { BlobStore } from '../blobs/store.js';
 import type { Db } from '../db/connect.js';
 import type { OrgStoreRow } from '../db/schema.js';
+import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
 import { isoNow, type Clock } from './clock.js';
 
@@ -48,6 +49,7 @@ export interface OrgStoresDeps {
   secretKey: Buffer;
   registryStore: BlobStore;
   accounts: AccountsService;
+  access: AccessService;
   /** Builds a store from a location; tests and the S3 implementation agree on this shape. */
   openStore?: typeof createS3BlobStore;
 }
@@ -62,7 +64,7 @@ function storeError(org: string, error: unknown): FlockError {
  * archives and docs are written only there and downloaded straight from it.
  */
 export function createOrgStoresService(deps: OrgStoresDeps) {
-  const { db, clock, secretKey, registryStore, accounts } = deps;
+  const { db, clock, secretKey, registryStore, accounts, access } = deps;
   const openStore = deps.openStore ?? createS3BlobStore;
   // Built clients, keyed by org and the row's checked_at. The row itself is read on every
   // use, so a store set through another replica takes effect here at once.
@@ -73,12 +75,9 @@ export function createOrgStoresService(deps: OrgStoresDeps) {
     return openStore({ endpoint: row.endpoint, bucket: row.bucket, region: row.region, prefix: row.prefix, credentials: { accessKeyId: row.access_key_id, secretAccessKey } });
   }
 
+  // Where an org's archives go is org administration: owners, with a session or a manage token allowed on that org.
   async function requireOwner(principal: Principal, orgName: OrgName) {
-    const org = await accounts.findOrg(orgName);
-    const role = org ? await accounts.roleOf(org.id, principal.userId) : null;
-    if (!org || role === null) throw new FlockError('not_member', 'Not a member of this organization');
-    if (role !== 'owner') throw new FlockError('forbidden', `Only an owner of ${org.name} can change its store`);
-    return org;
+    return access.requireRole(principal, await accounts.findOrg(orgName), 'owner', 'manage');
   }
 
   function registryPlacement(): Placement {
@@ -138,8 +137,7 @@ export function createOrgStoresService(deps: OrgStoresDeps) {
   }
 
   async function status(principal: Principal, orgName: OrgName): Promise<OrgStoreStatus> {
-    const org = await accounts.findOrg(orgName);
-    if (!org || (await accounts.roleOf(org.id, principal.userId)) === null) throw new FlockError('not_member', 'Not a member of this organization');
+    const org = await access.requireRole(principal, await accounts.findOrg(orgName), 'member');
     const row = await db.selectFrom('org_stores').selectAll().where('org_id', '=', org.id).executeTakeFirst();
     if (!row) return { configured: false };
     return { configured: true, endpoint: row.endpoint, bucket: row.bucket, region: row.region, prefix: row.prefix, checkedAt: row.checked_at };

@@ -15,7 +15,11 @@ export interface OrgsDeps {
   onMembershipChanged?: () => void | Promise<void>;
 }
 
-/** Shared organizations and their members, as their owners and members run them. Every change is audited. */
+/**
+ * Shared organizations and their members, as their owners and members run them.
+ * Every change is audited, and needs a browser session or a manage token: a
+ * publish token that leaks must not be able to add its holder to an org.
+ */
 export function createOrgsService({ db, accounts, access, audit, onMembershipChanged }: OrgsDeps) {
   // Every change here is a membership change: audit it, then let caches know.
   async function recordChange(entry: Parameters<AuditService['record']>[0]): Promise<void> {
@@ -24,6 +28,7 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
   }
 
   async function create(principal: Principal, name: string): Promise<OrgRow> {
+    access.requireAccountAdmin(principal);
     const org = await accounts.createOrg({ name, ownerId: principal.userId });
     await recordChange({ principal, action: 'org.create', orgId: org.id, subject: org.name });
     return org;
@@ -49,7 +54,7 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
 
   async function addMember(principal: Principal, input: { org: string; username: string; role: Role }): Promise<void> {
     const org = await accounts.requireOrg(input.org);
-    await access.requireRole(principal, org, 'owner');
+    await access.requireRole(principal, org, 'owner', 'manage');
     const user = await accounts.requireUser(input.username);
     if ((await accounts.roleOf(org.id, user.id)) !== null) throw new FlockError('conflict', `${user.username} is already a member of ${org.name}`);
     await accounts.setMember({ orgId: org.id, userId: user.id, role: input.role });
@@ -75,7 +80,7 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
 
   async function setRole(principal: Principal, input: { org: string; username: string; role: Role }): Promise<void> {
     const org = await accounts.requireOrg(input.org);
-    await access.requireRole(principal, org, 'owner');
+    await access.requireRole(principal, org, 'owner', 'manage');
     const user = await accounts.requireUser(input.username);
     await changeMembership(org, user.id, input.role, `${user.username} is the last owner of ${org.name}; make someone else an owner first`);
     await recordChange({ principal, action: 'member.role', orgId: org.id, subject: `${user.username} (${input.role})` });
@@ -83,7 +88,7 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
 
   async function removeMember(principal: Principal, input: { org: string; username: string }): Promise<void> {
     const org = await accounts.requireOrg(input.org);
-    await access.requireRole(principal, org, 'owner');
+    await access.requireRole(principal, org, 'owner', 'manage');
     const user = await accounts.requireUser(input.username);
     await changeMembership(org, user.id, null, `The last owner of ${org.name} cannot be removed`);
     await recordChange({ principal, action: 'member.remove', orgId: org.id, subject: user.username });
@@ -91,7 +96,7 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
 
   async function leave(principal: Principal, orgName: string): Promise<void> {
     const org = await accounts.requireOrg(orgName);
-    await access.requireRole(principal, org, 'member');
+    await access.requireRole(principal, org, 'member', 'manage');
     await changeMembership(org, principal.userId, null, `The last owner of ${org.name} cannot leave; make someone else an owner first`);
     await recordChange({ principal, action: 'member.leave', orgId: org.id, subject: principal.username });
   }

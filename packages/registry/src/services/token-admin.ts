@@ -23,7 +23,11 @@ export interface CreateTokenRequest {
   expiresAt?: Date | null;
 }
 
-/** What the account page, the JSON API and `flock token` do with a user's tokens, audited. */
+/**
+ * What the account page, the JSON API and `flock token` do with a user's tokens,
+ * audited. Each needs a browser session or an unrestricted manage token
+ * (access.requireAccountAdmin): a CI token cannot see or mint its siblings.
+ */
 export function createTokenAdminService({ tokens, accounts, access, audit, clock }: TokenAdminDeps) {
   async function toDtos(userId: string, rows: TokenRow[]): Promise<TokenDto[]> {
     const names = new Map((await accounts.orgsOf(userId)).map((o) => [o.id, o.name]));
@@ -42,6 +46,7 @@ export function createTokenAdminService({ tokens, accounts, access, audit, clock
   }
 
   async function list(principal: Principal): Promise<TokenDto[]> {
+    access.requireAccountAdmin(principal);
     return toDtos(principal.userId, await tokens.list(principal.userId));
   }
 
@@ -56,6 +61,7 @@ export function createTokenAdminService({ tokens, accounts, access, audit, clock
   }
 
   async function create(principal: Principal, request: CreateTokenRequest): Promise<NewTokenDto> {
+    access.requireAccountAdmin(principal);
     if (request.scopes.length === 0) throw new FlockError('bad_request', 'A token needs at least one scope');
     if (request.expiresAt && request.expiresAt <= clock()) throw new FlockError('bad_request', 'The expiry date must be in the future');
     const orgIds = await resolveOrgs(principal, request.orgs);
@@ -66,12 +72,14 @@ export function createTokenAdminService({ tokens, accounts, access, audit, clock
   }
 
   async function revoke(principal: Principal, tokenId: string): Promise<TokenDto> {
+    access.requireAccountAdmin(principal);
     const row = await tokens.revoke(principal.userId, tokenId);
     await audit.record({ principal, action: 'token.revoke', subject: row.name });
     return (await toDtos(principal.userId, [row]))[0]!;
   }
 
   async function rotate(principal: Principal, tokenId: string): Promise<NewTokenDto> {
+    access.requireAccountAdmin(principal);
     const current = await tokens.find(principal.userId, tokenId);
     access.requireTokenGrant(principal, { scopes: current.scopes.split(',') as Scope[], orgIds: current.org_ids === null ? null : (JSON.parse(current.org_ids) as string[]) });
     const rotated = await tokens.rotate(principal.userId, tokenId);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FlockError } from '@flock/core';
 import { hashToken, looksLikeToken, mintToken } from '../auth/tokens.js';
-import { SCOPES, type Principal, type Scope } from '../auth/principal.js';
+import { DEFAULT_SCOPES, SCOPES, type Principal, type Scope } from '../auth/principal.js';
 import type { Db } from '../db/connect.js';
 import type { TokenRow } from '../db/schema.js';
 import { isoNow, type Clock } from './clock.js';
@@ -57,7 +57,7 @@ export function createTokensService({ db, clock, onTokenChanged }: TokensDeps) {
       user_id: input.userId,
       name,
       token_hash: hashToken(token),
-      scopes: (input.scopes ?? [...SCOPES]).join(','),
+      scopes: (input.scopes ?? DEFAULT_SCOPES).join(','),
       org_ids: input.orgIds ? JSON.stringify(input.orgIds) : null,
       created_at: isoNow(clock),
       last_used_at: null,

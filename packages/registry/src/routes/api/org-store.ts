@@ -11,14 +11,10 @@ export function orgStoreRoutes(): Hono<AppEnv> {
   app.get('/', async (c) => c.json(await c.var.services.orgStores.status(await requirePrincipal(c), orgOf(c))));
   app.put('/', async (c) => {
     const principal = await requirePrincipal(c);
-    c.var.services.access.requireScope(principal, 'publish');
-    const org = orgOf(c);
-    return c.json(await c.var.services.orgStores.set(principal, org, parseOrgStoreInput(await readJson(c, 16 * 1024))));
+    return c.json(await c.var.services.orgStores.set(principal, orgOf(c), parseOrgStoreInput(await readJson(c, 16 * 1024))));
   });
   app.delete('/', async (c) => {
-    const principal = await requirePrincipal(c);
-    c.var.services.access.requireScope(principal, 'publish');
-    await c.var.services.orgStores.remove(principal, orgOf(c));
+    await c.var.services.orgStores.remove(await requirePrincipal(c), orgOf(c));
     return c.json({ ok: true });
   });
   return app;

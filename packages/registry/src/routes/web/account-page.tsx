@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
 import type { NewTokenDto, TokenDto } from '@flock/core';
+import { DEFAULT_SCOPES, SCOPES } from '../../auth/principal.js';
 import type { AuditEventRow } from '../../db/schema.js';
 import { Layout } from './layout.js';
 
@@ -71,9 +72,9 @@ function NewTokenForm({ orgs, csrf }: { orgs: AccountPageProps['orgs']; csrf: st
         <div><label for="token-name">Name</label><input type="text" id="token-name" name="name" placeholder="laptop, CI…" required /></div>
         <div><label for="token-expires">Expires (optional)</label><input type="date" id="token-expires" name="expiresAt" /></div>
       </div>
-      <label>Scopes</label>
+      <label>Scopes (manage: your tokens, organizations, members and stores)</label>
       <div class="checks">
-        {['publish', 'yank', 'read'].map((s) => (<label><input type="checkbox" name="scopes" value={s} checked />{s}</label>))}
+        {SCOPES.map((s) => (<label><input type="checkbox" name="scopes" value={s} checked={DEFAULT_SCOPES.includes(s)} />{s}</label>))}
       </div>
       <label>Only for these organizations (none ticked: all of yours)</label>
       <div class="checks">{orgs.map((o) => (<label><input type="checkbox" name="orgs" value={o.name} />{o.name}</label>))}</div>

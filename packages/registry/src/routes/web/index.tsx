@@ -13,7 +13,7 @@ import { parsePage } from '../api/search.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
-  const { packages, accounts } = c.var.services;
+  const { packages, access } = c.var.services;
   // The browser session (or a bearer token): members see their org's private packages.
   const session = await pageSession(c);
   const principal = session?.principal ?? (await authenticate(c));
@@ -24,7 +24,7 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const bytes = await packages.readDocs(found);
   const docs: DocModel | null = bytes ? parseDocModel(JSON.parse(bytes.toString('utf8'))) : null;
   const version = toVersionDto(found.org, found.pkg, row, row.publisher);
-  const isOwner = session !== null && (await accounts.roleOf(found.org.id, session.principal.userId)) === 'owner';
+  const isOwner = session !== null && (await access.roleIn(session.principal, found.org)) === 'owner';
   // A signed-in view (owner forms, the user's name) is never shared through a cache.
   c.header('cache-control', found.pkg.visibility === 'public' && !session ? 'public, max-age=60' : 'private, no-store');
   return c.html(

@@ -8,11 +8,12 @@ import { OrgPage } from './org-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
 
 async function render(c: AppContext, error?: { message: string; status: ContentfulStatusCode }) {
-  const { accounts, orgs, audit } = c.var.services;
+  const { accounts, access, orgs, audit } = c.var.services;
   const org = await accounts.requireOrg(parseOrgName(c.req.param('org') ?? ''));
   const session = await pageSession(c);
   const principal = session?.principal ?? (await authenticate(c));
-  const role = principal ? await accounts.roleOf(org.id, principal.userId) : null;
+  // Through access, so a bearer token restricted to other orgs sees only what an outsider sees.
+  const role = await access.roleIn(principal, org);
   const [packages, members, events, store] = await Promise.all([
     orgs.visiblePackages(principal, org.id),
     role ? orgs.listMembers(org.id) : [],
