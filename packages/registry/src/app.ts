@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { FlockError, type ErrorCode } from '@flock/core';
 import type { AuthSettings } from './auth/settings.js';
 import { csrfGuard } from './csrf.js';
+import { classifyDatabaseError } from './db/unavailable.js';
 import { limitFormBodies, wantsJson, type AppEnv } from './http.js';
 import { observe, type Metrics } from './observability.js';
 import { meRoutes } from './routes/api/me.js';
@@ -90,11 +91,16 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
 
   app.notFound((c) => (wantsJson(c.req.path) ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));
 
-  app.onError((error, c) => {
+  app.onError((thrown, c) => {
+    // A database that cannot be reached is an outage (503, try again), not a bug (500).
+    const error = classifyDatabaseError(thrown) ?? thrown;
     const known = error instanceof FlockError && error.code !== 'internal';
     if (!known) {
       // Infrastructure failures are logged with their cause and answered without details.
       logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    } else if (error.code === 'unavailable') {
+      // An outage is answered plainly; the operator sees its cause.
+      logger.warn({ err: error.cause ?? error, method: c.req.method, path: c.req.path }, error.message);
     }
     const status = known ? STATUS[error.code] : 500;
     const message = known ? error.message : 'Internal server error';

@@ -10,10 +10,12 @@ import { createApp } from './app.js';
 import { parseSecretKey } from './auth/secret-box.js';
 import { createMetrics } from './observability.js';
 import { authSettingsFrom } from './auth/settings.js';
+import { storageReason } from './blobs/errors.js';
 import { openBlobStore } from './blobs/index.js';
 import { indexFastPath } from './routes/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
+import { describeDatabaseError } from './db/unavailable.js';
 import { createLocalChangeFeed, createPostgresChangeFeed } from './events/change-feed.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { createServices, type Services } from './services/index.js';
@@ -78,17 +80,18 @@ export async function openRegistry(
 /** /readyz: the database answers a query and the store answers a lookup. */
 async function checkReady(registry: Registry): Promise<{ ok: boolean; checks: Record<string, string> }> {
   const checks: Record<string, string> = {};
-  const attempt = async (name: string, run: () => Promise<unknown>) => {
+  // Each check says why it failed, in one line without secrets: "unreachable: connect ECONNREFUSED 127.0.0.1:5432".
+  const attempt = async (name: string, run: () => Promise<unknown>, describe: (error: unknown) => string) => {
     try {
       await run();
       checks[name] = 'ok';
     } catch (error) {
-      checks[name] = (error as Error).name || 'error';
+      checks[name] = describe(error);
     }
   };
   await Promise.all([
-    attempt('database', () => sql`select 1`.execute(registry.database.db)),
-    attempt('store', () => registry.services.blobs.head('readyz/probe')),
+    attempt('database', () => sql`select 1`.execute(registry.database.db), describeDatabaseError),
+    attempt('store', () => registry.services.blobs.head('readyz/probe'), (error) => `unavailable: ${storageReason((error as Error).cause ?? error)}`),
   ]);
   return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
 }

@@ -59,8 +59,8 @@ export function createServices(deps: ServiceDeps) {
   const access = createAccessService({ accounts, readRoleOf: auth.roleOf, peekReadRole: auth.peekRole });
   const audit = createAuditService({ db, clock });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts });
-  const packages = createPackagesService({ db, access, orgStores, redirectDownloads });
   const sparseIndex = createSparseIndexService({ db });
+  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex });
   const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db) : createPostgresSearchIndex(db);
   const events: PackageEvents = {
     async changed({ org, name, packageId }) {
