@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { FlockError, type ErrorCode } from '@flock/core';
 import type { AuthSettings } from './auth/settings.js';
 import { csrfGuard } from './csrf.js';
-import { classifyDatabaseError } from './db/unavailable.js';
 import { limitFormBodies, wantsJson, type AppEnv } from './http.js';
 import { observe, type Metrics } from './observability.js';
 import { meRoutes } from './routes/api/me.js';
@@ -91,9 +90,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
 
   app.notFound((c) => (wantsJson(c.req.path) ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));
 
-  app.onError((thrown, c) => {
-    // A database that cannot be reached is an outage (503, try again), not a bug (500).
-    const error = classifyDatabaseError(thrown) ?? thrown;
+  app.onError((error, c) => {
     const known = error instanceof FlockError && error.code !== 'internal';
     if (!known) {
       // Infrastructure failures are logged with their cause and answered without details.

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { FlockError } from '@flock/core';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { reportingOutages } from './unavailable.js';
 
 export type Db = Kysely<Database>;
 
@@ -35,7 +36,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: reportingOutages(new SqliteDialect({ database: sqlite })) });
   await migrate(db);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
@@ -45,7 +46,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client's network error must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: reportingOutages(new PostgresDialect({ pool })) });
   try {
     // Kysely's PostgreSQL migrator holds pg_advisory_lock while it migrates,
     // so replicas starting together apply each migration exactly once.

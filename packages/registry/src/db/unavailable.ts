@@ -1,3 +1,4 @@
+import type { DatabaseConnection, Dialect, Driver } from 'kysely';
 import { FlockError } from '@flock/core';
 import { storageUnavailable } from '../blobs/errors.js';
 
@@ -38,7 +39,8 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 /**
  * A database failure as the error a client should see: 503 "try again shortly"
  * with Retry-After when the database is unreachable, the storage message when
- * SQLite's disk fails; null for anything else (a bug: logged, answered 500).
+ * SQLite's disk fails; null for anything else (a refused query keeps its own
+ * error, e.g. a unique violation; a bug is logged and answered 500).
  */
 export function classifyDatabaseError(error: unknown): FlockError | null {
   if (error instanceof FlockError) return null;
@@ -48,8 +50,47 @@ export function classifyDatabaseError(error: unknown): FlockError | null {
   return null;
 }
 
+/** Whether `error` is the database outage classifyDatabaseError reports (not a failing blob store, also 'unavailable'). */
+export function isDatabaseOutage(error: unknown): boolean {
+  return error instanceof FlockError && error.code === 'unavailable' && error.message === DATABASE_UNAVAILABLE;
+}
+
+/** Calls through to `target`, turning what its promises reject with into classified errors; `wrap` sees what they resolve to. */
+function classifying<T extends object>(target: T, wrap: (prop: string | symbol, value: unknown) => unknown = (_prop, value) => value): T {
+  return new Proxy(target, {
+    get(object, prop) {
+      const member: unknown = Reflect.get(object, prop, object);
+      if (typeof member !== 'function') return member;
+      return (...args: unknown[]) => {
+        // Called on the real object: Kysely's drivers and connections keep their state in private fields.
+        const result: unknown = member.apply(object, args);
+        if (!(result instanceof Promise)) return result;
+        return result.then((value) => wrap(prop, value), (error: unknown) => {
+          throw classifyDatabaseError(error) ?? error;
+        });
+      };
+    },
+  });
+}
+
+/**
+ * The database seam: every query, transaction and connection the dialect's
+ * driver makes reports an unreachable database as FlockError('unavailable'),
+ * so services and app.ts never see pg's or SQLite's own connection errors.
+ */
+export function reportingOutages(dialect: Dialect): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createDriver: () =>
+      classifying<Driver>(dialect.createDriver(), (prop, value) => (prop === 'acquireConnection' ? classifying(value as DatabaseConnection) : value)),
+  };
+}
+
 /** One line for /readyz and operator messages, without credentials a connection URL may carry. */
-export function describeDatabaseError(error: unknown): string {
+export function describeDatabaseError(thrown: unknown): string {
+  const error = thrown instanceof FlockError && thrown.cause !== undefined ? thrown.cause : thrown;
   const message = (error as Error)?.message || String(error);
   const line = message.split('\n')[0]!.replace(/(\w+:\/\/)[^@\s/]*@/g, '$1…@');
   return isDatabaseUnreachable(error) ? `unreachable: ${line}` : `error: ${line}`;

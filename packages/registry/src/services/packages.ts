@@ -2,7 +2,7 @@ import { FlockError, type DependencyDto, type OrgName, type PackageDto, type Pac
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/connect.js';
 import type { OrgRow, PackageRow, VersionRow } from '../db/schema.js';
-import { isDatabaseUnreachable } from '../db/unavailable.js';
+import { isDatabaseOutage } from '../db/unavailable.js';
 import type { AccessService } from './access.js';
 import type { OrgStoresService, Placement } from './org-stores.js';
 import type { SparseIndexService, StoredArchive } from './sparse-index.js';
@@ -160,7 +160,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     try {
       found = await findVersion(principal, org, name, version);
     } catch (error) {
-      const cached = isDatabaseUnreachable(error) ? downloadFromMemory(principal, org, name, version) : undefined;
+      const cached = isDatabaseOutage(error) ? downloadFromMemory(principal, org, name, version) : undefined;
       if (cached === undefined) throw error;
       return deliver(orgStores.registryPlacement(), cached.archive, cached.visibility, `${org}/${name}@${version}`);
     }
