@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
+import { FlockError } from '@flock/core';
 import { createApp } from './app.js';
 import { parseSecretKey } from './auth/secret-box.js';
 import { createMetrics } from './observability.js';
@@ -35,7 +36,7 @@ async function loadSecretKey(config: Readonly<Config>): Promise<Buffer> {
   if (config.secretKey) return parseSecretKey(config.secretKey);
   const path = join(config.dataDir, 'secret.key');
   try {
-    return parseSecretKey(await readFile(path, 'utf8'));
+    return parseSecretKey(await readFile(path, 'utf8'), path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -46,7 +47,7 @@ async function loadSecretKey(config: Readonly<Config>): Promise<Buffer> {
     // Another process (an operator command, say) created it first: use theirs.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return parseSecretKey(await readFile(path, 'utf8'));
+  return parseSecretKey(await readFile(path, 'utf8'), path);
 }
 
 /** Opens the database and store named by the config and wires the services. Used by `serve` and the operator commands alike. */
@@ -55,9 +56,10 @@ export async function openRegistry(
   clock: Clock = systemClock,
   hooks: { onStoreError?: (store: 'registry' | 'org') => void; logger?: Logger } = {},
 ): Promise<Registry> {
-  const database = await openDatabase(config.databaseUrl);
-  const blobs = openBlobStore(config.blobStore, config.s3Credentials);
+  // Settings first: a malformed key is reported as such even when the database is down too.
   const secretKey = await loadSecretKey(config);
+  const blobs = openBlobStore(config.blobStore, config.s3Credentials);
+  const database = await openDatabase(config.databaseUrl);
   // On PostgreSQL, replicas tell each other what to drop from their caches; on SQLite there is one server.
   const feed = database.dialect === 'postgres'
     ? await createPostgresChangeFeed(config.databaseUrl, hooks.logger ?? pino({ level: 'silent' }))
@@ -134,6 +136,23 @@ export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'flock-registry' } });
 }
 
+type Listening = { server: ServerType; port: number };
+
+/** Runs `start`; a port that cannot be had is one line naming the setting, with the registry closed again. */
+async function listen(config: Readonly<Config>, registry: Registry, start: (resolve: (value: Listening) => void, reject: (error: Error) => void) => void): Promise<Listening> {
+  try {
+    return await new Promise<Listening>(start);
+  } catch (error) {
+    await registry.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${config.host}:${config.port}`;
+    if (code === 'EADDRINUSE') throw new FlockError('unavailable', `Cannot listen on ${where}: the port is in use; choose another with FLOCK_PORT or --port`, { cause: error });
+    if (code === 'EACCES') throw new FlockError('unavailable', `Cannot listen on ${where}: not allowed to use that port; choose another with FLOCK_PORT or --port`, { cause: error });
+    if (code === 'EADDRNOTAVAIL') throw new FlockError('unavailable', `Cannot listen on ${where}: no such address here; check FLOCK_HOST or --host`, { cause: error });
+    throw error;
+  }
+}
+
 /** Starts the HTTP server; resolves once it listens. */
 export async function startServer(config: Readonly<Config>, options: { logger?: Logger; clock?: Clock } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -141,7 +160,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
   const registry = await openRegistry(config, options.clock, { onStoreError: (store) => metrics.storeErrors.inc({ store }), logger });
   // The app is built once the port is known: with port 0 (tests) the default public URL names the real port.
   let app: ReturnType<typeof createApp> | undefined;
-  const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
+  const { server, port } = await listen(config, registry, (resolve, reject) => {
     // The sparse index is the hot read path: it is answered in front of Hono (see indexFastPath).
     // The fast path skips Hono's middleware, so it counts its own answers, with tallies cheap enough for it.
     const indexCounts = new Map([200, 304, 404].map((status) => [status, metrics.requestTally({ method: 'GET', route: '/index/:org/:name', status: String(status) })]));

@@ -61,13 +61,19 @@ function classifying<T extends object>(target: T, wrap: (prop: string | symbol, 
     get(object, prop) {
       const member: unknown = Reflect.get(object, prop, object);
       if (typeof member !== 'function') return member;
+      const rethrow = (error: unknown) => {
+        throw classifyDatabaseError(error) ?? error;
+      };
       return (...args: unknown[]) => {
-        // Called on the real object: Kysely's drivers and connections keep their state in private fields.
-        const result: unknown = member.apply(object, args);
-        if (!(result instanceof Promise)) return result;
-        return result.then((value) => wrap(prop, value), (error: unknown) => {
-          throw classifyDatabaseError(error) ?? error;
-        });
+        let result: unknown;
+        try {
+          // Called on the real object: Kysely's drivers and connections keep their state in private fields.
+          result = member.apply(object, args);
+        } catch (error) {
+          // better-sqlite3 throws before any promise exists.
+          rethrow(error);
+        }
+        return result instanceof Promise ? result.then((value) => wrap(prop, value), rethrow) : result;
       };
     },
   });
@@ -88,10 +94,16 @@ export function reportingOutages(dialect: Dialect): Dialect {
   };
 }
 
+/** Text with any credentials in URLs (scheme://user:password@host) replaced by "…". */
+export function redactUrl(text: string): string {
+  return text.replace(/(\w+:\/\/)[^@\s/]*@/g, '$1…@');
+}
+
 /** One line for /readyz and operator messages, without credentials a connection URL may carry. */
 export function describeDatabaseError(thrown: unknown): string {
-  const error = thrown instanceof FlockError && thrown.cause !== undefined ? thrown.cause : thrown;
+  let error = thrown;
+  while (error instanceof FlockError && error.cause !== undefined) error = error.cause;
   const message = (error as Error)?.message || String(error);
-  const line = message.split('\n')[0]!.replace(/(\w+:\/\/)[^@\s/]*@/g, '$1…@');
+  const line = redactUrl(message.split('\n')[0]!);
   return isDatabaseUnreachable(error) ? `unreachable: ${line}` : `error: ${line}`;
 }
