@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY_BIN, runBin, tempDir, type RunResult } from '../../../test-support/cli.js';
+import { startTestS3 } from '../../../test-support/s3.js';
 
 function listenOn(port = 0): Promise<Server> {
   const server = createServer();
@@ -50,5 +51,23 @@ describe('flock-registry serve: settings that cannot work', () => {
     await new Promise((resolve) => free.close(resolve));
     const line = expectOneLine(await serve(['--port', '0'], { FLOCK_DATABASE_URL: `postgres://flock:hunter2@127.0.0.1:${port}/flock` }));
     expect(line).toBe(`error: Cannot use the database in FLOCK_DATABASE_URL (postgres://…@127.0.0.1:${port}/flock): unreachable: connect ECONNREFUSED 127.0.0.1:${port}`);
+  });
+});
+
+describe('flock-registry on an S3 store under Node 20', () => {
+  it("keeps stderr free of the AWS SDK's Node-version notice (test-support passes the SDK's own switch)", async () => {
+    const dir = await tempDir();
+    const s3 = await startTestS3();
+    try {
+      const result = await runBin(REGISTRY_BIN, ['user', 'add', 'quiet'], {
+        cwd: dir.path,
+        env: { FLOCK_DATA_DIR: join(dir.path, 'data'), FLOCK_BLOB_STORE: s3.storeUrl('quiet'), AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey },
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+    } finally {
+      await s3.close();
+      await dir.cleanup();
+    }
   });
 });
