@@ -102,8 +102,6 @@ export async function createBackend(name: BackendName = backendName()): Promise<
       FLOCK_BLOB_STORE: s3.storeUrl(prefix),
       AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-      // The SDK's once-per-process notice that future versions need Node 22 would break exact-stderr assertions.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     async close() {
       await s3.close();

@@ -25,9 +25,16 @@ export interface RunOptions {
   wrapper?: string[];
 }
 
+/**
+ * What every child process gets besides PATH: the AWS SDK's switch for its
+ * once-per-process notice that later versions need Node 22, which would
+ * otherwise be in the stderr of every bin that makes an S3 client.
+ */
+const CHILD_ENV = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
 /** Runs a bin as a child process with a clean environment: nothing of the developer's FLOCK_* or HOME leaks in. */
 export async function runBin(bin: string, args: string[], options: RunOptions): Promise<RunResult> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR ?? tmpdir() };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR ?? tmpdir(), ...CHILD_ENV };
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
   // What the child leaves in its temp folder (flock publish keeps its docs JSON there, as the seed
   // shows) goes inside the test's own HOME, so it is removed with the test's folder.
@@ -84,7 +91,7 @@ export interface SpawnedRegistry {
 
 /** The real `flock-registry serve` as a child process on 127.0.0.1 and a free port, with `env` as its whole environment. */
 export async function spawnRegistry(env: Record<string, string>, cwd: string): Promise<SpawnedRegistry> {
-  const child = spawn(process.execPath, [REGISTRY_BIN, 'serve', '--port', '0'], { cwd, env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, [REGISTRY_BIN, 'serve', '--port', '0'], { cwd, env: { PATH: process.env.PATH ?? '', ...CHILD_ENV, ...env } });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   const url = await new Promise<string>((resolvePromise, reject) => {

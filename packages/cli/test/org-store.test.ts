@@ -16,7 +16,7 @@ describe('flock org store', () => {
     registry = await createTestRegistry();
     s3 = await startTestS3('team-catalog');
     dir = await tempDir();
-    env = { HOME: dir.path, FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: await registry.createUser('your-name'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    env = { HOME: dir.path, FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: await registry.createUser('your-name') };
   });
   afterAll(async () => {
     await registry?.close();

@@ -97,6 +97,9 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
     if (!known) {
       // Infrastructure failures are logged with their cause and answered without details.
       logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    } else if (error.code === 'unavailable') {
+      // An outage is answered plainly; the operator sees its cause.
+      logger.warn({ err: error.cause ?? error, method: c.req.method, path: c.req.path }, error.message);
     }
     const status = known ? STATUS[error.code] : 500;
     const message = known ? error.message : 'Internal server error';

@@ -6,15 +6,18 @@ import type { Duplex } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
+import { FlockError } from '@flock/core';
 import { createApp } from './app.js';
 import { parseSecretKey } from './auth/secret-box.js';
 import { createMetrics } from './observability.js';
 import { authSettingsFrom } from './auth/settings.js';
+import { storageReason } from './blobs/errors.js';
 import { openBlobStore } from './blobs/index.js';
 import { indexFastPath } from './routes/index.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
+import { describeDatabaseError } from './db/unavailable.js';
 import { createLocalChangeFeed, createPostgresChangeFeed } from './events/change-feed.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { createServices, type Services } from './services/index.js';
@@ -34,7 +37,7 @@ async function loadSecretKey(config: Readonly<Config>): Promise<Buffer> {
   if (config.secretKey) return parseSecretKey(config.secretKey);
   const path = join(config.dataDir, 'secret.key');
   try {
-    return parseSecretKey(await readFile(path, 'utf8'));
+    return parseSecretKey(await readFile(path, 'utf8'), path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -45,7 +48,7 @@ async function loadSecretKey(config: Readonly<Config>): Promise<Buffer> {
     // Another process (an operator command, say) created it first: use theirs.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return parseSecretKey(await readFile(path, 'utf8'));
+  return parseSecretKey(await readFile(path, 'utf8'), path);
 }
 
 /** Opens the database and store named by the config and wires the services. Used by `serve` and the operator commands alike. */
@@ -54,9 +57,10 @@ export async function openRegistry(
   clock: Clock = systemClock,
   hooks: { onStoreError?: (store: 'registry' | 'org') => void; logger?: Logger } = {},
 ): Promise<Registry> {
-  const database = await openDatabase(config.databaseUrl);
-  const blobs = openBlobStore(config.blobStore, config.s3Credentials);
+  // Settings first: a malformed key is reported as such even when the database is down too.
   const secretKey = await loadSecretKey(config);
+  const blobs = openBlobStore(config.blobStore, config.s3Credentials);
+  const database = await openDatabase(config.databaseUrl);
   // On PostgreSQL, replicas tell each other what to drop from their caches; on SQLite there is one server.
   const feed = database.dialect === 'postgres'
     ? await createPostgresChangeFeed(config.databaseUrl, hooks.logger ?? pino({ level: 'silent' }))
@@ -79,17 +83,18 @@ export async function openRegistry(
 /** /readyz: the database answers a query and the store answers a lookup. */
 async function checkReady(registry: Registry): Promise<{ ok: boolean; checks: Record<string, string> }> {
   const checks: Record<string, string> = {};
-  const attempt = async (name: string, run: () => Promise<unknown>) => {
+  // Each check says why it failed, in one line without secrets: "unreachable: connect ECONNREFUSED 127.0.0.1:5432".
+  const attempt = async (name: string, run: () => Promise<unknown>, describe: (error: unknown) => string) => {
     try {
       await run();
       checks[name] = 'ok';
     } catch (error) {
-      checks[name] = (error as Error).name || 'error';
+      checks[name] = describe(error);
     }
   };
   await Promise.all([
-    attempt('database', () => sql`select 1`.execute(registry.database.db)),
-    attempt('store', () => registry.services.blobs.head('readyz/probe')),
+    attempt('database', () => sql`select 1`.execute(registry.database.db), describeDatabaseError),
+    attempt('store', () => registry.services.blobs.head('readyz/probe'), (error) => `unavailable: ${storageReason((error as Error).cause ?? error)}`),
   ]);
   return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
 }
@@ -133,6 +138,23 @@ export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'flock-registry' } });
 }
 
+type Listening = { server: ServerType; port: number };
+
+/** Runs `start`; a port that cannot be had is one line naming the setting, with the registry closed again. */
+async function listen(config: Readonly<Config>, registry: Registry, start: (resolve: (value: Listening) => void, reject: (error: Error) => void) => void): Promise<Listening> {
+  try {
+    return await new Promise<Listening>(start);
+  } catch (error) {
+    await registry.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${config.host}:${config.port}`;
+    if (code === 'EADDRINUSE') throw new FlockError('unavailable', `Cannot listen on ${where}: the port is in use; choose another with FLOCK_PORT or --port`, { cause: error });
+    if (code === 'EACCES') throw new FlockError('unavailable', `Cannot listen on ${where}: not allowed to use that port; choose another with FLOCK_PORT or --port`, { cause: error });
+    if (code === 'EADDRNOTAVAIL') throw new FlockError('unavailable', `Cannot listen on ${where}: no such address here; check FLOCK_HOST or --host`, { cause: error });
+    throw error;
+  }
+}
+
 /** Starts the HTTP server; resolves once it listens. */
 export async function startServer(config: Readonly<Config>, options: { logger?: Logger; clock?: Clock } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -140,7 +162,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
   const registry = await openRegistry(config, options.clock, { onStoreError: (store) => metrics.storeErrors.inc({ store }), logger });
   // The app is built once the port is known: with port 0 (tests) the default public URL names the real port.
   let app: ReturnType<typeof createApp> | undefined;
-  const { server, port } = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
+  const { server, port } = await listen(config, registry, (resolve, reject) => {
     // The sparse index is the hot read path: it is answered in front of Hono (see indexFastPath).
     // The fast path skips Hono's middleware, so it counts its own answers, with tallies cheap enough for it.
     const indexCounts = new Map([200, 304, 404].map((status) => [status, metrics.requestTally({ method: 'GET', route: '/index/:org/:name', status: String(status) })]));

@@ -134,7 +134,7 @@ describe('operations: health, readiness, metrics, logs', () => {
   });
 
   it('/readyz answers 503 naming the failing store', async () => {
-    const config = loadConfig({ FLOCK_DATA_DIR: join(dir, 'broken'), FLOCK_PORT: '0', FLOCK_BLOB_STORE: 's3://nowhere/x?endpoint=http%3A%2F%2F127.0.0.1%3A9&region=us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+    const config = loadConfig({ FLOCK_DATA_DIR: join(dir, 'broken'), FLOCK_PORT: '0', FLOCK_BLOB_STORE: 's3://nowhere/x?endpoint=http%3A%2F%2F127.0.0.1%3A9&region=us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' });
     const broken = await startServer(config, { logger: pino({ level: 'silent' }) });
     try {
       const response = await fetch(`${broken.url}/readyz`);

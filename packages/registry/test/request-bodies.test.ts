@@ -144,6 +144,9 @@ describe('request bodies: form size limits, forms sent to the API, malformed HTT
     expect(JSON.parse(huge.body)).toEqual({ error: expect.stringMatching(/headers/i) });
     // Answered before Hono sees the request, yet with the headers every answer carries.
     expect(huge.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'strict-origin-when-cross-origin' });
+    // As a client sees it: a 100 KB header gets the JSON answer, not a reset connection.
+    const viaFetch = await fetch(`${registry.url}/api/v1/me`, { headers: { 'x-filler': 'a'.repeat(100 * 1024) } });
+    expect([viaFetch.status, await viaFetch.json()]).toEqual([431, { error: 'Request headers are too large' }]);
     const negative = await rawRequest(registry.url, [`POST /api/v1/orgs HTTP/1.1\r\nHost: ${host()}\r\nContent-Length: -5\r\n\r\n`]);
     expect(negative.status).toBe(400);
     expect(negative.headers['content-type']).toBe('application/json');

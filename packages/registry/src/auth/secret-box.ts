@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { FlockError } from '@flock/core';
 
 /**
  * AES-256-GCM for secrets the registry must be able to read back (an org's
@@ -9,10 +10,11 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export function parseSecretKey(raw: string): Buffer {
+/** `source` names where the key came from, for the one-line error: the setting, or the file in the data folder. */
+export function parseSecretKey(raw: string, source = 'FLOCK_SECRET_KEY'): Buffer {
   const text = raw.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
-  if (key.length !== 32) throw new Error('FLOCK_SECRET_KEY must be 32 bytes, as 64 hex characters or base64');
+  if (key.length !== 32) throw new FlockError('bad_request', `Invalid ${source}: a key must be 32 bytes, as 64 hex characters or base64`);
   return key;
 }
 

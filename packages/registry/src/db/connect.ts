@@ -6,6 +6,7 @@ import pg from 'pg';
 import { FlockError } from '@flock/core';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { describeDatabaseError, isDatabaseOutage, redactUrl, reportingOutages } from './unavailable.js';
 
 export type Db = Kysely<Database>;
 
@@ -28,27 +29,33 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     throw new FlockError('bad_request', `Unsupported database URL "${url.split(':')[0]}:…": use sqlite:PATH or postgres://…`);
   }
   const path = sqlitePath(url);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SQLite(path);
+  let sqlite: SQLite.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    sqlite = new SQLite(path);
+  } catch (error) {
+    throw cannotOpen(url, error);
+  }
   // WAL lets readers go on while a publish writes; busy_timeout lets the CLI
   // operator commands and a running server share the file.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrate(db);
+  const db = new Kysely<Database>({ dialect: reportingOutages(new SqliteDialect({ database: sqlite })) });
+  await migrate(db, url);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A database host that does not answer fails a request in seconds (then 503) rather than holding it forever.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
   // An idle client's network error must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: reportingOutages(new PostgresDialect({ pool })) });
   try {
     // Kysely's PostgreSQL migrator holds pg_advisory_lock while it migrates,
     // so replicas starting together apply each migration exactly once.
-    await migrate(db);
+    await migrate(db, url);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -56,11 +63,17 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
-async function migrate(db: Db): Promise<void> {
+/** One line for the operator, naming the setting and the cause (the URL without its password). */
+function cannotOpen(url: string, error: unknown): FlockError {
+  const message = `Cannot use the database in FLOCK_DATABASE_URL (${redactUrl(url)}): ${describeDatabaseError(error)}`;
+  return new FlockError(isDatabaseOutage(error) ? 'unavailable' : 'internal', message, { cause: error });
+}
+
+async function migrate(db: Db, url: string): Promise<void> {
   // Migrations are independent of each other, so one merged later with a lower number may still run.
   const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error } = await migrator.migrateToLatest();
-  if (error) throw new FlockError('internal', 'Database migration failed', { cause: error });
+  if (error) throw cannotOpen(url, error);
 }
 
 /** True when `error` is the database refusing a duplicate on a unique key. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -61,17 +62,21 @@ export function createLocalChangeFeed(): ChangeFeed {
  */
 export async function createPostgresChangeFeed(url: string, logger: Logger): Promise<ChangeFeed> {
   const local = createLocalChangeFeed();
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // Timeouts, so a database host that stops answering fails a notify or a reconnect attempt instead of hanging it.
+  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {});
   let listener: pg.Client | null = null;
   let closed = false;
+  // Marks the events this replica sends, so it can tell them from other replicas' events.
+  const origin = randomUUID();
 
   async function listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
     client.on('notification', (message) => {
       try {
-        const event: unknown = JSON.parse(message.payload ?? '');
-        if (isChangeEvent(event)) void local.notify(event);
+        const { origin: from, ...event } = JSON.parse(message.payload ?? '') as { origin?: unknown };
+        // Our own event was delivered here when it was sent: hearing it again later would drop what was cached since.
+        if (from !== origin && isChangeEvent(event)) void local.notify(event);
       } catch {
         // Not ours: ignore.
       }
@@ -102,12 +107,13 @@ export async function createPostgresChangeFeed(url: string, logger: Logger): Pro
   await listen();
   return {
     async notify(event) {
+      // This replica at once, the others through PostgreSQL.
+      void local.notify(event);
       try {
-        await pool.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(event)]);
+        await pool.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify({ ...event, origin })]);
       } catch (error) {
         // Other replicas keep what they cached: tokens and roles until their TTL, index entries until the next change.
         logger.error({ err: error, event: event.kind }, 'could not tell other replicas of a change');
-        void local.notify(event);
       }
     },
     subscribe: local.subscribe,

@@ -16,7 +16,10 @@ export type AuditAction =
   | 'member.role'
   | 'member.remove'
   | 'member.leave'
-  | 'publish';
+  | 'publish'
+  | 'yank'
+  | 'unyank'
+  | 'visibility';
 
 export interface AuditInput {
   /** Who did it, and with which token (null for a browser session). */

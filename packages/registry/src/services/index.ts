@@ -59,8 +59,8 @@ export function createServices(deps: ServiceDeps) {
   const access = createAccessService({ accounts, readRoleOf: auth.roleOf, peekReadRole: auth.peekRole });
   const audit = createAuditService({ db, clock });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
-  const packages = createPackagesService({ db, access, orgStores, redirectDownloads });
   const sparseIndex = createSparseIndexService({ db });
+  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex });
   const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db) : createPostgresSearchIndex(db);
   const events: PackageEvents = {
     async changed({ org, name, packageId }) {
@@ -80,7 +80,7 @@ export function createServices(deps: ServiceDeps) {
   const rateLimits = createRateLimitsService({ db, clock });
   const publishRate = { limit: publishesPerHour, windowSeconds: 3600 };
   const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit, events });
-  const admin = createPackageAdminService({ db, clock, accounts, access, events });
+  const admin = createPackageAdminService({ db, clock, accounts, access, audit, events });
   const search = createSearchService({ db, index: searchIndex, access, packages });
   const sessions = createSessionsService({ db, clock });
   const signIn = createSignInService({ db, accounts, audit, rateLimits });

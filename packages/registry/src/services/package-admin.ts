@@ -4,6 +4,7 @@ import type { Db } from '../db/connect.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
+import type { AuditService } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 import type { PackageEvents } from './package-events.js';
 
@@ -12,11 +13,12 @@ export interface PackageAdminDeps {
   clock: Clock;
   accounts: AccountsService;
   access: AccessService;
+  audit: AuditService;
   events: PackageEvents;
 }
 
 /** Changes to published packages that are not publishes: yanking versions and setting visibility. */
-export function createPackageAdminService({ db, clock, accounts, access, events }: PackageAdminDeps) {
+export function createPackageAdminService({ db, clock, accounts, access, audit, events }: PackageAdminDeps) {
   async function packageIn(org: OrgRow, name: PackageName): Promise<PackageRow> {
     const pkg = await db.selectFrom('packages').selectAll().where('org_id', '=', org.id).where('name', '=', name).executeTakeFirst();
     if (!pkg) throw new FlockError('not_found', `Package ${org.name}/${name} not found`);
@@ -27,13 +29,18 @@ export function createPackageAdminService({ db, clock, accounts, access, events 
   async function setYanked(input: { principal: Principal; org: OrgName; name: PackageName; version: Version; yanked: boolean }): Promise<void> {
     const org = await access.requireRole(input.principal, await accounts.findOrg(input.org), 'member', 'yank');
     const pkg = await packageIn(org, input.name);
-    const result = await db
-      .updateTable('versions')
-      .set({ yanked: input.yanked ? 1 : 0 })
-      .where('package_id', '=', pkg.id)
-      .where('version', '=', input.version)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw new FlockError('not_found', `Version ${input.org}/${input.name}@${input.version} not found`);
+    // The audit row stands or falls with the change it records.
+    await db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('versions')
+        .set({ yanked: input.yanked ? 1 : 0 })
+        .where('package_id', '=', pkg.id)
+        .where('version', '=', input.version)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) throw new FlockError('not_found', `Version ${input.org}/${input.name}@${input.version} not found`);
+      const subject = `${org.name}/${pkg.name}@${input.version}`;
+      await audit.record({ principal: input.principal, action: input.yanked ? 'yank' : 'unyank', orgId: org.id, subject }, trx);
+    });
     await events.changed({ org: org.name, name: pkg.name, packageId: pkg.id });
   }
 
@@ -81,7 +88,10 @@ export function createPackageAdminService({ db, clock, accounts, access, events 
       const why = input.visibility === 'private' ? `public packages depend on it: ${blockers.join(', ')}` : `it depends on private packages: ${blockers.join(', ')}`;
       throw new FlockError('conflict', `${key} cannot become ${input.visibility}: ${why}`);
     }
-    await db.updateTable('packages').set({ visibility: input.visibility, updated_at: isoNow(clock) }).where('id', '=', pkg.id).execute();
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('packages').set({ visibility: input.visibility, updated_at: isoNow(clock) }).where('id', '=', pkg.id).execute();
+      await audit.record({ principal: input.principal, action: 'visibility', orgId: org.id, subject: `${key} (${input.visibility})` }, trx);
+    });
     await events.changed({ org: org.name, name: pkg.name, packageId: pkg.id });
   }
 

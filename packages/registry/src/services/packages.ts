@@ -2,8 +2,10 @@ import { FlockError, type DependencyDto, type OrgName, type PackageDto, type Pac
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/connect.js';
 import type { OrgRow, PackageRow, VersionRow } from '../db/schema.js';
+import { isDatabaseOutage } from '../db/unavailable.js';
 import type { AccessService } from './access.js';
-import type { OrgStoresService } from './org-stores.js';
+import type { OrgStoresService, Placement } from './org-stores.js';
+import type { SparseIndexService, StoredArchive } from './sparse-index.js';
 
 export interface PackagesDeps {
   db: Db;
@@ -11,6 +13,8 @@ export interface PackagesDeps {
   orgStores: OrgStoresService;
   /** Whether downloads from the registry's own store redirect to presigned URLs (when it has them). */
   redirectDownloads: boolean;
+  /** What downloads fall back on while the database is unreachable. */
+  sparseIndex: Pick<SparseIndexService, 'peek'>;
 }
 
 /** How long a presigned download URL lives: long enough to start, short enough not to be shared. */
@@ -67,7 +71,7 @@ function toProvenance(row: VersionRow): VersionDto['provenance'] {
 }
 
 /** Reads of packages and versions, each filtered through access.canRead. */
-export function createPackagesService({ db, access, orgStores, redirectDownloads }: PackagesDeps) {
+export function createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex }: PackagesDeps) {
   async function findVisible(principal: Principal | null, org: OrgName, name: PackageName): Promise<VisiblePackage> {
     const row = await db
       .selectFrom('packages')
@@ -152,15 +156,45 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
 
   /** An archive: a presigned URL on an org's own store (always) or the registry's S3 store, else the bytes. */
   async function download(principal: Principal | null, org: OrgName, name: PackageName, version: Version): Promise<Download> {
-    const found = await findVersion(principal, org, name, version);
-    const placement = await orgStores.placementOf(found.version, found.org.id, found.org.name);
-    const visibility = found.pkg.visibility;
-    if (placement.store.presignGet && (placement.kind === 'org' || redirectDownloads)) {
-      return { kind: 'redirect', url: await placement.store.presignGet(found.version.blob_key, PRESIGNED_SECONDS), visibility };
+    let found: Found;
+    try {
+      found = await findVersion(principal, org, name, version);
+    } catch (error) {
+      const cached = isDatabaseOutage(error) ? downloadFromMemory(principal, org, name, version) : undefined;
+      if (cached === undefined) throw error;
+      return deliver(orgStores.registryPlacement(), cached.archive, cached.visibility, `${org}/${name}@${version}`);
     }
-    const bytes = await placement.store.get(found.version.blob_key);
-    if (!bytes) throw new Error(`blob ${found.version.blob_key} missing from ${placement.label} for ${org}/${name}@${version}`);
-    return { kind: 'bytes', bytes, visibility, checksum: found.version.checksum };
+    const placement = await orgStores.placementOf(found.version, found.org.id, found.org.name);
+    const archive = { blobKey: found.version.blob_key, checksum: found.version.checksum };
+    return deliver(placement, archive, found.pkg.visibility, `${org}/${name}@${version}`);
+  }
+
+  /**
+   * While the database is unreachable, what the sparse index holds in memory
+   * still answers downloads from the registry's own store, under the same rule
+   * (for a private package, a token and membership the auth cache still holds).
+   * Undefined when memory does not know enough; an org's own store is looked up
+   * in the database, so its versions wait for it.
+   */
+  function downloadFromMemory(principal: Principal | null, org: OrgName, name: PackageName, version: Version) {
+    const entry = sparseIndex.peek(org, name);
+    if (entry === undefined) return undefined;
+    if (entry === null) throw packageNotFound(org, name);
+    const readable = access.canReadNow(principal, { visibility: entry.visibility, org_id: entry.orgId });
+    if (readable === undefined) return undefined;
+    if (!readable) throw packageNotFound(org, name);
+    const archive = entry.archives.get(version);
+    if (!archive) throw new FlockError('not_found', `Version ${org}/${name}@${version} not found`);
+    return archive.store === null ? { archive, visibility: entry.visibility } : undefined;
+  }
+
+  async function deliver(placement: Placement, archive: Pick<StoredArchive, 'blobKey' | 'checksum'>, visibility: PackageRow['visibility'], what: string): Promise<Download> {
+    if (placement.store.presignGet && (placement.kind === 'org' || redirectDownloads)) {
+      return { kind: 'redirect', url: await placement.store.presignGet(archive.blobKey, PRESIGNED_SECONDS), visibility };
+    }
+    const bytes = await placement.store.get(archive.blobKey);
+    if (!bytes) throw new Error(`blob ${archive.blobKey} missing from ${placement.label} for ${what}`);
+    return { kind: 'bytes', bytes, visibility, checksum: archive.checksum };
   }
 
   /** The newest public versions, for the front page. Private packages never appear. */

@@ -3,7 +3,6 @@ import { compareVersions, type Version } from '@flock/core';
 import type { Db } from '../db/connect.js';
 import type { PackageRow } from '../db/schema.js';
 
-/** One line of the sparse index. */
 /** One line of the sparse index (the same shape as core's IndexLineDto). */
 export interface IndexLine {
   version: string;
@@ -24,6 +23,15 @@ export interface IndexEntry {
   etag: string;
   /** The 200/304 headers, built once: content type, ETag, Cache-Control (public or private), length. */
   headers: Record<string, string>;
+  /** Where each version's archive is, by version: a download can then be served while the database is unreachable. */
+  archives: ReadonlyMap<string, StoredArchive>;
+}
+
+export interface StoredArchive {
+  blobKey: string;
+  checksum: string;
+  /** versions.store: null for the registry's own store. */
+  store: string | null;
 }
 
 export interface SparseIndexDeps {
@@ -60,7 +68,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       .where('packages.name', '=', name)
       .executeTakeFirst();
     if (!pkg) return null;
-    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked']).where('package_id', '=', pkg.id).execute();
+    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
     const body = renderIndex(rows);
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
     const headers = {
@@ -69,7 +77,8 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       'cache-control': pkg.visibility === 'public' ? 'public, max-age=60' : 'private, no-cache',
       'content-length': String(body.byteLength),
     };
-    return { packageId: pkg.id, orgId: pkg.org_id, visibility: pkg.visibility, body, etag, headers };
+    const archives = new Map(rows.map((row) => [row.version, { blobKey: row.blob_key, checksum: row.checksum, store: row.store }]));
+    return { packageId: pkg.id, orgId: pkg.org_id, visibility: pkg.visibility, body, etag, headers, archives };
   }
 
   /** The entry for org/name, or null when no such package exists (the caller decides who may see it). */
