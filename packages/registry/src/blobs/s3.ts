@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sha256Hex } from '@flock/core';
@@ -56,6 +57,16 @@ export function createS3BlobStore(location: S3Location): BlobStore {
       try {
         const response = await client.send(new GetObjectCommand({ Bucket, Key: keyOf(key) }));
         return Buffer.from(await response.Body!.transformToByteArray());
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+    },
+    async getStream(key: string): Promise<Readable | null> {
+      try {
+        const response = await client.send(new GetObjectCommand({ Bucket, Key: keyOf(key) }));
+        // In Node the SDK's body is a Readable (IncomingMessage).
+        return response.Body as Readable;
       } catch (error) {
         if (isNotFound(error)) return null;
         throw error;

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { FlockError } from '@flock/core';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { cachingStatements } from './statement-cache.js';
 import { describeDatabaseError, isDatabaseOutage, redactUrl, reportingOutages } from './unavailable.js';
 
 export type Db = Kysely<Database>;
@@ -41,7 +42,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: reportingOutages(new SqliteDialect({ database: sqlite })) });
+  const db = new Kysely<Database>({ dialect: reportingOutages(new SqliteDialect({ database: cachingStatements(sqlite) })) });
   await migrate(db, url);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }

@@ -8,6 +8,7 @@ import { createAccountsService } from './accounts.js';
 import { createAuditService } from './audit.js';
 import { createAuthCache } from './auth-cache.js';
 import type { Clock } from './clock.js';
+import { createHtmlCache } from './html-cache.js';
 import { createOrgStoresService } from './org-stores.js';
 import { createOrgsService } from './orgs.js';
 import { createPackageAdminService } from './package-admin.js';
@@ -61,6 +62,8 @@ export function createServices(deps: ServiceDeps) {
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
   const sparseIndex = createSparseIndexService({ db });
   const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex });
+  // Package pages' README and API reference, rendered once per version.
+  const renderedPages = createHtmlCache();
   const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db) : createPostgresSearchIndex(db);
   const events: PackageEvents = {
     async changed({ org, name, packageId }) {
@@ -93,7 +96,7 @@ export function createServices(deps: ServiceDeps) {
     },
   });
   return {
-    accounts, tokens, auth, access, orgStores, packages, sparseIndex, search, publish, admin, rateLimits, blobs,
+    accounts, tokens, auth, access, orgStores, packages, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
     audit, sessions, signIn, tokenAdmin, orgs,
   };
 }

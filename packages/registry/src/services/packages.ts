@@ -1,8 +1,8 @@
 import { FlockError, type DependencyDto, type OrgName, type PackageDto, type PackageName, type Version, type VersionDto, compareVersions } from '@flock/core';
+import type { Readable } from 'node:stream';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/connect.js';
 import type { OrgRow, PackageRow, VersionRow } from '../db/schema.js';
-import { isDatabaseOutage } from '../db/unavailable.js';
 import type { AccessService } from './access.js';
 import type { OrgStoresService, Placement } from './org-stores.js';
 import type { SparseIndexService, StoredArchive } from './sparse-index.js';
@@ -13,8 +13,8 @@ export interface PackagesDeps {
   orgStores: OrgStoresService;
   /** Whether downloads from the registry's own store redirect to presigned URLs (when it has them). */
   redirectDownloads: boolean;
-  /** What downloads fall back on while the database is unreachable. */
-  sparseIndex: Pick<SparseIndexService, 'peek'>;
+  /** Where downloads find a version's archive (in memory once warm). */
+  sparseIndex: Pick<SparseIndexService, 'get'>;
 }
 
 /** How long a presigned download URL lives: long enough to start, short enough not to be shared. */
@@ -22,7 +22,7 @@ const PRESIGNED_SECONDS = 300;
 
 export type Download =
   | { kind: 'redirect'; url: string; visibility: PackageRow['visibility'] }
-  | { kind: 'bytes'; bytes: Buffer; visibility: PackageRow['visibility']; checksum: string };
+  | { kind: 'bytes'; body: Readable | Buffer; size: number; visibility: PackageRow['visibility']; checksum: string };
 
 export interface VisiblePackage {
   org: OrgRow;
@@ -39,7 +39,17 @@ export function toDependencies(json: string): DependencyDto[] {
   return Object.keys(deps).sort().map((key) => ({ package: key, range: deps[key]! }));
 }
 
-export function toVersionDto(org: OrgRow, pkg: PackageRow, row: VersionRow, publisher: string): VersionDto {
+/** A version's columns but the large ones only its own page reads (readme, manifest). */
+const SUMMARY_COLUMNS = [
+  'versions.id', 'versions.package_id', 'versions.version', 'versions.checksum', 'versions.size', 'versions.blob_key',
+  'versions.description', 'versions.license', 'versions.keywords', 'versions.repository', 'versions.dependencies',
+  'versions.publisher_id', 'versions.token_id', 'versions.published_at', 'versions.yanked', 'versions.docs_key', 'versions.store',
+  'versions.source_repository', 'versions.source_commit', 'versions.source_path', 'versions.source_dirty', 'versions.build_command',
+] as const;
+
+export type VersionSummary = Omit<VersionRow, 'readme' | 'manifest'> & { publisher: string };
+
+export function toVersionDto(org: OrgRow, pkg: PackageRow, row: Omit<VersionRow, 'readme' | 'manifest'>, publisher: string): VersionDto {
   return {
     org: org.name,
     name: pkg.name,
@@ -59,7 +69,7 @@ export function toVersionDto(org: OrgRow, pkg: PackageRow, row: VersionRow, publ
   };
 }
 
-function toProvenance(row: VersionRow): VersionDto['provenance'] {
+function toProvenance(row: Omit<VersionRow, 'readme' | 'manifest'>): VersionDto['provenance'] {
   if (row.source_dirty === null) return null;
   return {
     repository: row.source_repository,
@@ -87,12 +97,12 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return { pkg, org: { id: pkg.org_id, name: org_name, name_key: org_name_key, kind: org_kind, created_at: org_created_at } };
   }
 
-  /** All versions, newest first by semver. */
-  async function listVersions(pkg: PackageRow): Promise<Array<VersionRow & { publisher: string }>> {
+  /** All versions, newest first by semver; without the README and manifest, which only one version's page needs. */
+  async function listVersions(pkg: PackageRow): Promise<VersionSummary[]> {
     const rows = await db
       .selectFrom('versions')
       .innerJoin('users', 'users.id', 'versions.publisher_id')
-      .selectAll('versions')
+      .select(SUMMARY_COLUMNS)
       .select('users.username as publisher')
       .where('versions.package_id', '=', pkg.id)
       .execute();
@@ -104,11 +114,9 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return versions.find((v) => v.yanked === 0) ?? versions[0];
   }
 
-  async function getPackage(principal: Principal | null, org: OrgName, name: PackageName): Promise<PackageDto> {
-    const { pkg, org: orgRow } = await findVisible(principal, org, name);
-    const versions = await listVersions(pkg);
+  function toPackageDto({ org, pkg }: VisiblePackage, versions: VersionSummary[]): PackageDto {
     return {
-      org: orgRow.name,
+      org: org.name,
       name: pkg.name,
       visibility: pkg.visibility,
       description: pkg.description,
@@ -117,6 +125,28 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
       createdAt: pkg.created_at,
       updatedAt: pkg.updated_at,
     };
+  }
+
+  async function getPackage(principal: Principal | null, org: OrgName, name: PackageName): Promise<PackageDto> {
+    const visible = await findVisible(principal, org, name);
+    return toPackageDto(visible, await listVersions(visible.pkg));
+  }
+
+  /**
+   * What a package page shows, in two queries: the package (access checked) and its versions, one of
+   * which is `version` (null: the newest). The README is read apart (readReadme), only when not cached.
+   */
+  async function findPage(principal: Principal | null, org: OrgName, name: PackageName, version: Version | null) {
+    const visible = await findVisible(principal, org, name);
+    const versions = await listVersions(visible.pkg);
+    const row = version === null ? latestOf(versions) : versions.find((v) => v.version === version);
+    if (!row) throw new FlockError('not_found', `Version ${org}/${name}@${version ?? 'latest'} not found`);
+    return { ...visible, package: toPackageDto(visible, versions), version: row };
+  }
+
+  async function readReadme(versionId: string): Promise<string | null> {
+    const row = await db.selectFrom('versions').select('readme').where('id', '=', versionId).executeTakeFirst();
+    return row?.readme ?? null;
   }
 
   async function findVersion(principal: Principal | null, org: OrgName, name: PackageName, version: Version) {
@@ -138,10 +168,8 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return toVersionDto(found.org, found.pkg, found.version, found.version.publisher);
   }
 
-  type Found = Awaited<ReturnType<typeof findVersion>>;
-
   /** The docs JSON of a version already found (and so already authorized), or null. */
-  async function readDocs(found: Found): Promise<Buffer | null> {
+  async function readDocs(found: { org: OrgRow; version: Pick<VersionRow, 'docs_key' | 'store'> }): Promise<Buffer | null> {
     if (!found.version.docs_key) return null;
     const placement = await orgStores.placementOf(found.version, found.org.id, found.org.name);
     return placement.store.get(found.version.docs_key);
@@ -154,47 +182,32 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return docs;
   }
 
-  /** An archive: a presigned URL on an org's own store (always) or the registry's S3 store, else the bytes. */
-  async function download(principal: Principal | null, org: OrgName, name: PackageName, version: Version): Promise<Download> {
-    let found: Found;
-    try {
-      found = await findVersion(principal, org, name, version);
-    } catch (error) {
-      const cached = isDatabaseOutage(error) ? downloadFromMemory(principal, org, name, version) : undefined;
-      if (cached === undefined) throw error;
-      return deliver(orgStores.registryPlacement(), cached.archive, cached.visibility, `${org}/${name}@${version}`);
-    }
-    const placement = await orgStores.placementOf(found.version, found.org.id, found.org.name);
-    const archive = { blobKey: found.version.blob_key, checksum: found.version.checksum };
-    return deliver(placement, archive, found.pkg.visibility, `${org}/${name}@${version}`);
-  }
-
   /**
-   * While the database is unreachable, what the sparse index holds in memory
-   * still answers downloads from the registry's own store, under the same rule
-   * (for a private package, a token and membership the auth cache still holds).
-   * Undefined when memory does not know enough; an org's own store is looked up
-   * in the database, so its versions wait for it.
+   * An archive: a presigned URL on an org's own store (always) or the registry's S3 store, else the bytes,
+   * streamed where the store can. Answered from the sparse index's memory (no query once the package's
+   * index entry is warm, and so also while the database is unreachable), under the same access rule;
+   * an org's own store is looked up in the database.
    */
-  function downloadFromMemory(principal: Principal | null, org: OrgName, name: PackageName, version: Version) {
-    const entry = sparseIndex.peek(org, name);
-    if (entry === undefined) return undefined;
+  async function download(principal: Principal | null, org: OrgName, name: PackageName, version: Version): Promise<Download> {
+    const entry = await sparseIndex.get(org, name);
     if (entry === null) throw packageNotFound(org, name);
-    const readable = access.canReadNow(principal, { visibility: entry.visibility, org_id: entry.orgId });
-    if (readable === undefined) return undefined;
-    if (!readable) throw packageNotFound(org, name);
+    const pkg = { visibility: entry.visibility, org_id: entry.orgId };
+    if (!(access.canReadNow(principal, pkg) ?? (await access.canRead(principal, pkg)))) throw packageNotFound(org, name);
     const archive = entry.archives.get(version);
     if (!archive) throw new FlockError('not_found', `Version ${org}/${name}@${version} not found`);
-    return archive.store === null ? { archive, visibility: entry.visibility } : undefined;
+    const placement = await orgStores.placementOf(archive, entry.orgId, org);
+    return deliver(placement, archive, entry.visibility, `${org}/${name}@${version}`);
   }
 
-  async function deliver(placement: Placement, archive: Pick<StoredArchive, 'blobKey' | 'checksum'>, visibility: PackageRow['visibility'], what: string): Promise<Download> {
-    if (placement.store.presignGet && (placement.kind === 'org' || redirectDownloads)) {
-      return { kind: 'redirect', url: await placement.store.presignGet(archive.blobKey, PRESIGNED_SECONDS), visibility };
+  async function deliver(placement: Placement, archive: StoredArchive, visibility: PackageRow['visibility'], what: string): Promise<Download> {
+    const { store } = placement;
+    if (store.presignGet && (placement.kind === 'org' || redirectDownloads)) {
+      return { kind: 'redirect', url: await store.presignGet(archive.blobKey, PRESIGNED_SECONDS), visibility };
     }
-    const bytes = await placement.store.get(archive.blobKey);
-    if (!bytes) throw new Error(`blob ${archive.blobKey} missing from ${placement.label} for ${what}`);
-    return { kind: 'bytes', bytes, visibility, checksum: archive.checksum };
+    // A stream, so an archive of many megabytes is never held whole in memory per request.
+    const body = store.getStream ? await store.getStream(archive.blobKey) : await store.get(archive.blobKey);
+    if (!body) throw new Error(`blob ${archive.blobKey} missing from ${placement.label} for ${what}`);
+    return { kind: 'bytes', body, size: archive.size, visibility, checksum: archive.checksum };
   }
 
   /** The newest public versions, for the front page. Private packages never appear. */
@@ -211,7 +224,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return rows;
   }
 
-  return { findVisible, listVersions, latestOf, getPackage, findVersion, getVersion, readDocs, getDocs, download, recent };
+  return { findVisible, listVersions, latestOf, getPackage, findPage, readReadme, findVersion, getVersion, readDocs, getDocs, download, recent };
 }
 
 export type PackagesService = ReturnType<typeof createPackagesService>;

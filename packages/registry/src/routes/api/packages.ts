@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { isFlockError } from '@flock/core';
 import type { AppEnv } from '../../http.js';
@@ -51,8 +52,11 @@ export function packageRoutes(): Hono<AppEnv> {
       c.header('cache-control', scope === 'public' ? 'public, max-age=60' : 'private, no-store');
       return c.redirect(download.url, 302);
     }
-    return c.body(new Uint8Array(download.bytes), 200, {
+    const { body } = download;
+    const bytes = Buffer.isBuffer(body) ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : (Readable.toWeb(body) as ReadableStream<Uint8Array>);
+    return c.body(bytes as Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>, 200, {
       'content-type': 'application/gzip',
+      'content-length': String(download.size),
       'content-disposition': `attachment; filename="${name}-${version}.tar.gz"`,
       'cache-control': `${scope}, max-age=31536000, immutable`,
       etag: `"${download.checksum}"`,

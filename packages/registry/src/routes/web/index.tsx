@@ -6,30 +6,34 @@ import { accountRoutes } from './account.js';
 import { authRoutes, methodsOf } from './auth.js';
 import { HomePage } from './home.js';
 import { orgRoutes } from './org.js';
-import { PackagePage } from './package-page.js';
+import { PackagePage, renderPackageContent } from './package-page.js';
 import { SearchPage } from './search-page.js';
 import { loginRedirect, pageSession } from './session.js';
 import { parsePage } from '../api/search.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
-  const { packages, access } = c.var.services;
+  const { packages, access, renderedPages } = c.var.services;
   // The browser session (or a bearer token): members see their org's private packages.
   const session = await pageSession(c);
   const principal = session?.principal ?? (await authenticate(c));
-  const pkg = await packages.getPackage(principal, org, name);
-  const versionText = rawVersion === undefined ? pkg.latest : parseVersion(rawVersion);
-  const found = await packages.findVersion(principal, org, name, parseVersion(versionText ?? ''));
-  const row = found.version;
-  const bytes = await packages.readDocs(found);
-  const docs: DocModel | null = bytes ? parseDocModel(JSON.parse(bytes.toString('utf8'))) : null;
-  const version = toVersionDto(found.org, found.pkg, row, row.publisher);
-  const isOwner = session !== null && (await access.roleIn(session.principal, found.org)) === 'owner';
+  // Access is checked here, before the cache of rendered READMEs is consulted.
+  const page = await packages.findPage(principal, org, name, rawVersion === undefined ? null : parseVersion(rawVersion));
+  const row = page.version;
+  // A version's README never changes and its docs only once (from none), so this key never goes stale.
+  const key = `${page.pkg.id}\n${row.version}\n${row.checksum}\n${row.docs_key ?? ''}`;
+  const content = await renderedPages.getOrRender(key, async () => {
+    const [readme, bytes] = await Promise.all([packages.readReadme(row.id), packages.readDocs(page)]);
+    const docs: DocModel | null = bytes ? parseDocModel(JSON.parse(bytes.toString('utf8'))) : null;
+    return renderPackageContent(readme, docs);
+  });
+  const version = toVersionDto(page.org, page.pkg, row, row.publisher);
+  const isOwner = session !== null && (await access.roleIn(session.principal, page.org)) === 'owner';
   // A signed-in view (owner forms, the user's name) is never shared through a cache.
-  c.header('cache-control', found.pkg.visibility === 'public' && !session ? 'public, max-age=60' : 'private, no-store');
+  c.header('cache-control', page.pkg.visibility === 'public' && !session ? 'public, max-age=60' : 'private, no-store');
   return c.html(
     <PackagePage
-      pkg={pkg} version={version} readme={row.readme} docs={docs} isLatest={rawVersion === undefined}
+      pkg={page.package} version={version} content={content} isLatest={rawVersion === undefined}
       user={session?.principal.username ?? null} owner={isOwner ? { csrf: session.csrf } : null}
     />,
   );

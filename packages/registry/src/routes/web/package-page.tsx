@@ -5,8 +5,8 @@ import { Layout } from './layout.js';
 export interface PackagePageProps {
   pkg: PackageDto;
   version: VersionDto;
-  readme: string | null;
-  docs: DocModel | null;
+  /** The README and API reference sections, rendered by renderPackageContent (and cached per version). */
+  content: string;
   /** Whether the page shows the newest version (the URL had no version). */
   isLatest: boolean;
   /** The signed-in user, for the header (null: nobody; undefined: not a page with sessions). */
@@ -126,7 +126,24 @@ function Sidebar({ pkg, version, owner }: { pkg: PackageDto; version: VersionDto
   );
 }
 
-export function PackagePage({ pkg, version, readme, docs, isLatest, user, owner }: PackagePageProps) {
+/**
+ * The README and API reference of a version: what a version's page spends most of its time on
+ * (Markdown through marked and sanitize-html), and what never changes for a version, so the
+ * caller caches the string.
+ */
+export async function renderPackageContent(readme: string | null, docs: DocModel | null): Promise<string> {
+  const content = (
+    <div>
+      <section class="card readme" id="readme">
+        {readme ? raw(renderMarkdown(readme)) : <p class="lead">This package has no README.</p>}
+      </section>
+      {docs ? <ApiReference docs={docs} /> : <section class="card" id="api"><h2>API reference</h2><p class="lead">No documentation was uploaded for this version.</p></section>}
+    </div>
+  );
+  return String(await content.toString());
+}
+
+export function PackagePage({ pkg, version, content, isLatest, user, owner }: PackagePageProps) {
   return (
     <Layout title={`${pkg.org}/${pkg.name} ${version.version} — Flock`} user={user}>
       <h1>
@@ -138,12 +155,7 @@ export function PackagePage({ pkg, version, readme, docs, isLatest, user, owner 
       </h1>
       <p class="lead">{version.description ?? ''}{!isLatest && pkg.latest && pkg.latest !== version.version ? <> — newest is <a href={`/flock/${pkg.org}/${pkg.name}`}>{pkg.latest}</a></> : null}</p>
       <div class="layout">
-        <div>
-          <section class="card readme" id="readme">
-            {readme ? raw(renderMarkdown(readme)) : <p class="lead">This package has no README.</p>}
-          </section>
-          {docs ? <ApiReference docs={docs} /> : <section class="card" id="api"><h2>API reference</h2><p class="lead">No documentation was uploaded for this version.</p></section>}
-        </div>
+        {raw(content)}
         <Sidebar pkg={pkg} version={version} owner={owner ?? null} />
       </div>
     </Layout>

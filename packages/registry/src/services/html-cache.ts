@@ -1,0 +1,54 @@
+export interface HtmlCacheDeps {
+  /** Bound on what the cache holds, counted as UTF-16 code units × 2 (what V8 may spend on the strings). */
+  maxBytes?: number;
+}
+
+/**
+ * Rendered HTML kept in memory, least recently used out first, for what is
+ * expensive to render and never changes under its key: a version's README and
+ * API reference (Markdown through marked and sanitize-html, for every page view).
+ * Callers check access before they ask, so the cache never decides who sees what.
+ */
+export function createHtmlCache({ maxBytes = 32 * 1024 * 1024 }: HtmlCacheDeps = {}) {
+  const entries = new Map<string, string>();
+  let bytes = 0;
+  let hits = 0;
+  let misses = 0;
+
+  function remove(key: string): void {
+    const html = entries.get(key);
+    if (html === undefined) return;
+    entries.delete(key);
+    bytes -= html.length * 2;
+  }
+
+  /** The HTML under `key`, rendered by `render` only when not cached. */
+  async function getOrRender(key: string, render: () => Promise<string>): Promise<string> {
+    const cached = entries.get(key);
+    if (cached !== undefined) {
+      hits++;
+      // Re-inserted, so the Map's order is least recently used first.
+      entries.delete(key);
+      entries.set(key, cached);
+      return cached;
+    }
+    misses++;
+    const html = await render();
+    const size = html.length * 2;
+    if (size > maxBytes) return html;
+    remove(key);
+    while (bytes + size > maxBytes) remove(entries.keys().next().value!);
+    entries.set(key, html);
+    bytes += size;
+    return html;
+  }
+
+  /** Hits and misses (renders) so far, and what is held: for tests and metrics. */
+  function stats() {
+    return { hits, misses, entries: entries.size, bytes };
+  }
+
+  return { getOrRender, stats };
+}
+
+export type HtmlCache = ReturnType<typeof createHtmlCache>;
