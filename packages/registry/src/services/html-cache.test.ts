@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { createHtmlCache } from './html-cache.js';
+
+describe('html cache', () => {
+  it('renders a key once, and stays within its byte bound by dropping the least recently used', async () => {
+    // Each entry is 10 characters (20 bytes); the bound holds two.
+    const cache = createHtmlCache({ maxBytes: 40 });
+    const rendered: string[] = [];
+    const render = (key: string) => () => {
+      rendered.push(key);
+      return Promise.resolve(key.padEnd(10, '.'));
+    };
+    expect(await cache.getOrRender('a', render('a'))).toBe('a.........');
+    await cache.getOrRender('a', render('a'));
+    await cache.getOrRender('b', render('b'));
+    await cache.getOrRender('a', render('a')); // a is now the most recently used
+    await cache.getOrRender('c', render('c')); // so b goes
+    await cache.getOrRender('a', render('a'));
+    await cache.getOrRender('b', render('b'));
+    expect(rendered).toEqual(['a', 'b', 'c', 'b']);
+    expect(cache.stats()).toEqual({ hits: 3, misses: 4, entries: 2, bytes: 40 });
+  });
+
+  it('answers but does not keep what is larger than the whole bound', async () => {
+    const cache = createHtmlCache({ maxBytes: 10 });
+    expect(await cache.getOrRender('big', () => Promise.resolve('x'.repeat(6)))).toBe('xxxxxx');
+    expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+});
