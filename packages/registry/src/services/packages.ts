@@ -1,6 +1,7 @@
 import { FlockError, type DependencyDto, type OrgName, type PackageDto, type PackageName, type Version, type VersionDto, compareVersions } from '@flock/core';
 import type { Readable } from 'node:stream';
 import type { Principal } from '../auth/principal.js';
+import { compileOnce } from '../db/compile-once.js';
 import type { Db } from '../db/connect.js';
 import type { OrgRow, PackageRow, VersionRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
@@ -82,15 +83,27 @@ function toProvenance(row: Omit<VersionRow, 'readme' | 'manifest'>): VersionDto[
 
 /** Reads of packages and versions, each filtered through access.canRead. */
 export function createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex }: PackagesDeps) {
-  async function findVisible(principal: Principal | null, org: OrgName, name: PackageName): Promise<VisiblePackage> {
-    const row = await db
+  // The two queries of every page view and API read, compiled once.
+  const selectPackage = compileOnce(db, ['org', 'name'], ({ org, name }) =>
+    db
       .selectFrom('packages')
       .innerJoin('orgs', 'orgs.id', 'packages.org_id')
       .selectAll('packages')
       .select(['orgs.name as org_name', 'orgs.name_key as org_name_key', 'orgs.kind as org_kind', 'orgs.created_at as org_created_at'])
       .where('orgs.name', '=', org)
-      .where('packages.name', '=', name)
-      .executeTakeFirst();
+      .where('packages.name', '=', name),
+  );
+  const selectVersions = compileOnce(db, ['packageId'], ({ packageId }) =>
+    db
+      .selectFrom('versions')
+      .innerJoin('users', 'users.id', 'versions.publisher_id')
+      .select(SUMMARY_COLUMNS)
+      .select('users.username as publisher')
+      .where('versions.package_id', '=', packageId),
+  );
+
+  async function findVisible(principal: Principal | null, org: OrgName, name: PackageName): Promise<VisiblePackage> {
+    const [row] = await selectPackage({ org, name });
     if (!row) throw packageNotFound(org, name);
     const { org_name, org_name_key, org_kind, org_created_at, ...pkg } = row;
     if (!(await access.canRead(principal, pkg))) throw packageNotFound(org, name);
@@ -99,13 +112,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
 
   /** All versions, newest first by semver; without the README and manifest, which only one version's page needs. */
   async function listVersions(pkg: PackageRow): Promise<VersionSummary[]> {
-    const rows = await db
-      .selectFrom('versions')
-      .innerJoin('users', 'users.id', 'versions.publisher_id')
-      .select(SUMMARY_COLUMNS)
-      .select('users.username as publisher')
-      .where('versions.package_id', '=', pkg.id)
-      .execute();
+    const rows = await selectVersions({ packageId: pkg.id });
     return rows.sort((a, b) => compareVersions(b.version as Version, a.version as Version));
   }
 
