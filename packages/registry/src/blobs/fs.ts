@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { sha256Hex } from '@flock/core';
@@ -41,14 +40,15 @@ export function createFsBlobStore(root: string): BlobStore {
       }
     },
     async getStream(key: string): Promise<Readable | null> {
-      const path = pathOf(key);
+      // Opened here (not by the stream), so a missing key is null rather than an error mid-response.
+      let file: FileHandle;
       try {
-        await stat(path);
+        file = await open(pathOf(key), 'r');
       } catch (error) {
         if (isMissing(error)) return null;
         throw error;
       }
-      return createReadStream(path);
+      return file.createReadStream();
     },
     async head(key: string) {
       try {
