@@ -1,30 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { Command, CommanderError } from 'commander';
-import { isFlockError } from '@flock/core';
-import { docCommand } from './commands/doc.js';
-import { initCommand } from './commands/init.js';
-import { loginCommand } from './commands/login.js';
-import { orgCommand } from './commands/org.js';
-import { publishCommand } from './commands/publish.js';
-import { verifyCommand } from './commands/verify.js';
-import { tokenCommand } from './commands/token.js';
+// The narrow entry point: @flock/core's index also loads the docs renderers (marked, sanitize-html).
+import { isFlockError } from '@flock/core/errors';
+import { COMMANDS } from './commands/index.js';
 import type { CommandSpec } from './commands/types.js';
-import { whoamiCommand } from './commands/whoami.js';
-import { accessCommand } from './commands/access.js';
-import { addCommand } from './commands/add.js';
-import { installCommand } from './commands/install.js';
-import { removeCommand } from './commands/remove.js';
-import { searchCommand } from './commands/search.js';
-import { showCommand } from './commands/show.js';
-import { yankCommand } from './commands/yank.js';
 import { CliExit, type CommandContext } from './context.js';
 import { readSecret } from './prompt.js';
-
-const COMMANDS: CommandSpec<any>[] = [
-  initCommand, docCommand, loginCommand, whoamiCommand, publishCommand, verifyCommand,
-  searchCommand, showCommand, addCommand, removeCommand, installCommand, yankCommand, accessCommand,
-  tokenCommand, orgCommand,
-];
 
 const interruptCleanups = new Set<() => void>();
 
@@ -80,7 +62,7 @@ function oneLineUsageErrors(command: Command): void {
   });
 }
 
-function register(parent: Command, spec: CommandSpec<any>, ctx: CommandContext): void {
+function register(parent: Command, spec: CommandSpec, ctx: CommandContext): void {
   const command = parent.command(spec.args ? `${spec.name} ${spec.args}` : spec.name).description(spec.summary);
   oneLineUsageErrors(command);
   // A group (`flock token`) runs bare, so commander would call `flock token frob` "too many arguments":
@@ -132,12 +114,18 @@ function describeFsError(error: unknown): string | null {
   return `Cannot ${verb} ${e.dest ?? e.path ?? 'a file'}: ${reason}`;
 }
 
+/** This CLI's version, from its package.json (dist/main.js → ../package.json). */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** The only place that prints errors and sets the exit code. */
 async function main(): Promise<void> {
   const ctx = createContext();
   // Commander's own error output is off: oneLineUsageErrors turns its errors into CliExit, printed below.
   // Set before the commands are registered, since they copy it.
   const program = new Command('flock').description('The Kestrel package manager').configureOutput({ outputError: () => {} });
+  program.version(`flock ${cliVersion()}`, '--version', 'print the version');
   oneLineUsageErrors(program);
   for (const spec of COMMANDS) register(program, spec, ctx);
   try {

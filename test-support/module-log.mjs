@@ -1,0 +1,18 @@
+// Loaded with `node --import` (through NODE_OPTIONS): records every module URL the
+// process imports, one per line, in the file named by FLOCK_TEST_MODULE_LOG, so a
+// test can tell which dependencies a command loaded. Plain JS: node runs it as is.
+import { register } from 'node:module';
+
+// The hooks run on the loader's own thread; they append each resolved URL as it resolves.
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+let log;
+export function initialize(data) { log = data.log; }
+export async function resolve(specifier, context, nextResolve) {
+  const result = await nextResolve(specifier, context);
+  appendFileSync(log, result.url + '\\n');
+  return result;
+}
+`;
+
+register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: { log: process.env.FLOCK_TEST_MODULE_LOG } });
