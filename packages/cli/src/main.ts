@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir, homedir } from 'node:os';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 // The narrow entry point: @flock/core's index also loads the docs renderers (marked, sanitize-html).
 import { isFlockError } from '@flock/core/errors';
 import { COMMANDS } from './commands/index.js';
 import type { CommandSpec } from './commands/types.js';
 import { CliExit, type CommandContext } from './context.js';
-import { readSecret } from './prompt.js';
 
 const interruptCleanups = new Set<() => void>();
 
@@ -40,7 +40,8 @@ function createContext(): CommandContext {
     tmpdir: tmpdir(),
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
-    readSecret: (prompt) => readSecret(prompt),
+    // Loaded when asked for: node:readline is not needed by most commands.
+    readSecret: async (prompt) => (await import('./prompt.js')).readSecret(prompt),
     isTerminal: Boolean(process.stdin.isTTY),
     ...(process.stderr.isTTY ? { progress: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
   };
@@ -121,6 +122,15 @@ function cliVersion(): string {
 
 /** The only place that prints errors and sets the exit code. */
 async function main(): Promise<void> {
+  // `flock --version` alone answers before commander loads: scripts call it to check the client, and it
+  // then costs no more than starting node. (commander's own --version below serves it in any other position.)
+  if (process.argv.length === 3 && process.argv[2] === '--version') {
+    process.stdout.write(`flock ${cliVersion()}\n`);
+    return;
+  }
+  // Through require: commander's ESM entry wraps the CommonJS one, which Node then parses for its
+  // exports first, and that took about half of commander's load time.
+  const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof import('commander');
   const ctx = createContext();
   // Commander's own error output is off: oneLineUsageErrors turns its errors into CliExit, printed below.
   // Set before the commands are registered, since they copy it.
