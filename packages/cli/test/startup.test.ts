@@ -61,7 +61,7 @@ describe('flock loads only what the command needs', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('startup-user\n  startup-user (owner)\n');
     expect(result.code).toBe(0);
-    for (const heavy of ['marked', 'sanitize-html', 'semver', 'tar']) expect(packages.has(heavy), heavy).toBe(false);
+    for (const heavy of ['marked', 'sanitize-html', 'semver', 'tar', 'smol-toml']) expect(packages.has(heavy), heavy).toBe(false);
   });
 
   /** examples/palette as a pushed git repository, optionally with a build command, and a publisher's env. */
