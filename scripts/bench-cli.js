@@ -62,10 +62,16 @@ function run(command, args, options = {}) {
   return execFileSync(command, args, { encoding: 'utf8', timeout: STEP_TIMEOUT_MS, ...options }).trim();
 }
 
-/** Starts a server child and resolves with the first match of `pattern` in its output. */
-function startServer(command, args, options, pattern) {
+/** A server child, stopped by cleanUp; its output is kept for the message if it fails to start. */
+function spawnServer(command, args, options) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   children.push(child);
+  return child;
+}
+
+/** Starts a server child and resolves with the first match of `pattern` in its output. */
+function startServer(command, args, options, pattern) {
+  const child = spawnServer(command, args, options);
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`${command} did not start: ${seen}`)), STEP_TIMEOUT_MS);
@@ -183,12 +189,15 @@ async function startVerdaccio(bin) {
     'log: { type: stdout, format: pretty, level: warn }',
     '',
   ].join('\n'));
-  startServer(process.execPath, [bin, '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir } }, /$^/).catch(() => {});
+  const child = spawnServer(process.execPath, [bin, '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir } });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     const up = await fetch(`${url}/-/ping`).then((r) => r.ok, () => false);
     if (up) break;
-    if (i === 300) throw new Error('verdaccio did not answer /-/ping');
+    if (i === 300 || child.exitCode !== null) throw new Error(`verdaccio did not answer /-/ping: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   // What `npm adduser` does: PUT the user document; verdaccio answers with a token.

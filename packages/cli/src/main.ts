@@ -7,6 +7,7 @@ import { isFlockError } from '@flock/core/errors';
 import { COMMANDS } from './commands/index.js';
 import type { CommandSpec } from './commands/types.js';
 import { CliExit, type CommandContext } from './context.js';
+import { PROGRAM_DESCRIPTION, quickHelp, VERSION_DESCRIPTION } from './quick-help.js';
 
 const interruptCleanups = new Set<() => void>();
 
@@ -120,22 +121,33 @@ function cliVersion(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * `flock --version` and `flock --help` alone, answered before commander loads: scripts call the first to
+ * check the client, and both then cost little more than starting node. False for anything else (and
+ * for a help that needs wrapping), which commander serves, --version and --help in any position included.
+ */
+function answeredQuickly(args: string[]): boolean {
+  if (args.length !== 1) return false;
+  if (args[0] === '--version') {
+    process.stdout.write(`flock ${cliVersion()}\n`);
+    return true;
+  }
+  const help = args[0] === '--help' || args[0] === '-h' ? quickHelp(COMMANDS, process.stdout.isTTY ? process.stdout.columns : 80) : null;
+  if (help !== null) process.stdout.write(help);
+  return help !== null;
+}
+
 /** The only place that prints errors and sets the exit code. */
 async function main(): Promise<void> {
-  // `flock --version` alone answers before commander loads: scripts call it to check the client, and it
-  // then costs no more than starting node. (commander's own --version below serves it in any other position.)
-  if (process.argv.length === 3 && process.argv[2] === '--version') {
-    process.stdout.write(`flock ${cliVersion()}\n`);
-    return;
-  }
+  if (answeredQuickly(process.argv.slice(2))) return;
   // Through require: commander's ESM entry wraps the CommonJS one, which Node then parses for its
   // exports first, and that took about half of commander's load time.
   const { Command, CommanderError } = createRequire(import.meta.url)('commander') as typeof import('commander');
   const ctx = createContext();
   // Commander's own error output is off: oneLineUsageErrors turns its errors into CliExit, printed below.
   // Set before the commands are registered, since they copy it.
-  const program = new Command('flock').description('The Kestrel package manager').configureOutput({ outputError: () => {} });
-  program.version(`flock ${cliVersion()}`, '--version', 'print the version');
+  const program = new Command('flock').description(PROGRAM_DESCRIPTION).configureOutput({ outputError: () => {} });
+  program.version(`flock ${cliVersion()}`, '--version', VERSION_DESCRIPTION);
   oneLineUsageErrors(program);
   for (const spec of COMMANDS) register(program, spec, ctx);
   try {
