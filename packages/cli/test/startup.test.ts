@@ -33,12 +33,13 @@ describe('flock loads only what the command needs', () => {
 
   it('flock --version prints the version from the CLI package.json and exits 0', async () => {
     const { version } = JSON.parse(await readFile(CLI_PACKAGE, 'utf8')) as { version: string };
-    const { result, packages } = await flockLoading(['--version']);
+    const { result, packages, urls } = await flockLoading(['--version']);
     expect(result.stdout).toBe(`flock ${version}\n`);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    // Not even commander: --version alone answers first.
+    // Answered by the bin itself: nothing else is loaded, not even the CLI's main module.
     expect(packages).toEqual(new Set());
+    expect(urls.filter((url) => url.includes('/packages/cli/dist/'))).toEqual([]);
   });
 
   it('flock --help lists every command without loading any package, in the very words of commander\'s help', async () => {
