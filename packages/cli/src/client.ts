@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { CliExit, type CommandContext } from './context.js';
 import { findToken, registryUrl, requireToken } from './credentials.js';
@@ -27,13 +28,46 @@ export interface RequestOptions {
 const MAX_REDIRECTS = 5;
 
 /**
- * Why a fetch failed, for a message: the network error's code (ECONNREFUSED,
- * UND_ERR_SOCKET), never its message, which may quote request headers and so
- * the token.
+ * Why a request failed, for a message: the network error's code (ECONNREFUSED,
+ * ECONNRESET), never its message, which may quote request headers and so
+ * the token. Anything else (a header Node refuses to send) is not named.
  */
 function failureReason(error: unknown): string {
-  const code = (error as { cause?: { code?: unknown } }).cause?.code;
-  return typeof code === 'string' ? code : 'the request failed';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : 'the request failed';
+}
+
+interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Null when the connection closed before the whole body came. */
+  bytes: Buffer | null;
+  /** Why the body stopped short, when it did. */
+  error?: unknown;
+}
+
+/**
+ * One HTTP exchange through node:http(s) rather than fetch: Node 20 loads
+ * fetch's implementation (undici) on first use, which cost more than the rest
+ * of `flock whoami` together. Rejects only when no answer came.
+ */
+async function send(url: URL, method: string, headers: Record<string, string>, body: Uint8Array | string | undefined): Promise<HttpAnswer> {
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      let error: unknown;
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (e) => (error = e));
+      res.on('close', () => {
+        const status = res.statusCode ?? 0;
+        resolve({ status, headers: res.headers, bytes: res.complete ? Buffer.concat(chunks) : null, error });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Where a redirect leads; a Location that is not an http(s) URL is the server's fault, told in one line. */
@@ -65,25 +99,22 @@ export function createClient(baseUrl: string, token: string | null) {
       if (options.auth && token && url.origin === origin) headers.authorization = `Bearer ${token}`;
       if (options.contentType) headers['content-type'] = options.contentType;
       if (options.headers && url.origin === origin) Object.assign(headers, options.headers);
-      let response: Response;
+      let answer: HttpAnswer;
       try {
-        response = await fetch(url, { method: options.method ?? 'GET', headers, body: options.body, redirect: 'manual' });
+        answer = await send(url, options.method ?? 'GET', headers, options.body);
       } catch (error) {
         throw new CliExit(`Could not reach the registry at ${origin} (${failureReason(error)})`);
       }
-      const location = response.headers.get('location');
-      if (response.status >= 300 && response.status < 400 && location) {
+      const location = answer.headers.location;
+      if (answer.status >= 300 && answer.status < 400 && location) {
         url = redirectTarget(location, url, origin);
         continue;
       }
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(await response.arrayBuffer());
-      } catch (error) {
-        throw new CliExit(`The answer from ${url.origin} was cut off (${failureReason(error)})`);
-      }
-      const contentType = response.headers.get('content-type') ?? '';
-      return { status: response.status, ok: response.ok, bytes, text: Buffer.from(bytes).toString('utf8'), contentType, registry: origin };
+      if (answer.bytes === null) throw new CliExit(`The answer from ${url.origin} was cut off (${failureReason(answer.error)})`);
+      const bytes = new Uint8Array(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength);
+      const contentType = answer.headers['content-type'] ?? '';
+      const ok = answer.status >= 200 && answer.status < 300;
+      return { status: answer.status, ok, bytes, text: answer.bytes.toString('utf8'), contentType, registry: origin };
     }
     throw new CliExit(`Too many redirects from ${origin}`);
   }

@@ -1,6 +1,5 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import { CliExit, type CommandContext } from './context.js';
 import { readOptional, writeFileAtomic } from './fs-write.js';
 
@@ -17,7 +16,7 @@ export function credentialsPath(ctx: CommandContext): string {
 /**
  * A token goes into an HTTP header, which takes visible ASCII only; anything
  * else is refused here, where it is read, and the message names where it came
- * from but never quotes it (fetch's own error would echo the whole header).
+ * from but never quotes it (an HTTP library's own error may echo the whole header).
  */
 export function checkToken(token: string, source: string): string {
   if (!/^[\x21-\x7e]+$/.test(token)) throw new CliExit(`Invalid token in ${source}: it contains whitespace, control or non-ASCII characters`);
@@ -57,6 +56,8 @@ export async function registryUrl(ctx: CommandContext): Promise<string> {
   const path = join(kestrelDir(ctx), 'config.toml');
   const text = await readOptional(path);
   if (text !== null) {
+    // Loaded only for a config file: with FLOCK_REGISTRY set (or no file) every command starts without it.
+    const { parse: parseToml } = await import('smol-toml');
     let config: Record<string, unknown>;
     try {
       config = parseToml(text) as Record<string, unknown>;

@@ -5,32 +5,27 @@ import { registryClient } from '../client.js';
 import { fetchIndex, installProject } from '../install/install.js';
 import { planDependencyEdit } from '../manifest-edit.js';
 import { loadProject } from '../project.js';
-import type { CommandSpec } from './types.js';
+import type { Run } from './types.js';
 
-export const addCommand: CommandSpec = {
-  name: 'add',
-  args: '<package>',
-  summary: 'Add a dependency (org/name[@range], default: ^newest) to flock.toml and install',
-  async run(args, _options, ctx) {
-    const { ref, suffix: rangeText } = parsePackageSpec(args[0]!);
-    const key = `${ref.org}/${ref.name}`;
-    const project = await loadProject(ctx.cwd);
-    const lines = await fetchIndex(await registryClient(ctx), key);
-    let range: string;
-    if (rangeText === undefined) {
-      const newest = semver.maxSatisfying(lines.filter((l) => !l.yanked).map((l) => l.version), '*');
-      if (newest === null) throw new CliExit(`${key} has no version that is not yanked`);
-      range = `^${newest}`;
-    } else {
-      range = parseVersionRange(rangeText);
-    }
-    const edit = await planDependencyEdit(ctx, project.root, key, range);
-    // flock.toml changes only once the install has worked (a range nothing matches, Ctrl-C: it stays as it was).
-    return installProject(ctx, project.root, edit.dependencies, {
-      async commit() {
-        await edit.save();
-        ctx.out(`Added ${key} = "${range}" to flock.toml`);
-      },
-    });
-  },
+export const add: Run = async (args, _options, ctx) => {
+  const { ref, suffix: rangeText } = parsePackageSpec(args[0]!);
+  const key = `${ref.org}/${ref.name}`;
+  const project = await loadProject(ctx.cwd);
+  const lines = await fetchIndex(await registryClient(ctx), key);
+  let range: string;
+  if (rangeText === undefined) {
+    const newest = semver.maxSatisfying(lines.filter((l) => !l.yanked).map((l) => l.version), '*');
+    if (newest === null) throw new CliExit(`${key} has no version that is not yanked`);
+    range = `^${newest}`;
+  } else {
+    range = parseVersionRange(rangeText);
+  }
+  const edit = await planDependencyEdit(ctx, project.root, key, range);
+  // flock.toml changes only once the install has worked (a range nothing matches, Ctrl-C: it stays as it was).
+  return installProject(ctx, project.root, edit.dependencies, {
+    async commit() {
+      await edit.save();
+      ctx.out(`Added ${key} = "${range}" to flock.toml`);
+    },
+  });
 };

@@ -3,25 +3,17 @@ import { DOC_FORMATS, isDocFormat } from '@flock/core';
 import { CliExit } from '../context.js';
 import { writeDocs } from '../docs-output.js';
 import { collectFiles, docsFor, loadProject, readEntries } from '../project.js';
-import type { CommandSpec } from './types.js';
+import type { Run } from './types.js';
 
-export const docCommand: CommandSpec<{ format: string; out?: string }> = {
-  name: 'doc',
-  summary: 'Write API docs from the /// comments in src/',
-  options: [
-    { flags: '--format <format>', description: `one of ${DOC_FORMATS.join(', ')}`, default: 'html' },
-    { flags: '--out <dir>', description: 'folder to write into (default .flock/doc)' },
-  ],
-  async run(_args, options, ctx) {
-    if (!isDocFormat(options.format)) {
-      throw new CliExit(`Unknown format "${options.format}": use ${DOC_FORMATS.join(', ')}`);
-    }
-    // resolve() would turn '' into the current folder and write over an index.html there.
-    if (options.out?.trim() === '') throw new CliExit('--out needs a folder name (use --out . for this folder)');
-    const project = await loadProject(ctx.cwd);
-    const entries = await readEntries(project.root, await collectFiles(project.root));
-    const dir = resolve(ctx.cwd, options.out ?? '.flock/doc');
-    ctx.out(await writeDocs(docsFor(project.manifest, entries), options.format, dir));
-    return 0;
-  },
+export const doc: Run<{ format: string; out?: string }> = async (_args, options, ctx) => {
+  if (!isDocFormat(options.format)) {
+    throw new CliExit(`Unknown format "${options.format}": use ${DOC_FORMATS.join(', ')}`);
+  }
+  // resolve() would turn '' into the current folder and write over an index.html there.
+  if (options.out?.trim() === '') throw new CliExit('--out needs a folder name (use --out . for this folder)');
+  const project = await loadProject(ctx.cwd);
+  const entries = await readEntries(project.root, await collectFiles(project.root));
+  const dir = resolve(ctx.cwd, options.out ?? '.flock/doc');
+  ctx.out(await writeDocs(docsFor(project.manifest, entries), options.format, dir));
+  return 0;
 };

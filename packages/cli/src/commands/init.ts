@@ -2,7 +2,7 @@ import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { FlockError, parseOrgName, parsePackageName } from '@flock/core';
 import { CliExit } from '../context.js';
-import type { CommandSpec } from './types.js';
+import type { Run } from './types.js';
 
 function packageNameFrom(folder: string): string {
   const name = folder.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^[^a-z]+|-+$/g, '');
@@ -26,48 +26,40 @@ async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
 
-export const initCommand: CommandSpec<{ name?: string; org?: string }> = {
-  name: 'init',
-  summary: 'Create flock.toml, README.md and src/ in this folder',
-  options: [
-    { flags: '--name <name>', description: 'package name (default: the folder name)' },
-    { flags: '--org <org>', description: 'the org to publish under' },
-  ],
-  async run(_args, options, ctx) {
-    let name: string;
+export const init: Run<{ name?: string; org?: string }> = async (_args, options, ctx) => {
+  let name: string;
+  try {
+    name = parsePackageName(options.name ?? packageNameFrom(basename(ctx.cwd)));
+    if (options.org !== undefined) parseOrgName(options.org);
+  } catch (error) {
+    throw new CliExit((error as FlockError).message);
+  }
+  if (await exists(join(ctx.cwd, 'flock.toml'))) throw new CliExit(`flock.toml already exists in ${ctx.cwd}`);
+  const source = join(ctx.cwd, 'src', `${name.replace(/-/g, '_')}.ks`);
+  const readme = join(ctx.cwd, 'README.md');
+  // flock.toml comes last, and a failure removes what this run created, so a failed init
+  // leaves the folder as it was (and can simply be run again).
+  const made: string[] = [];
+  const create = async (path: string, text: string) => {
     try {
-      name = parsePackageName(options.name ?? packageNameFrom(basename(ctx.cwd)));
-      if (options.org !== undefined) parseOrgName(options.org);
+      await writeFile(path, text, { flag: 'wx' });
     } catch (error) {
-      throw new CliExit((error as FlockError).message);
-    }
-    if (await exists(join(ctx.cwd, 'flock.toml'))) throw new CliExit(`flock.toml already exists in ${ctx.cwd}`);
-    const source = join(ctx.cwd, 'src', `${name.replace(/-/g, '_')}.ks`);
-    const readme = join(ctx.cwd, 'README.md');
-    // flock.toml comes last, and a failure removes what this run created, so a failed init
-    // leaves the folder as it was (and can simply be run again).
-    const made: string[] = [];
-    const create = async (path: string, text: string) => {
-      try {
-        await writeFile(path, text, { flag: 'wx' });
-      } catch (error) {
-        // 'wx' never overwrites: after EEXIST the file is someone else's; after any other error it may be ours, half written.
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') made.push(path);
-        throw error;
-      }
-      made.push(path);
-    };
-    try {
-      const src = await mkdir(join(ctx.cwd, 'src'), { recursive: true });
-      if (src !== undefined) made.push(src);
-      if (!(await exists(readme))) await create(readme, `# ${name}\n\nDescribe your package here.\n`);
-      if (!(await exists(source))) await create(source, SOURCE(name));
-      await create(join(ctx.cwd, 'flock.toml'), manifestText(name, options.org));
-    } catch (error) {
-      for (const path of made.reverse()) await rm(path, { recursive: true, force: true });
+      // 'wx' never overwrites: after EEXIST the file is someone else's; after any other error it may be ours, half written.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') made.push(path);
       throw error;
     }
-    ctx.out(`Created package ${name} in ${ctx.cwd}`);
-    return 0;
-  },
+    made.push(path);
+  };
+  try {
+    const src = await mkdir(join(ctx.cwd, 'src'), { recursive: true });
+    if (src !== undefined) made.push(src);
+    if (!(await exists(readme))) await create(readme, `# ${name}\n\nDescribe your package here.\n`);
+    if (!(await exists(source))) await create(source, SOURCE(name));
+    await create(join(ctx.cwd, 'flock.toml'), manifestText(name, options.org));
+  } catch (error) {
+    for (const path of made.reverse()) await rm(path, { recursive: true, force: true });
+    throw error;
+  }
+  ctx.out(`Created package ${name} in ${ctx.cwd}`);
+  return 0;
 };

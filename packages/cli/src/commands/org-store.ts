@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { OK_ANSWER } from '../client.js';
 import { CliExit } from '../context.js';
 import { callRegistry, segment } from './registry-call.js';
-import type { CommandSpec } from './types.js';
+import type { Run } from './types.js';
 
 // The fields describe() prints; the optional ones are there when the store is configured.
 const STORE_ANSWER = z.object({
@@ -29,60 +29,33 @@ interface SetOptions {
   accessKeyId?: string;
 }
 
-const set: CommandSpec<SetOptions> = {
-  name: 'set',
-  args: '<org>',
-  summary: "Use your own S3-compatible store for the org's packages (owners; the secret key is read from stdin)",
-  options: [
-    { flags: '--endpoint <url>', description: 'the S3 endpoint, e.g. https://s3.eu-west-1.amazonaws.com' },
-    { flags: '--bucket <name>', description: 'the bucket' },
-    { flags: '--region <region>', description: 'the region', default: 'us-east-1' },
-    { flags: '--prefix <prefix>', description: 'a key prefix inside the bucket' },
-    { flags: '--access-key-id <id>', description: 'the access key id' },
-  ],
-  async run([org], options, ctx) {
-    const missing = (['endpoint', 'bucket', 'accessKeyId'] as const).filter((key) => !options[key]);
-    if (missing.length > 0) {
-      throw new CliExit(`Missing ${missing.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
-    }
-    // The secret never goes on the command line, where shell history and `ps` would keep it.
-    const secretAccessKey = (await ctx.readSecret('Secret access key: ')).trim();
-    if (secretAccessKey.length === 0) throw new CliExit('No secret access key given on stdin.');
-    const status = await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER, {
-      method: 'PUT',
-      json: { endpoint: options.endpoint, bucket: options.bucket, region: options.region, ...(options.prefix ? { prefix: options.prefix } : {}), accessKeyId: options.accessKeyId, secretAccessKey },
-    });
-    ctx.out(describe(org!, status));
-    return 0;
-  },
+export const set: Run<SetOptions> = async ([org], options, ctx) => {
+  const missing = (['endpoint', 'bucket', 'accessKeyId'] as const).filter((key) => !options[key]);
+  if (missing.length > 0) {
+    throw new CliExit(`Missing ${missing.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+  }
+  // The secret never goes on the command line, where shell history and `ps` would keep it.
+  const secretAccessKey = (await ctx.readSecret('Secret access key: ')).trim();
+  if (secretAccessKey.length === 0) throw new CliExit('No secret access key given on stdin.');
+  const status = await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER, {
+    method: 'PUT',
+    json: { endpoint: options.endpoint, bucket: options.bucket, region: options.region, ...(options.prefix ? { prefix: options.prefix } : {}), accessKeyId: options.accessKeyId, secretAccessKey },
+  });
+  ctx.out(describe(org!, status));
+  return 0;
 };
 
-const show: CommandSpec = {
-  name: 'show',
-  args: '<org>',
-  summary: "Where the org's packages are stored (members)",
-  async run([org], _options, ctx) {
-    ctx.out(describe(org!, await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER)));
-    return 0;
-  },
+export const show: Run = async ([org], _options, ctx) => {
+  ctx.out(describe(org!, await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER)));
+  return 0;
 };
 
-const remove: CommandSpec = {
-  name: 'remove',
-  args: '<org>',
-  summary: "Go back to the registry's store (refused while the org's store holds versions)",
-  async run([org], _options, ctx) {
-    await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/store`, OK_ANSWER, { method: 'DELETE' });
-    ctx.out(`${org} uses the registry's store again`);
-    return 0;
-  },
+export const remove: Run = async ([org], _options, ctx) => {
+  await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/store`, OK_ANSWER, { method: 'DELETE' });
+  ctx.out(`${org} uses the registry's store again`);
+  return 0;
 };
 
-export const orgStoreCommand: CommandSpec = {
-  name: 'store',
-  summary: "An organization's own S3-compatible Catalog Store",
-  subcommands: [set, show, remove],
-  async run() {
-    throw new CliExit('Usage: flock org store set|show|remove ORG … (see flock org store --help)');
-  },
+export const orgStore: Run = async () => {
+  throw new CliExit('Usage: flock org store set|show|remove ORG … (see flock org store --help)');
 };

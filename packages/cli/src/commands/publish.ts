@@ -7,7 +7,7 @@ import { loadMembers, prepareMember, effectiveOrg, type Prepared, type Selection
 import { withSource } from '../publish/source.js';
 import { displayRef, printDryRun, uploadPrepared, versionPath } from '../publish/upload.js';
 import { checkSize, findWorkspaceRoot, orderMembers, readFlockToml } from '../publish/workspace.js';
-import type { CommandSpec } from './types.js';
+import type { Run } from './types.js';
 
 interface PublishOptions {
   all?: boolean;
@@ -89,37 +89,27 @@ async function publishAll(ctx: CommandContext, client: RegistryClient | null, pr
   return 0;
 }
 
-export const publishCommand: CommandSpec<PublishOptions> = {
-  name: 'publish',
-  args: '[name]',
-  summary: 'Publish the package in this folder (or a workspace member, or --all of them) to the registry',
-  options: [
-    { flags: '--all', description: 'publish every workspace member not yet on the registry, in dependency order' },
-    { flags: '--allow-dirty', description: 'skip the git checks and pack the working folder (recorded as dirty)' },
-    { flags: '--dry-run', description: 'build and pack, print what would be uploaded, upload nothing' },
-  ],
-  async run(args, options, ctx) {
-    const all = options.all === true;
-    const target = await resolveTarget(ctx, args[0], all);
-    const dryRun = options.dryRun === true;
-    // A dry run needs no token, but --all uses one (if any) to tell which members are already published.
-    const token = dryRun ? await findToken(ctx) : await requireToken(ctx);
-    const baseUrl = await registryUrl(ctx);
-    const client = token === null ? null : createClient(baseUrl, token);
+export const publish: Run<PublishOptions> = async (args, options, ctx) => {
+  const all = options.all === true;
+  const target = await resolveTarget(ctx, args[0], all);
+  const dryRun = options.dryRun === true;
+  // A dry run needs no token, but --all uses one (if any) to tell which members are already published.
+  const token = dryRun ? await findToken(ctx) : await requireToken(ctx);
+  const baseUrl = await registryUrl(ctx);
+  const client = token === null ? null : createClient(baseUrl, token);
 
-    return withSource(ctx, { projectDir: target.projectDir, allowDirty: options.allowDirty === true }, async (source) => {
-      const members = await loadMembers(ctx, source, target.selection);
-      const ordered = all ? orderMembers(members) : members;
-      // Every member is built and packed before the first upload, so a failure anywhere uploads nothing.
-      const prepared: Prepared[] = [];
-      for (const member of ordered) prepared.push(await prepareMember(ctx, source, member));
-      const run = async (p: Prepared): Promise<boolean> => {
-        if (dryRun) return printDryRun(ctx, p, source.info), true;
-        return uploadPrepared(ctx, client!, p, source.info);
-      };
-      if (all) return publishAll(ctx, dryRun ? null : client, prepared, run);
-      for (const p of prepared) if (!(await run(p))) return 1;
-      return 0;
-    });
-  },
+  return withSource(ctx, { projectDir: target.projectDir, allowDirty: options.allowDirty === true }, async (source) => {
+    const members = await loadMembers(ctx, source, target.selection);
+    const ordered = all ? orderMembers(members) : members;
+    // Every member is built and packed before the first upload, so a failure anywhere uploads nothing.
+    const prepared: Prepared[] = [];
+    for (const member of ordered) prepared.push(await prepareMember(ctx, source, member));
+    const run = async (p: Prepared): Promise<boolean> => {
+      if (dryRun) return printDryRun(ctx, p, source.info), true;
+      return uploadPrepared(ctx, client!, p, source.info);
+    };
+    if (all) return publishAll(ctx, dryRun ? null : client, prepared, run);
+    for (const p of prepared) if (!(await run(p))) return 1;
+    return 0;
+  });
 };

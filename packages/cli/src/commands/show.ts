@@ -2,39 +2,33 @@ import { parsePackageSpec, parseVersion, type PackageDto, type VersionDto } from
 import { apiFailure } from '../api-error.js';
 import { CliExit } from '../context.js';
 import { PACKAGE_ANSWER, readJson, registryClient, VERSION_ANSWER } from '../client.js';
-import type { CommandSpec } from './types.js';
+import type { Run } from './types.js';
 
-export const showCommand: CommandSpec<{ json?: boolean }> = {
-  name: 'show',
-  args: '<package>',
-  summary: 'Show a package: org/name[@version]',
-  options: [{ flags: '--json', description: 'print JSON: {package, version, url}' }],
-  async run(args, options, ctx) {
-    const { ref: { org, name }, suffix: versionText } = parsePackageSpec(args[0]!);
-    const client = await registryClient(ctx);
-    const pkgResponse = await client.request(`api/v1/packages/${org}/${name}`, { auth: true });
-    if (!pkgResponse.ok) throw apiFailure(pkgResponse, `Cannot show ${org}/${name}`);
-    const pkg = readJson<PackageDto>(pkgResponse, PACKAGE_ANSWER);
-    // The registry's `latest` goes into a URL path, so it is parsed like the user's own version.
-    const latest = pkg.latest === null ? null : parseVersion(pkg.latest);
-    const version = versionText === undefined ? latest : parseVersion(versionText);
-    if (version === null) throw new CliExit(`${org}/${name} has no versions`);
-    const response = await client.request(`api/v1/packages/${org}/${name}/${version}`, { auth: true });
-    if (!response.ok) throw apiFailure(response, `Cannot show ${org}/${name}@${version}`);
-    const v = readJson<VersionDto>(response, VERSION_ANSWER);
-    const url = `${client.baseUrl}/flock/${org}/${name}/${v.version}`;
-    if (options.json) {
-      ctx.out(JSON.stringify({ package: pkg, version: v, url }, null, 2));
-      return 0;
-    }
-    ctx.out(`${org}/${name} ${v.version}${v.yanked ? ' (yanked)' : ''}${pkg.visibility === 'private' ? ' (private)' : ''}`);
-    ctx.out(`description: ${v.description ?? '-'}`);
-    ctx.out(`license: ${v.license ?? '-'}`);
-    ctx.out(`repository: ${v.repository ?? '-'}`);
-    ctx.out(`dependencies: ${v.dependencies.length === 0 ? 'none' : v.dependencies.map((d) => `${d.package} ${d.range}`).join(', ')}`);
-    ctx.out(`versions: ${pkg.versions.map((x) => `${x.version}${x.yanked ? ' (yanked)' : ''}`).join(', ')}`);
-    ctx.out(`published: ${v.publishedAt} by ${v.publisher}`);
-    ctx.out(`page: ${url}`);
+export const show: Run<{ json?: boolean }> = async (args, options, ctx) => {
+  const { ref: { org, name }, suffix: versionText } = parsePackageSpec(args[0]!);
+  const client = await registryClient(ctx);
+  const pkgResponse = await client.request(`api/v1/packages/${org}/${name}`, { auth: true });
+  if (!pkgResponse.ok) throw apiFailure(pkgResponse, `Cannot show ${org}/${name}`);
+  const pkg = readJson<PackageDto>(pkgResponse, PACKAGE_ANSWER);
+  // The registry's `latest` goes into a URL path, so it is parsed like the user's own version.
+  const latest = pkg.latest === null ? null : parseVersion(pkg.latest);
+  const version = versionText === undefined ? latest : parseVersion(versionText);
+  if (version === null) throw new CliExit(`${org}/${name} has no versions`);
+  const response = await client.request(`api/v1/packages/${org}/${name}/${version}`, { auth: true });
+  if (!response.ok) throw apiFailure(response, `Cannot show ${org}/${name}@${version}`);
+  const v = readJson<VersionDto>(response, VERSION_ANSWER);
+  const url = `${client.baseUrl}/flock/${org}/${name}/${v.version}`;
+  if (options.json) {
+    ctx.out(JSON.stringify({ package: pkg, version: v, url }, null, 2));
     return 0;
-  },
+  }
+  ctx.out(`${org}/${name} ${v.version}${v.yanked ? ' (yanked)' : ''}${pkg.visibility === 'private' ? ' (private)' : ''}`);
+  ctx.out(`description: ${v.description ?? '-'}`);
+  ctx.out(`license: ${v.license ?? '-'}`);
+  ctx.out(`repository: ${v.repository ?? '-'}`);
+  ctx.out(`dependencies: ${v.dependencies.length === 0 ? 'none' : v.dependencies.map((d) => `${d.package} ${d.range}`).join(', ')}`);
+  ctx.out(`versions: ${pkg.versions.map((x) => `${x.version}${x.yanked ? ' (yanked)' : ''}`).join(', ')}`);
+  ctx.out(`published: ${v.publishedAt} by ${v.publisher}`);
+  ctx.out(`page: ${url}`);
+  return 0;
 };

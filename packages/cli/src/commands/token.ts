@@ -2,7 +2,7 @@ import type { NewTokenDto, TokenDto } from '@flock/core';
 import { z } from 'zod';
 import { CliExit, type CommandContext } from '../context.js';
 import { callRegistry, printTable, segment } from './registry-call.js';
-import type { CommandSpec } from './types.js';
+import type { Run } from './types.js';
 
 const TOKEN_ANSWER = z.object({
   id: z.string(),
@@ -29,19 +29,15 @@ async function resolveToken(ctx: CommandContext, ref: string): Promise<TokenDto>
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
 
-const list: CommandSpec = {
-  name: 'list',
-  summary: 'List your tokens (never their secrets)',
-  async run(_args, _options, ctx) {
-    const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens', TOKENS_ANSWER);
-    if (tokens.length === 0) {
-      ctx.out('No tokens.');
-      return 0;
-    }
-    const rows = tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.orgs?.join(',') ?? 'all', day(t.createdAt), day(t.lastUsedAt), t.expired ? 'expired' : day(t.expiresAt)]);
-    printTable(ctx, [['ID', 'NAME', 'SCOPES', 'ORGS', 'CREATED', 'LAST USED', 'EXPIRES'], ...rows]);
+export const list: Run = async (_args, _options, ctx) => {
+  const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens', TOKENS_ANSWER);
+  if (tokens.length === 0) {
+    ctx.out('No tokens.');
     return 0;
-  },
+  }
+  const rows = tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.orgs?.join(',') ?? 'all', day(t.createdAt), day(t.lastUsedAt), t.expired ? 'expired' : day(t.expiresAt)]);
+  printTable(ctx, [['ID', 'NAME', 'SCOPES', 'ORGS', 'CREATED', 'LAST USED', 'EXPIRES'], ...rows]);
+  return 0;
 };
 
 interface CreateOptions {
@@ -51,53 +47,27 @@ interface CreateOptions {
   expiresInDays?: string;
 }
 
-const create: CommandSpec<CreateOptions> = {
-  name: 'create',
-  summary: 'Create a token; prints it alone on stdout, once',
-  options: [
-    { flags: '--name <label>', description: 'a label to recognise it by', default: 'cli' },
-    // manage (tokens, orgs, members, stores) only when named: a default token should not be able to mint others.
-    { flags: '--scopes <list>', description: 'comma-separated: publish, yank, read, manage', default: 'publish,yank,read' },
-    { flags: '--orgs <list>', description: 'comma-separated orgs it is restricted to (default: all of yours)' },
-    { flags: '--expires-in-days <n>', description: 'days until it stops working (default: never)' },
-  ],
-  async run(_args, options, ctx) {
-    const body = { name: options.name, scopes: options.scopes, orgs: options.orgs ?? '', expiresInDays: options.expiresInDays ?? null };
-    const created = await callRegistry<NewTokenDto>(ctx, 'api/v1/tokens', NEW_TOKEN_ANSWER, { method: 'POST', json: body });
-    ctx.out(created.token);
-    return 0;
-  },
+export const create: Run<CreateOptions> = async (_args, options, ctx) => {
+  const body = { name: options.name, scopes: options.scopes, orgs: options.orgs ?? '', expiresInDays: options.expiresInDays ?? null };
+  const created = await callRegistry<NewTokenDto>(ctx, 'api/v1/tokens', NEW_TOKEN_ANSWER, { method: 'POST', json: body });
+  ctx.out(created.token);
+  return 0;
 };
 
-const revoke: CommandSpec = {
-  name: 'revoke',
-  args: '<token>',
-  summary: 'Revoke a token (by id or name); it stops working at once',
-  async run([ref], _options, ctx) {
-    const token = await resolveToken(ctx, ref!);
-    await callRegistry(ctx, `api/v1/tokens/${segment(token.id)}`, TOKEN_ANSWER, { method: 'DELETE' });
-    ctx.out(`Revoked token ${token.name} (${token.id})`);
-    return 0;
-  },
+export const revoke: Run = async ([ref], _options, ctx) => {
+  const token = await resolveToken(ctx, ref!);
+  await callRegistry(ctx, `api/v1/tokens/${segment(token.id)}`, TOKEN_ANSWER, { method: 'DELETE' });
+  ctx.out(`Revoked token ${token.name} (${token.id})`);
+  return 0;
 };
 
-const rotate: CommandSpec = {
-  name: 'rotate',
-  args: '<token>',
-  summary: 'Give a token (by id or name) a new secret with the same settings; prints it alone, once',
-  async run([ref], _options, ctx) {
-    const token = await resolveToken(ctx, ref!);
-    const rotated = await callRegistry<NewTokenDto>(ctx, `api/v1/tokens/${segment(token.id)}/rotate`, NEW_TOKEN_ANSWER, { method: 'POST' });
-    ctx.out(rotated.token);
-    return 0;
-  },
+export const rotate: Run = async ([ref], _options, ctx) => {
+  const token = await resolveToken(ctx, ref!);
+  const rotated = await callRegistry<NewTokenDto>(ctx, `api/v1/tokens/${segment(token.id)}/rotate`, NEW_TOKEN_ANSWER, { method: 'POST' });
+  ctx.out(rotated.token);
+  return 0;
 };
 
-export const tokenCommand: CommandSpec = {
-  name: 'token',
-  summary: 'List, create, revoke and rotate your API tokens',
-  subcommands: [list, create, revoke, rotate],
-  async run(_args, _options, ctx) {
-    return list.run([], {}, ctx);
-  },
+export const token: Run = async (_args, _options, ctx) => {
+  return list([], {}, ctx);
 };

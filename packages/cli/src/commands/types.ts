@@ -6,14 +6,17 @@ export interface OptionSpec {
   default?: string | boolean;
 }
 
-/** One CLI command: main.ts registers it with commander, and prints nothing itself. */
-export interface CommandSpec<Options = Record<string, unknown>> {
+/** What a command does: positional arguments, commander's options object, the context; resolves to the exit code. */
+export type Run<Options = Record<string, unknown>> = (args: string[], options: Options, ctx: CommandContext) => Promise<number>;
+
+/** One CLI command as main.ts registers it with commander; it prints nothing itself. */
+export interface CommandSpec {
   name: string;
   /** Positional arguments, commander syntax: "<name>" or "[words...]". */
   args?: string;
   summary: string;
   options?: OptionSpec[];
   /** A command group (`flock token create`): its subcommands; `run` then serves the bare group name. */
-  subcommands?: CommandSpec<any>[];
-  run(args: string[], options: Options, ctx: CommandContext): Promise<number>;
+  subcommands?: CommandSpec[];
+  run: Run<any>;
 }

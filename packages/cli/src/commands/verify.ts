@@ -10,7 +10,7 @@ import { cloneAt, trackedFiles } from '../git.js';
 import { prepareMember } from '../publish/prepare.js';
 import { withTempDir } from '../publish/temp-clone.js';
 import { readFlockToml } from '../publish/workspace.js';
-import type { CommandSpec } from './types.js';
+import type { Run } from './types.js';
 
 /** "org/name@version" → its parts, validated. */
 function parseVersionRef(raw: string): { org: string; name: string; version: string } {
@@ -85,28 +85,23 @@ function report(ctx: CommandContext, diff: ArchiveDiff): void {
   for (const path of diff.onlyInRebuild) ctx.out(`only in the rebuild: ${path}`);
 }
 
-export const verifyCommand: CommandSpec = {
-  name: 'verify',
-  args: '<ref>',
-  summary: 'Rebuild org/name@version from its recorded commit and compare the sha256 with the registry\'s',
-  async run(args, _options, ctx) {
-    const ref = parseVersionRef(args[0] ?? '');
-    const label = `${ref.org}/${ref.name}@${ref.version}`;
-    const { dto, archive } = await fetchVersion(ctx, ref);
-    if (!dto.provenance?.repository || !dto.provenance.commit) {
-      throw new CliExit(`${label} was published without a repository and commit, so it cannot be rebuilt`);
-    }
-    const expected = sha256Hex(archive);
-    ctx.err(`Rebuilding ${label} from ${dto.provenance.repository} at ${dto.provenance.commit}...`);
-    const rebuilt = await withTempDir(ctx, 'flock-verify-', (tmp) => rebuild(ctx, dto, tmp));
-    const actual = sha256Hex(rebuilt);
-    if (actual === expected) {
-      ctx.out(`verified ${label} sha256:${actual}`);
-      return 0;
-    }
-    ctx.out(`MISMATCH ${label}: the registry has sha256:${expected}, the rebuild gives sha256:${actual}`);
-    if (dto.provenance.dirty) ctx.out('(this version was published with --allow-dirty, from files that were not all committed)');
-    report(ctx, await diffArchives(archive, rebuilt));
-    return 1;
-  },
+export const verify: Run = async (args, _options, ctx) => {
+  const ref = parseVersionRef(args[0] ?? '');
+  const label = `${ref.org}/${ref.name}@${ref.version}`;
+  const { dto, archive } = await fetchVersion(ctx, ref);
+  if (!dto.provenance?.repository || !dto.provenance.commit) {
+    throw new CliExit(`${label} was published without a repository and commit, so it cannot be rebuilt`);
+  }
+  const expected = sha256Hex(archive);
+  ctx.err(`Rebuilding ${label} from ${dto.provenance.repository} at ${dto.provenance.commit}...`);
+  const rebuilt = await withTempDir(ctx, 'flock-verify-', (tmp) => rebuild(ctx, dto, tmp));
+  const actual = sha256Hex(rebuilt);
+  if (actual === expected) {
+    ctx.out(`verified ${label} sha256:${actual}`);
+    return 0;
+  }
+  ctx.out(`MISMATCH ${label}: the registry has sha256:${expected}, the rebuild gives sha256:${actual}`);
+  if (dto.provenance.dirty) ctx.out('(this version was published with --allow-dirty, from files that were not all committed)');
+  report(ctx, await diffArchives(archive, rebuilt));
+  return 1;
 };

@@ -2,22 +2,16 @@ import { parsePackageSpec, parseVersion } from '@flock/core';
 import { apiFailure } from '../api-error.js';
 import { OK_ANSWER, readJson, signedInClient } from '../client.js';
 import { CliExit } from '../context.js';
-import type { CommandSpec } from './types.js';
+import type { Run } from './types.js';
 
-export const yankCommand: CommandSpec<{ undo?: boolean }> = {
-  name: 'yank',
-  args: '<version>',
-  summary: 'Yank org/name@version: it stays installable from lockfiles but is never chosen anew',
-  options: [{ flags: '--undo', description: 'unyank the version' }],
-  async run(args, options, ctx) {
-    const { ref: { org, name }, suffix: versionText } = parsePackageSpec(args[0]!);
-    if (versionText === undefined) throw new CliExit('Name the version to yank: flock yank org/name@version');
-    const version = parseVersion(versionText);
-    const client = await signedInClient(ctx);
-    const response = await client.request(`api/v1/packages/${org}/${name}/${version}/yank`, { method: options.undo ? 'DELETE' : 'POST', auth: true });
-    if (!response.ok) throw apiFailure(response, `Cannot ${options.undo ? 'unyank' : 'yank'} ${org}/${name}@${version}`);
-    readJson(response, OK_ANSWER);
-    ctx.out(`${options.undo ? 'Unyanked' : 'Yanked'} ${org}/${name}@${version}`);
-    return 0;
-  },
+export const yank: Run<{ undo?: boolean }> = async (args, options, ctx) => {
+  const { ref: { org, name }, suffix: versionText } = parsePackageSpec(args[0]!);
+  if (versionText === undefined) throw new CliExit('Name the version to yank: flock yank org/name@version');
+  const version = parseVersion(versionText);
+  const client = await signedInClient(ctx);
+  const response = await client.request(`api/v1/packages/${org}/${name}/${version}/yank`, { method: options.undo ? 'DELETE' : 'POST', auth: true });
+  if (!response.ok) throw apiFailure(response, `Cannot ${options.undo ? 'unyank' : 'yank'} ${org}/${name}@${version}`);
+  readJson(response, OK_ANSWER);
+  ctx.out(`${options.undo ? 'Unyanked' : 'Yanked'} ${org}/${name}@${version}`);
+  return 0;
 };

@@ -47,7 +47,7 @@ export async function withSource<T>(
   return withTempDir(ctx, 'flock-publish-', async (tmp) => {
     const clone = join(tmp, 'repo');
     // Cloning the local repository gives exactly the pushed commit (the checks proved it is on the remote) without the network.
-    await cloneAt(clean.root, clean.commit, clone, ctx.env);
+    await cloneAt(clean.root, clean.commit, clone, ctx.env, { shared: true });
     return fn({
       root: clone,
       projectPath: clean.path,

@@ -1,17 +1,25 @@
+import { createRequire } from 'node:module';
 import { Marked } from 'marked';
-import sanitizeHtml from 'sanitize-html';
+import type SanitizeHtml from 'sanitize-html';
+
+// sanitize-html (with htmlparser2 and postcss) is the heaviest module core has, and `flock publish`
+// and `flock install` load core without ever rendering Markdown: it is required on first use
+// (it is CommonJS, so synchronously).
+const require = createRequire(import.meta.url);
+let loadedSanitizer: typeof SanitizeHtml | undefined;
+const sanitizer = (): typeof SanitizeHtml => (loadedSanitizer ??= require('sanitize-html') as typeof SanitizeHtml);
 
 /**
  * Sanitizer settings for untrusted Markdown (READMEs, item docs). Raw HTML is
  * allowed through marked and then everything not listed here is removed, so the
  * allow-list is the security boundary, not the Markdown parser.
  */
-function sanitizeOptions(): sanitizeHtml.IOptions {
+function sanitizeOptions(): SanitizeHtml.IOptions {
   // Only language/highlighter classes: arbitrary classes would let a README
   // borrow the registry's own CSS and imitate its UI.
   const codeClasses = ['language-*', 'lang-*', 'hljs', 'hljs-*'];
   return {
-    allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'h1', 'h2'],
+    allowedTags: [...sanitizer().defaults.allowedTags, 'img', 'h1', 'h2'],
     allowedAttributes: {
       a: ['href', 'name', 'title', 'rel'],
       img: ['src', 'alt', 'title', 'width', 'height'],
@@ -36,5 +44,5 @@ export function renderMarkdown(markdown: string): string {
   // by any other importer via marked.use(), which must not affect sanitizing.
   const marked = new Marked({ gfm: true });
   const html = marked.parse(markdown, { async: false });
-  return sanitizeHtml(html, sanitizeOptions());
+  return sanitizer()(html, sanitizeOptions());
 }

@@ -5,6 +5,14 @@
  */
 export const DOCS_SCHEMA = 'flock-docs/1' as const;
 
+/** What `flock doc --format` writes; here, away from the renderers, so the CLI's help can name them without loading marked. */
+export const DOC_FORMATS = ['json', 'html', 'markdown'] as const;
+export type DocFormat = (typeof DOC_FORMATS)[number];
+
+export function isDocFormat(value: string): value is DocFormat {
+  return (DOC_FORMATS as readonly string[]).includes(value);
+}
+
 export const ITEM_KINDS = ['fn', 'struct', 'enum', 'type', 'trait', 'const', 'let'] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 

@@ -1,11 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { extractDocs } from './extract.js';
-import type { DocModel } from './model.js';
+import { DOC_FORMATS, isDocFormat, type DocModel } from './model.js';
 import {
-  DOC_FORMATS,
   docsFileName,
   formatLabel,
-  isDocFormat,
   itemAnchor,
   renderDocsHtml,
   renderDocsMarkdown,

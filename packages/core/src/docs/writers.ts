@@ -1,12 +1,5 @@
 import { renderMarkdown } from './markdown.js';
-import { countItems, type DocItem, type DocModel, type DocModule } from './model.js';
-
-export const DOC_FORMATS = ['json', 'html', 'markdown'] as const;
-export type DocFormat = (typeof DOC_FORMATS)[number];
-
-export function isDocFormat(value: string): value is DocFormat {
-  return (DOC_FORMATS as readonly string[]).includes(value);
-}
+import { countItems, type DocFormat, type DocItem, type DocModel, type DocModule } from './model.js';
 
 /** The file `flock doc` writes for each format, inside the output directory. */
 export function docsFileName(format: DocFormat): string {
