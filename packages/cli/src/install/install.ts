@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { DEFAULT_LIMITS, parsePackageRef, sha256Hex, unpackArchive, type IndexLineDto } from '@flock/core';
 import { z } from 'zod';
 import { apiFailure } from '../api-error.js';
@@ -8,11 +8,12 @@ import { readJsonLines, registryClient, type RegistryClient } from '../client.js
 import { CliExit, type CommandContext } from '../context.js';
 import { kestrelDir } from '../credentials.js';
 import { createArchiveCache, type ArchiveCache } from './cache.js';
+import { DEPS_DIR, MARKER, isInstalled, isUnpacked, markerText, packageDir } from './installed.js';
 import { readLockfile, renderLockfile, writeLockfile } from './lockfile.js';
 import { resolveGraph, type Resolved } from './resolver.js';
 
-export const DEPS_DIR = join('.flock', 'deps');
 const PARALLEL_DOWNLOADS = 8;
+const PARALLEL_UNPACKS = 8;
 
 /** Reads org/name's sparse index (with the token, for private packages). */
 export async function fetchIndex(client: RegistryClient, pkg: string): Promise<IndexLineDto[]> {
@@ -62,38 +63,42 @@ async function fetchArchives(ctx: CommandContext, client: RegistryClient, cache:
   return { archives, downloaded: missing.length };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
-
-/** Unpacks what is not there yet (through a temp folder, so a half-written package never looks installed) and removes what is no longer locked. */
-async function unpackAll(root: string, packages: Resolved[], archives: Map<string, Buffer>): Promise<void> {
-  const depsDir = join(root, DEPS_DIR);
-  const wanted = new Set(packages.map((p) => { const { org, name } = parsePackageRef(p.package); return join(org, `${name}@${p.version}`); }));
-  for (const p of packages) {
-    const { org, name } = parsePackageRef(p.package);
-    const dest = join(depsDir, org, `${name}@${p.version}`);
-    if (await exists(dest)) continue;
-    const temp = join(depsDir, org, `.tmp-${randomUUID()}`);
-    await mkdir(join(depsDir, org), { recursive: true });
+/** Unpacks each package through a temp folder (so a half-written package never looks installed), marks it, and removes what is no longer locked. */
+async function unpackAll(root: string, resolved: Resolved[], stale: Resolved[], archives: Map<string, Buffer>): Promise<void> {
+  await inParallel(stale, PARALLEL_UNPACKS, async (p) => {
+    const dest = join(root, packageDir(p));
+    const temp = join(dirname(dest), `.tmp-${randomUUID()}`);
+    await mkdir(dirname(dest), { recursive: true });
     try {
       await unpackArchive(archives.get(label(p))!, { dest: temp, limits: DEFAULT_LIMITS });
+      await writeFile(join(temp, MARKER), markerText(p.checksum));
+      // A folder without a marker, or with another checksum's, is an earlier flock's or a tampered one.
+      await rm(dest, { recursive: true, force: true });
       await rename(temp, dest);
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
-  }
+  });
+  const wanted = new Set(resolved.map(packageDir));
+  const depsDir = join(root, DEPS_DIR);
   for (const org of await readdir(depsDir).catch(() => [] as string[])) {
     for (const entry of await readdir(join(depsDir, org)).catch(() => [] as string[])) {
-      if (!wanted.has(join(org, entry))) await rm(join(depsDir, org, entry), { recursive: true, force: true });
+      if (!wanted.has(join(DEPS_DIR, org, entry))) await rm(join(depsDir, org, entry), { recursive: true, force: true });
     }
   }
 }
 
+function summarize(ctx: CommandContext, first: string, packages: Resolved[]): void {
+  ctx.out(first.replace('{count}', packages.length === 1 ? '1 package' : `${packages.length} packages`));
+  for (const p of packages) ctx.out(`  ${label(p)}`);
+}
+
 /**
  * Resolves flock.toml's [dependencies] against the sparse index, fetches
- * every archive (verified before anything is unpacked), unpacks into
- * .flock/deps/<org>/<name>@<version>/ and then writes flock.lock.
+ * every archive not yet unpacked (verified before anything is unpacked),
+ * unpacks into .flock/deps/<org>/<name>@<version>/ and then writes flock.lock.
+ * When flock.lock still answers the manifest and every locked package is
+ * unpacked from its checksum, it stops at once, without the registry.
  * `commit` runs after all that, before the summary: `flock add` and `flock
  * remove` write flock.toml there, so it changes only once the install has worked.
  */
@@ -101,8 +106,14 @@ export async function installProject(
   ctx: CommandContext, root: string, dependencies: Record<string, string>,
   options: { locked?: boolean; commit?: () => Promise<void> } = {},
 ): Promise<number> {
-  const client = await registryClient(ctx);
   const existing = await readLockfile(root);
+  // The warm path: nothing changed since the last install, so there is nothing to ask the registry.
+  if (existing && (await isInstalled(root, existing.lock, dependencies))) {
+    await options.commit?.();
+    summarize(ctx, 'Up to date: {count} from flock.lock', existing.lock.packages);
+    return 0;
+  }
+  const client = await registryClient(ctx);
   const lockedVersions = new Map((existing?.lock.packages ?? []).map((p) => [p.package, p.version]));
   const resolved = await resolveGraph(dependencies, (pkg) => fetchIndex(client, pkg), lockedVersions);
   // The index is the registry's word on a version's checksum; the lockfile must agree with it.
@@ -116,14 +127,15 @@ export async function installProject(
   if (options.locked && existing?.text !== text) {
     throw new CliExit(`${existing ? 'flock.lock is out of date with flock.toml' : 'There is no flock.lock'}: run \`flock install\` without --locked to update it`);
   }
+  // Packages already unpacked from their checksum are left alone: their archives are not even read.
+  const unpacked = await Promise.all(resolved.map((p) => isUnpacked(root, p)));
+  const stale = resolved.filter((_, i) => !unpacked[i]);
   const cache = createArchiveCache(join(kestrelDir(ctx), 'cache'));
-  const { archives, downloaded } = await fetchArchives(ctx, client, cache, resolved);
-  await unpackAll(root, resolved, archives);
+  const { archives, downloaded } = await fetchArchives(ctx, client, cache, stale);
+  await unpackAll(root, resolved, stale, archives);
   // Only now: a lock written before a failed unpack would claim packages .flock/deps does not hold.
   if (existing?.text !== text) await writeLockfile(root, text, { onInterrupt: ctx.onInterrupt });
   await options.commit?.();
-  const count = resolved.length === 1 ? '1 package' : `${resolved.length} packages`;
-  ctx.out(`Installed ${count} (${downloaded} downloaded)`);
-  for (const p of resolved) ctx.out(`  ${label(p)}`);
+  summarize(ctx, `Installed {count} (${downloaded} downloaded)`, resolved);
   return 0;
 }
