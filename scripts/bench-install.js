@@ -230,7 +230,9 @@ const dir = mkdtempSync(join(tmpdir(), 'flock-bench-install-'));
 const cleanups = [];
 const cleanUp = async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(dir, { recursive: true, force: true });
+  // BENCH_KEEP=1 leaves the installed projects for a closer look (a warm `flock install` needs no registry).
+  if (process.env.BENCH_KEEP === '1') console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 };
 process.once('SIGINT', async () => {
   await cleanUp();

@@ -1,4 +1,5 @@
-import { MANAGE_REFUSAL, RESTRICTED_ACCOUNT_REFUSAL } from '@flock/core';
+// The narrow entry point, so every command that reports a refusal does not load core's docs renderers.
+import { MANAGE_REFUSAL, RESTRICTED_ACCOUNT_REFUSAL } from '@flock/core/api';
 import { describeAnswer, type RawResponse } from './client.js';
 import { CliExit } from './context.js';
 

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { sha256Hex } from '@flock/core';
+import { sha256Hex } from '@flock/core/archive';
 import { writeFileAtomic } from '../fs-write.js';
 
 /**

@@ -1,104 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { DEFAULT_LIMITS, parsePackageRef, sha256Hex, unpackArchive, type IndexLineDto } from '@flock/core';
-import { z } from 'zod';
-import { apiFailure } from '../api-error.js';
-import { readJsonLines, registryClient, type RegistryClient } from '../client.js';
-import { CliExit, type CommandContext } from '../context.js';
-import { kestrelDir } from '../credentials.js';
-import { createArchiveCache, type ArchiveCache } from './cache.js';
-import { DEPS_DIR, MARKER, isInstalled, isUnpacked, markerText, packageDir } from './installed.js';
-import { readLockfile, renderLockfile, writeLockfile } from './lockfile.js';
-import { resolveGraph, type Resolved } from './resolver.js';
+import type { CommandContext } from '../context.js';
+import { isInstalled } from './installed.js';
+import { readLockfile } from './lockfile.js';
 
-const PARALLEL_DOWNLOADS = 8;
-const PARALLEL_UNPACKS = 8;
+export { fetchIndex } from './index-read.js';
 
-/** Reads org/name's sparse index (with the token, for private packages). */
-export async function fetchIndex(client: RegistryClient, pkg: string): Promise<IndexLineDto[]> {
-  const { org, name } = parsePackageRef(pkg);
-  const response = await client.request(`index/${org}/${name}`, { auth: true });
-  if (response.status === 404) throw new CliExit(`Package ${pkg} not found at ${client.baseUrl}`);
-  if (!response.ok) throw apiFailure(response, `Could not read the index of ${pkg}`);
-  return readJsonLines<IndexLineDto>(response, INDEX_LINE);
-}
+const label = (p: { package: string; version: string }) => `${p.package}@${p.version}`;
 
-// The checksum names a file in the archive cache, so it must be exactly "sha256:<hex>".
-const INDEX_LINE = z.object({ version: z.string(), dependencies: z.record(z.string(), z.string()), checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/), yanked: z.boolean() });
-
-/** Runs `work` over `items`, at most `limit` at a time. */
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-  }));
-}
-
-const label = (p: Resolved) => `${p.package}@${p.version}`;
-
-/** Every archive, from the cache or the registry, each verified against the lockfile's checksum. */
-async function fetchArchives(ctx: CommandContext, client: RegistryClient, cache: ArchiveCache, packages: Resolved[]) {
-  const archives = new Map<string, Buffer>();
-  const missing: Resolved[] = [];
-  for (const p of packages) {
-    const cached = await cache.get(p.checksum);
-    if (cached) archives.set(label(p), cached);
-    else missing.push(p);
-  }
-  let done = 0;
-  await inParallel(missing, PARALLEL_DOWNLOADS, async (p) => {
-    const { org, name } = parsePackageRef(p.package);
-    const response = await client.request(`api/v1/packages/${org}/${name}/${p.version}/download`, { auth: true });
-    if (!response.ok) throw apiFailure(response, `Could not download ${label(p)}`);
-    const actual = `sha256:${sha256Hex(response.bytes)}`;
-    if (actual !== p.checksum) {
-      throw new CliExit(`Checksum mismatch for ${label(p)}: expected ${p.checksum}, downloaded ${actual}; nothing was installed`);
-    }
-    await cache.put(response.bytes);
-    archives.set(label(p), Buffer.from(response.bytes));
-    ctx.progress?.(`Downloading ${++done}/${missing.length} ${label(p)}`);
-  });
-  ctx.progress?.('');
-  return { archives, downloaded: missing.length };
-}
-
-/** Unpacks each package through a temp folder (so a half-written package never looks installed), marks it, and removes what is no longer locked. */
-async function unpackAll(root: string, resolved: Resolved[], stale: Resolved[], archives: Map<string, Buffer>): Promise<void> {
-  await inParallel(stale, PARALLEL_UNPACKS, async (p) => {
-    const dest = join(root, packageDir(p));
-    const temp = join(dirname(dest), `.tmp-${randomUUID()}`);
-    await mkdir(dirname(dest), { recursive: true });
-    try {
-      await unpackArchive(archives.get(label(p))!, { dest: temp, limits: DEFAULT_LIMITS });
-      await writeFile(join(temp, MARKER), markerText(p.checksum));
-      // A folder without a marker, or with another checksum's, is an earlier flock's or a tampered one.
-      await rm(dest, { recursive: true, force: true });
-      await rename(temp, dest);
-    } finally {
-      await rm(temp, { recursive: true, force: true });
-    }
-  });
-  const wanted = new Set(resolved.map(packageDir));
-  const depsDir = join(root, DEPS_DIR);
-  for (const org of await readdir(depsDir).catch(() => [] as string[])) {
-    for (const entry of await readdir(join(depsDir, org)).catch(() => [] as string[])) {
-      if (!wanted.has(join(DEPS_DIR, org, entry))) await rm(join(depsDir, org, entry), { recursive: true, force: true });
-    }
-  }
-}
-
-function summarize(ctx: CommandContext, first: string, packages: Resolved[]): void {
+function summarize(ctx: CommandContext, first: string, packages: Array<{ package: string; version: string }>): void {
   ctx.out(first.replace('{count}', packages.length === 1 ? '1 package' : `${packages.length} packages`));
   for (const p of packages) ctx.out(`  ${label(p)}`);
 }
 
 /**
- * Resolves flock.toml's [dependencies] against the sparse index, fetches
- * every archive not yet unpacked (verified before anything is unpacked),
- * unpacks into .flock/deps/<org>/<name>@<version>/ and then writes flock.lock.
- * When flock.lock still answers the manifest and every locked package is
- * unpacked from its checksum, it stops at once, without the registry.
+ * Installs flock.toml's [dependencies] into .flock/deps/<org>/<name>@<version>/
+ * and keeps flock.lock in step. When flock.lock still answers the manifest
+ * and every locked package is unpacked from its checksum, it is done at once,
+ * without the registry; otherwise the full install (sync.ts) runs.
  * `commit` runs after all that, before the summary: `flock add` and `flock
  * remove` write flock.toml there, so it changes only once the install has worked.
  */
@@ -107,35 +24,15 @@ export async function installProject(
   options: { locked?: boolean; commit?: () => Promise<void> } = {},
 ): Promise<number> {
   const existing = await readLockfile(root);
-  // The warm path: nothing changed since the last install, so there is nothing to ask the registry.
   if (existing && (await isInstalled(root, existing.lock, dependencies))) {
     await options.commit?.();
     summarize(ctx, 'Up to date: {count} from flock.lock', existing.lock.packages);
     return 0;
   }
-  const client = await registryClient(ctx);
-  const lockedVersions = new Map((existing?.lock.packages ?? []).map((p) => [p.package, p.version]));
-  const resolved = await resolveGraph(dependencies, (pkg) => fetchIndex(client, pkg), lockedVersions);
-  // The index is the registry's word on a version's checksum; the lockfile must agree with it.
-  for (const p of resolved) {
-    const pinned = existing?.lock.packages.find((l) => l.package === p.package && l.version === p.version);
-    if (pinned && pinned.checksum !== p.checksum) {
-      throw new CliExit(`Checksum mismatch for ${label(p)}: flock.lock says ${pinned.checksum}, the registry's index says ${p.checksum}`);
-    }
-  }
-  const text = renderLockfile({ root: dependencies, packages: resolved });
-  if (options.locked && existing?.text !== text) {
-    throw new CliExit(`${existing ? 'flock.lock is out of date with flock.toml' : 'There is no flock.lock'}: run \`flock install\` without --locked to update it`);
-  }
-  // Packages already unpacked from their checksum are left alone: their archives are not even read.
-  const unpacked = await Promise.all(resolved.map((p) => isUnpacked(root, p)));
-  const stale = resolved.filter((_, i) => !unpacked[i]);
-  const cache = createArchiveCache(join(kestrelDir(ctx), 'cache'));
-  const { archives, downloaded } = await fetchArchives(ctx, client, cache, stale);
-  await unpackAll(root, resolved, stale, archives);
-  // Only now: a lock written before a failed unpack would claim packages .flock/deps does not hold.
-  if (existing?.text !== text) await writeLockfile(root, text, { onInterrupt: ctx.onInterrupt });
+  // Loaded only now: resolving, downloading and unpacking need the HTTP client, tar and the archive cache.
+  const { syncProject } = await import('./sync.js');
+  const { packages, downloaded } = await syncProject(ctx, root, dependencies, existing, options);
   await options.commit?.();
-  summarize(ctx, `Installed {count} (${downloaded} downloaded)`, resolved);
+  summarize(ctx, `Installed {count} (${downloaded} downloaded)`, packages);
   return 0;
 }

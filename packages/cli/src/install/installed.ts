@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
-import { parsePackageRef, parseVersionRange } from '@flock/core';
+import { parsePackageRef } from '@flock/core/names';
+import { parseVersionRange } from '@flock/core/versions';
 import type { Lockfile } from './lockfile.js';
 
 export const DEPS_DIR = join('.flock', 'deps');

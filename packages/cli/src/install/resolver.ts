@@ -1,5 +1,6 @@
 import semver from 'semver';
-import { parseVersionRange, type IndexLineDto } from '@flock/core';
+import type { IndexLineDto } from '@flock/core/api';
+import { parseVersionRange } from '@flock/core/versions';
 import { CliExit } from '../context.js';
 
 /** A package picked by the resolver: one per package and semver-major. */
