@@ -78,7 +78,9 @@ export const forwardTo = (target: string): Answer => (req, res) => {
   const headers = req.headers.authorization ? { authorization: req.headers.authorization } : undefined;
   fetch(`${target}${req.url}`, { method: req.method, headers, redirect: 'manual' }).then(async (answer) => {
     const body = Buffer.from(await answer.arrayBuffer());
-    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream' });
+    // Location too: with an S3 store a download answers with a redirect to the bucket.
+    const location = answer.headers.get('location');
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream', ...(location ? { location } : {}) });
     res.end(body);
   }, () => {
     res.writeHead(502);
