@@ -8,7 +8,7 @@
 // Everything lives in one temp folder, removed at the end (or on Ctrl-C, or when BENCH_TIMEOUT_S runs out).
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -143,18 +143,30 @@ async function startFlockRegistry(dataDir, graph) {
   return { url, child };
 }
 
-/** Runs one command to the end; its wall-clock time in ms. A failure stops the benchmark with its output. */
+// GNU time, when there, also gives each run's CPU time (user + system): unlike wall time, a figure the
+// other work on a shared machine hardly changes.
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** CPU seconds GNU time wrote to `file`, or NaN. */
+function cpuFrom(file) {
+  const [user, system] = readFileSync(file, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+  return (user + system) * 1000;
+}
+
+/** Runs one command to the end; its wall-clock (and CPU) time in ms. A failure stops the benchmark with its output. */
 function timed(command, args, options) {
+  const cpuFile = join(options.env.TMPDIR, 'cpu-time');
+  const [bin, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', cpuFile, command, ...args]] : [command, args];
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'], timeout: RUN_TIMEOUT_MS });
+    const child = spawn(bin, argv, { ...options, stdio: ['ignore', 'pipe', 'pipe'], timeout: RUN_TIMEOUT_MS });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code === 0) resolve({ ms, output });
+      if (code === 0) resolve({ ms, cpu: GNU_TIME ? cpuFrom(cpuFile) : NaN, output });
       else reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`));
     });
   });
@@ -201,29 +213,38 @@ async function main(dir, cleanups) {
   const first = await coldFlock();
   if (!first.output.includes('Installed 149 packages')) throw new Error(`flock did not install 149 packages:\n${first.output}`);
   await coldNpm();
-  const times = { flockCold: [], npmCold: [], flockWarm: [], npmWarm: [] };
+  const times = { npmCold: [], flockCold: [], npmWarm: [], flockWarm: [] };
+  const cpu = { npmCold: [], flockCold: [], npmWarm: [], flockWarm: [] };
+  const record = (key, result) => {
+    times[key].push(result.ms);
+    cpu[key].push(result.cpu);
+  };
   for (let run = 0; run < RUNS; run++) {
-    times.npmCold.push((await coldNpm()).ms);
-    times.flockCold.push((await coldFlock()).ms);
+    record('npmCold', await coldNpm());
+    record('flockCold', await coldFlock());
   }
   // The last cold runs left both projects installed, locked and cached: from here on every run is warm.
   for (let run = 0; run < RUNS; run++) {
-    times.npmWarm.push((await npm()).ms);
-    times.flockWarm.push((await flock()).ms);
+    record('npmWarm', await npm());
+    record('flockWarm', await flock());
   }
   const m = Object.fromEntries(Object.entries(times).map(([key, values]) => [key, median(values)]));
-  for (const [key, values] of Object.entries(times)) console.log(`  ${key.padEnd(10)} ${values.map((v) => v.toFixed(0).padStart(6)).join(' ')} ms (median ${m[key].toFixed(0)})`);
+  const c = Object.fromEntries(Object.entries(cpu).map(([key, values]) => [key, median(values)]));
+  for (const [key, values] of Object.entries(times)) {
+    console.log(`  ${key.padEnd(10)} ${values.map((v) => v.toFixed(0).padStart(6)).join(' ')} ms wall (median ${m[key].toFixed(0)}), CPU median ${c[key].toFixed(0)} ms`);
+  }
   const ratio = (a, b, target) => {
     const value = a / b;
     return `${value.toFixed(2)}x (target <= ${target}: ${value <= target ? 'ok' : 'MISSED'})`;
   };
+  const cpuNote = (a, b) => (GNU_TIME ? `; CPU ${(c[a] / c[b]).toFixed(2)}x` : '');
   console.log(`\n== install summary (149 packages, median of ${RUNS} runs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
   console.log(`npm warm install: ${m.npmWarm.toFixed(0)} ms (anchor)`);
   console.log(`flock warm install: ${m.flockWarm.toFixed(0)} ms`);
-  console.log(`flock warm / npm warm: ${ratio(m.flockWarm, m.npmWarm, TARGETS.warm)}`);
+  console.log(`flock warm / npm warm: ${ratio(m.flockWarm, m.npmWarm, TARGETS.warm)}${cpuNote('flockWarm', 'npmWarm')}`);
   console.log(`npm cold install: ${m.npmCold.toFixed(0)} ms (anchor)`);
   console.log(`flock cold install: ${m.flockCold.toFixed(0)} ms`);
-  console.log(`flock cold / npm cold: ${ratio(m.flockCold, m.npmCold, TARGETS.cold)}`);
+  console.log(`flock cold / npm cold: ${ratio(m.flockCold, m.npmCold, TARGETS.cold)}${cpuNote('flockCold', 'npmCold')}`);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'flock-bench-install-'));
