@@ -24,7 +24,7 @@ export async function installProject(
   options: { locked?: boolean; commit?: () => Promise<void> } = {},
 ): Promise<number> {
   const existing = await readLockfile(root);
-  if (existing && (await isInstalled(root, existing.lock, dependencies))) {
+  if (existing && isInstalled(root, existing.lock, dependencies)) {
     await options.commit?.();
     summarize(ctx, 'Up to date: {count} from flock.lock', existing.lock.packages);
     return 0;

@@ -104,8 +104,7 @@ export async function syncProject(
     throw new CliExit(`${existing ? 'flock.lock is out of date with flock.toml' : 'There is no flock.lock'}: run \`flock install\` without --locked to update it`);
   }
   // Packages already unpacked from their checksum are left alone: their archives are not even read.
-  const unpacked = await Promise.all(resolved.map((p) => isUnpacked(root, p)));
-  const stale = resolved.filter((_, i) => !unpacked[i]);
+  const stale = resolved.filter((p) => !isUnpacked(root, p));
   const cache = createArchiveCache(join(kestrelDir(ctx), 'cache'));
   const { archives, downloaded } = await fetchArchives(ctx, client, cache, stale);
   await unpackAll(root, resolved, stale, archives);
