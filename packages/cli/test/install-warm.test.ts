@@ -69,12 +69,15 @@ describe('flock install with nothing changed', () => {
     expect(await fingerprint()).toEqual(before);
   });
 
-  it('still works with the registry gone', async () => {
+  it('still works with the registry and the archive cache gone: no archive is read or hashed', async () => {
     await proxy.close();
+    const cache = join(home(), '.kestrel/cache');
+    await rm(cache, { recursive: true });
     try {
       const result = await flock(['install']);
       expect(result.code).toBe(0);
       expect(result.lines[0]).toBe('Up to date: 2 packages from flock.lock');
+      await expect(stat(cache)).rejects.toThrow();
     } finally {
       proxy = await startFakeServer(forwardTo(registry.url));
     }
