@@ -18,11 +18,15 @@ import { resolveGraph, type Resolved } from './resolver.js';
 const PARALLEL_DOWNLOADS = 8;
 const PARALLEL_UNPACKS = 8;
 
-/** Runs `work` over `items`, at most `limit` at a time. */
+/** Runs `work` over `items`, at most `limit` at a time; after a failure no new item starts. */
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
+  const stop = (error: unknown) => {
+    queue.length = 0;
+    throw error;
+  };
   await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item).catch(stop);
   }));
 }
 
