@@ -124,13 +124,14 @@ function waitForLine(stream, pattern) {
   });
 }
 
-async function startFlockRegistry(dataDir, graph) {
+async function startFlockRegistry(dataDir, graph, children) {
   // The publish rate limit (100 an hour by default) would stop the set-up part-way.
   const env = { PATH: process.env.PATH, FLOCK_DATA_DIR: dataDir, FLOCK_LOG_LEVEL: 'warn', FLOCK_PUBLISHES_PER_HOUR: '1000' };
   const operator = (...args) => execFileSync(process.execPath, [REGISTRY_BIN, ...args], { env }).toString().trim();
   operator('user', 'add', ORG);
   const token = operator('token', 'create', '--user', ORG);
   const child = spawn(process.execPath, [REGISTRY_BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   child.stdout.resume();
   const [, url] = await waitForLine(child.stderr, /listening on (http:\/\/\S+)/);
   child.stderr.on('data', (chunk) => process.stderr.write(chunk));
@@ -174,9 +175,9 @@ function timed(command, args, options) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function main(dir, cleanups) {
+async function main(dir, cleanups, children) {
   const graph = buildGraph();
-  const flockRegistry = await startFlockRegistry(join(dir, 'flock-data'), graph);
+  const flockRegistry = await startFlockRegistry(join(dir, 'flock-data'), graph, children);
   cleanups.push(() => flockRegistry.child.kill('SIGTERM'));
   const npmRegistry = await startNpmRegistry(graph);
   cleanups.push(() => npmRegistry.close());
@@ -249,6 +250,7 @@ async function main(dir, cleanups) {
 
 const dir = mkdtempSync(join(tmpdir(), 'flock-bench-install-'));
 const cleanups = [];
+const children = [];
 const cleanUp = async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   // BENCH_KEEP=1 leaves the installed projects for a closer look (a warm `flock install` needs no registry).
@@ -259,13 +261,18 @@ process.once('SIGINT', async () => {
   await cleanUp();
   process.exit(130);
 });
+// However this process ends (a closed output pipe, an uncaught error), the registry child and the temp folder go too.
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGTERM');
+  if (process.env.BENCH_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
+});
 const deadline = setTimeout(async () => {
   console.error(`bench-install: gave up after ${TIMEOUT_S} s`);
   await cleanUp();
   process.exit(1);
 }, TIMEOUT_S * 1000);
 try {
-  await main(dir, cleanups);
+  await main(dir, cleanups, children);
 } catch (error) {
   console.error(error);
   process.exitCode = 1;
