@@ -7,6 +7,8 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** ctx.onInterrupt: lets Ctrl-C remove the temporary file instead of leaving it behind. */
   onInterrupt?: (cleanup: () => void) => () => void;
+  /** Whether the data must be on disk before the rename (default true); see the archive cache for when it need not. */
+  flush?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   const temp = `${target}.${randomUUID()}.tmp`;
   const unregister = options.onInterrupt?.(() => rmSync(temp, { force: true }));
   try {
-    await writeFile(temp, data, { flag: 'wx', flush: true, ...(mode === undefined ? {} : { mode }) });
+    await writeFile(temp, data, { flag: 'wx', flush: options.flush ?? true, ...(mode === undefined ? {} : { mode }) });
     // writeFile's mode is reduced by the umask; a credentials file must be exactly 0600.
     if (mode !== undefined) await chmod(temp, mode);
     await rename(temp, target);

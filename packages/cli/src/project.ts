@@ -1,6 +1,11 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { FlockError, extractDocs, parseManifest, type DocModel, type Manifest, type PackEntry } from '@flock/core';
+// Narrow entry points: install loads a project too, and should not load core's docs renderers or tar.
+import type { PackEntry } from '@flock/core/archive';
+import { extractDocs } from '@flock/core/docs/extract';
+import type { DocModel } from '@flock/core/docs/model';
+import { FlockError } from '@flock/core/errors';
+import { parseManifest, type Manifest } from '@flock/core/manifest';
 import { CliExit } from './context.js';
 import { readOptional } from './fs-write.js';
 

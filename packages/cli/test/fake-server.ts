@@ -68,3 +68,22 @@ export const BAD_ANSWERS: Record<string, { answer: Answer; says: RegExp }> = {
     says: /was cut off/,
   },
 };
+
+/**
+ * Passes each request on to `target` (a real registry) and its answer back:
+ * in front of a registry, a FakeServer's `requests` are every request flock
+ * made to it. Request bodies are not passed on (the server reads them away).
+ */
+export const forwardTo = (target: string): Answer => (req, res) => {
+  const headers = req.headers.authorization ? { authorization: req.headers.authorization } : undefined;
+  fetch(`${target}${req.url}`, { method: req.method, headers, redirect: 'manual' }).then(async (answer) => {
+    const body = Buffer.from(await answer.arrayBuffer());
+    // Location too: with an S3 store a download answers with a redirect to the bucket.
+    const location = answer.headers.get('location');
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream', ...(location ? { location } : {}) });
+    res.end(body);
+  }, () => {
+    res.writeHead(502);
+    res.end();
+  });
+};

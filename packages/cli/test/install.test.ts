@@ -79,7 +79,7 @@ describe('flock add / install / yank against a real registry', () => {
     expect(await readFile(join(app, '.flock/deps/your-name/banner@0.1.0/flock.toml'), 'utf8')).toContain('"your-name/palette" = "^0.1.0"');
   });
 
-  it('a second install with the same lockfile and a warm cache downloads nothing', async () => {
+  it('a second install with the same lockfile and a warm cache downloads nothing (install-warm.test.ts: nor asks the registry)', async () => {
     const lockBefore = await readFile(join(app, 'flock.lock'), 'utf8');
     const [palette] = await index('your-name/palette');
     const hex = palette!.checksum.slice('sha256:'.length);
@@ -87,7 +87,7 @@ describe('flock add / install / yank against a real registry', () => {
     const mtime = (await stat(cached)).mtimeMs;
     const result = await flock(['install']);
     expect(result.code).toBe(0);
-    expect(result.lines[0]).toBe('Installed 2 packages (0 downloaded)');
+    expect(result.lines[0]).toBe('Up to date: 2 packages from flock.lock');
     expect(await readFile(join(app, 'flock.lock'), 'utf8')).toBe(lockBefore);
     expect((await stat(cached)).mtimeMs).toBe(mtime);
   });

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { sha256Hex } from '@flock/core';
+import { sha256Hex } from '@flock/core/archive';
 import { writeFileAtomic } from '../fs-write.js';
 
 /**
@@ -28,7 +28,9 @@ export function createArchiveCache(dir: string) {
     const path = pathOf(sha256Hex(bytes));
     // 0700 like ~/.kestrel itself, which this may create first and which later holds the credentials.
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(path, bytes);
+    // No fsync (a cold install writes a hundred archives): a file a crash left torn fails the hash
+    // check in get() and is downloaded again.
+    await writeFileAtomic(path, bytes, { flush: false });
   }
 
   return { get, put, pathOf };

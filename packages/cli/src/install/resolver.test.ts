@@ -64,4 +64,26 @@ describe('resolveGraph', () => {
     await expect(resolveGraph({ 'a/base': '2' }, load)).rejects.toThrow('No version of a/base matches ^2 (asked by flock.toml; available: 1.0.0)');
     await expect(resolveGraph({ 'a/none': '1' }, load)).rejects.toThrow('No version of a/none matches ^1 (asked by flock.toml; it has no versions)');
   });
+
+  it('reads indexes ahead, several at a time but at most 16, each once, and resolves the same graph', async () => {
+    // Each of 40 packages asks for two of 40 more; every index answers after a timer, as over the network.
+    const tops = Array.from({ length: 40 }, (_, i) => `a/top${i}`);
+    const packages: Record<string, Array<[string, Record<string, string>]>> = {};
+    tops.forEach((pkg, i) => (packages[pkg] = [['1.0.0', { [`a/leaf${i}`]: '1', [`a/leaf${(i + 1) % 40}`]: '1' }]]));
+    tops.forEach((_, i) => (packages[`a/leaf${i}`] = [['1.0.0', {}]]));
+    const { load: instant, asked } = registry(packages);
+    let inFlight = 0;
+    let most = 0;
+    const load = async (pkg: string) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return instant(pkg);
+    };
+    const resolved = await resolveGraph(Object.fromEntries(tops.map((t) => [t, '1'])), load);
+    expect(resolved).toHaveLength(80);
+    expect(most).toBe(16);
+    expect(asked).toHaveLength(80);
+    expect(new Set(asked).size).toBe(80);
+  });
 });

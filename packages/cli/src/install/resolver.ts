@@ -1,5 +1,6 @@
 import semver from 'semver';
-import { parseVersionRange, type IndexLineDto } from '@flock/core';
+import type { IndexLineDto } from '@flock/core/api';
+import { parseVersionRange } from '@flock/core/versions';
 import { CliExit } from '../context.js';
 
 /** A package picked by the resolver: one per package and semver-major. */
@@ -20,6 +21,8 @@ interface Requirement {
 }
 
 const MAX_ROUNDS = 100;
+/** Index reads in flight at once: enough to hide the round trips, few enough not to flood the registry. */
+const PARALLEL_INDEX_READS = 16;
 
 /** The compatibility group: a package may appear once per semver-major. */
 const groupKey = (pkg: string, version: string) => `${pkg}@${semver.major(version)}`;
@@ -33,10 +36,10 @@ const groupKey = (pkg: string, version: string) => `${pkg}@${semver.major(versio
  * the root through the current choices, collecting who asks for what.
  */
 export async function resolveGraph(root: Record<string, string>, load: IndexLoader, locked: ReadonlyMap<string, string> = new Map()): Promise<Resolved[]> {
-  const indexes = new Map<string, IndexLineDto[]>();
-  const indexOf = async (pkg: string) => indexes.get(pkg) ?? indexes.set(pkg, await load(pkg)).get(pkg)!;
   const usable = (pkg: string, line: IndexLineDto, range: string) =>
     semver.satisfies(line.version, range) && (!line.yanked || locked.get(pkg) === line.version);
+  const indexOf = prefetchingLoader(load, usable);
+  for (const [pkg, range] of Object.entries(root)) indexOf.prefetch(pkg, range);
 
   let chosen = new Map<string, IndexLineDto & { package: string }>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -80,6 +83,43 @@ export async function resolveGraph(root: Record<string, string>, load: IndexLoad
     if (best === null) throw new CliExit(explainConflict(pkg, reqs));
     return lines.find((l) => l.version === best)!;
   }
+}
+
+/**
+ * Index reads, each made once, that also read ahead: once a package's index
+ * arrives, the indexes of the dependencies of its newest usable version are
+ * requested too, at most PARALLEL_INDEX_READS at a time. The rounds below
+ * walk the graph one level per round, awaiting one index after another; with
+ * the read-ahead those answers are mostly there already (that newest version
+ * is what a first round picks). A read-ahead that fails is ignored: if the
+ * resolver does need that index, awaiting it reports the failure then.
+ */
+function prefetchingLoader(load: IndexLoader, usable: (pkg: string, line: IndexLineDto, range: string) => boolean) {
+  const indexes = new Map<string, Promise<IndexLineDto[]>>();
+  const waiting: Array<() => void> = [];
+  let active = 0;
+  async function limited(pkg: string): Promise<IndexLineDto[]> {
+    if (active < PARALLEL_INDEX_READS) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // a read that ends hands its place over
+    try {
+      return await load(pkg);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  }
+  const indexOf = (pkg: string) => indexes.get(pkg) ?? indexes.set(pkg, limited(pkg)).get(pkg)!;
+  function prefetch(pkg: string, rangeText: string): void {
+    if (indexes.has(pkg)) return;
+    indexOf(pkg).then((lines) => {
+      const range = parseVersionRange(rangeText);
+      const best = semver.maxSatisfying(lines.filter((l) => usable(pkg, l, range)).map((l) => l.version), range);
+      const line = lines.find((l) => l.version === best);
+      for (const [dep, depRange] of Object.entries(line?.dependencies ?? {})) prefetch(dep, depRange);
+    }).catch(() => {});
+  }
+  return Object.assign(indexOf, { prefetch });
 }
 
 function explainConflict(pkg: string, reqs: Requirement[]): string {

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+// Narrow entry points: the whole of @flock/core also loads the docs renderers, which install never uses.
+import { DEFAULT_LIMITS } from '@flock/core/api';
+import { sha256Hex, unpackArchive } from '@flock/core/archive';
+import { parsePackageRef } from '@flock/core/names';
+import { apiFailure } from '../api-error.js';
+import { registryClient, type RegistryClient } from '../client.js';
+import { CliExit, type CommandContext } from '../context.js';
+import { kestrelDir } from '../credentials.js';
+import { createArchiveCache, type ArchiveCache } from './cache.js';
+import { fetchIndex } from './index-read.js';
+import { DEPS_DIR, MARKER, isUnpacked, markerText, packageDir } from './installed.js';
+import { renderLockfile, writeLockfile, type Lockfile } from './lockfile.js';
+import { resolveGraph, type Resolved } from './resolver.js';
+
+const PARALLEL_DOWNLOADS = 8;
+const PARALLEL_UNPACKS = 8;
+
+/** Runs `work` over `items`, at most `limit` at a time; after a failure no new item starts. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const stop = (error: unknown) => {
+    queue.length = 0;
+    throw error;
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item).catch(stop);
+  }));
+}
+
+const label = (p: Resolved) => `${p.package}@${p.version}`;
+
+/** Every archive, from the cache or the registry, each verified against the lockfile's checksum. */
+async function fetchArchives(ctx: CommandContext, client: RegistryClient, cache: ArchiveCache, packages: Resolved[]) {
+  const archives = new Map<string, Buffer>();
+  const missing: Resolved[] = [];
+  for (const p of packages) {
+    const cached = await cache.get(p.checksum);
+    if (cached) archives.set(label(p), cached);
+    else missing.push(p);
+  }
+  let done = 0;
+  await inParallel(missing, PARALLEL_DOWNLOADS, async (p) => {
+    const { org, name } = parsePackageRef(p.package);
+    const response = await client.request(`api/v1/packages/${org}/${name}/${p.version}/download`, { auth: true });
+    if (!response.ok) throw apiFailure(response, `Could not download ${label(p)}`);
+    const actual = `sha256:${sha256Hex(response.bytes)}`;
+    if (actual !== p.checksum) {
+      throw new CliExit(`Checksum mismatch for ${label(p)}: expected ${p.checksum}, downloaded ${actual}; nothing was installed`);
+    }
+    await cache.put(response.bytes);
+    archives.set(label(p), Buffer.from(response.bytes));
+    ctx.progress?.(`Downloading ${++done}/${missing.length} ${label(p)}`);
+  });
+  ctx.progress?.('');
+  return { archives, downloaded: missing.length };
+}
+
+/** Unpacks each package through a temp folder (so a half-written package never looks installed), marks it, and removes what is no longer locked. */
+async function unpackAll(root: string, resolved: Resolved[], stale: Resolved[], archives: Map<string, Buffer>): Promise<void> {
+  await inParallel(stale, PARALLEL_UNPACKS, async (p) => {
+    const dest = join(root, packageDir(p));
+    const temp = join(dirname(dest), `.tmp-${randomUUID()}`);
+    await mkdir(dirname(dest), { recursive: true });
+    try {
+      await unpackArchive(archives.get(label(p))!, { dest: temp, limits: DEFAULT_LIMITS });
+      await writeFile(join(temp, MARKER), markerText(p.checksum));
+      // A folder without a marker, or with another checksum's, is an earlier flock's or a tampered one.
+      await rm(dest, { recursive: true, force: true });
+      await rename(temp, dest);
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+  });
+  const wanted = new Set(resolved.map(packageDir));
+  const depsDir = join(root, DEPS_DIR);
+  for (const org of await readdir(depsDir).catch(() => [] as string[])) {
+    for (const entry of await readdir(join(depsDir, org)).catch(() => [] as string[])) {
+      if (!wanted.has(join(DEPS_DIR, org, entry))) await rm(join(depsDir, org, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The full install: resolves flock.toml's [dependencies] against the sparse
+ * index, fetches every archive not yet unpacked (verified before anything is
+ * unpacked), unpacks into .flock/deps/<org>/<name>@<version>/ and then writes
+ * flock.lock. Returns what is installed and how many archives were downloaded.
+ */
+export async function syncProject(
+  ctx: CommandContext, root: string, dependencies: Record<string, string>,
+  existing: { text: string; lock: Lockfile } | null, options: { locked?: boolean },
+): Promise<{ packages: Resolved[]; downloaded: number }> {
+  const client = await registryClient(ctx);
+  const lockedVersions = new Map((existing?.lock.packages ?? []).map((p) => [p.package, p.version]));
+  const resolved = await resolveGraph(dependencies, (pkg) => fetchIndex(client, pkg), lockedVersions);
+  // The index is the registry's word on a version's checksum; the lockfile must agree with it.
+  for (const p of resolved) {
+    const pinned = existing?.lock.packages.find((l) => l.package === p.package && l.version === p.version);
+    if (pinned && pinned.checksum !== p.checksum) {
+      throw new CliExit(`Checksum mismatch for ${label(p)}: flock.lock says ${pinned.checksum}, the registry's index says ${p.checksum}`);
+    }
+  }
+  const text = renderLockfile({ root: dependencies, packages: resolved });
+  if (options.locked && existing?.text !== text) {
+    throw new CliExit(`${existing ? 'flock.lock is out of date with flock.toml' : 'There is no flock.lock'}: run \`flock install\` without --locked to update it`);
+  }
+  // Packages already unpacked from their checksum are left alone: their archives are not even read.
+  const stale = resolved.filter((p) => !isUnpacked(root, p));
+  const cache = createArchiveCache(join(kestrelDir(ctx), 'cache'));
+  const { archives, downloaded } = await fetchArchives(ctx, client, cache, stale);
+  await unpackAll(root, resolved, stale, archives);
+  // Only now: a lock written before a failed unpack would claim packages .flock/deps does not hold.
+  if (existing?.text !== text) await writeLockfile(root, text, { onInterrupt: ctx.onInterrupt });
+  return { packages: resolved, downloaded };
+}
