@@ -27,13 +27,14 @@ export function blobStoreContract(name: string, open: () => BlobStore, options: 
       expect(await store.head(key)).toBeNull();
     });
 
-    it('streams the exact bytes, and answers null for a key it does not have', async () => {
+    it('streams the exact bytes with their size, and answers null for a key it does not have', async () => {
       const store = open();
       const { key, bytes } = blob(200_000);
       await store.put(key, bytes);
       const stream = await store.getStream!(key);
       const chunks: Buffer[] = [];
-      for await (const chunk of stream!) chunks.push(chunk as Buffer);
+      expect(stream!.size).toBe(bytes.byteLength);
+      for await (const chunk of stream!.body) chunks.push(chunk as Buffer);
       expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
       expect(await store.getStream!(blob().key)).toBeNull();
     });

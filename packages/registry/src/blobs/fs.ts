@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } f
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { sha256Hex } from '@flock/core';
-import type { BlobStore, PutResult } from './store.js';
+import type { BlobStore, BlobStream, PutResult } from './store.js';
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
@@ -39,7 +39,7 @@ export function createFsBlobStore(root: string): BlobStore {
         throw error;
       }
     },
-    async getStream(key: string): Promise<Readable | null> {
+    async getStream(key: string): Promise<BlobStream | null> {
       // Opened here (not by the stream), so a missing key is null rather than an error mid-response.
       let file: FileHandle;
       try {
@@ -48,7 +48,12 @@ export function createFsBlobStore(root: string): BlobStore {
         if (isMissing(error)) return null;
         throw error;
       }
-      return file.createReadStream();
+      try {
+        return { body: file.createReadStream(), size: (await file.stat()).size };
+      } catch (error) {
+        await file.close();
+        throw error;
+      }
     },
     async head(key: string) {
       try {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sha256Hex } from '@flock/core';
-import type { BlobStore, PutResult } from './store.js';
+import type { BlobStore, BlobStream, PutResult } from './store.js';
 
 export interface S3Location {
   bucket: string;
@@ -62,11 +62,11 @@ export function createS3BlobStore(location: S3Location): BlobStore {
         throw error;
       }
     },
-    async getStream(key: string): Promise<Readable | null> {
+    async getStream(key: string): Promise<BlobStream | null> {
       try {
         const response = await client.send(new GetObjectCommand({ Bucket, Key: keyOf(key) }));
         // In Node the SDK's body is a Readable (IncomingMessage).
-        return response.Body as Readable;
+        return { body: response.Body as Readable, size: Number(response.ContentLength ?? 0) };
       } catch (error) {
         if (isNotFound(error)) return null;
         throw error;

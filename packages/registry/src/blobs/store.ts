@@ -1,5 +1,10 @@
 import type { Readable } from 'node:stream';
 
+export interface BlobStream {
+  body: Readable;
+  size: number;
+}
+
 export interface PutResult {
   sha256: string;
   size: number;
@@ -13,7 +18,11 @@ export interface BlobStore {
   put(key: string, bytes: Uint8Array): Promise<PutResult>;
   /** The bytes, or null when there is no such key. */
   get(key: string): Promise<Buffer | null>;
-  getStream?(key: string): Promise<Readable | null>;
+  /**
+   * The bytes as a stream, with the size the store reports for them (not a size
+   * remembered elsewhere, so a Content-Length always matches the body sent).
+   */
+  getStream?(key: string): Promise<BlobStream | null>;
   head(key: string): Promise<{ size: number } | null>;
   delete(key: string): Promise<void>;
   /** A short-lived URL the client may download from directly, where the store has one. */

@@ -212,9 +212,10 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
       return { kind: 'redirect', url: await store.presignGet(archive.blobKey, PRESIGNED_SECONDS), visibility };
     }
     // A stream, so an archive of many megabytes is never held whole in memory per request.
-    const body = store.getStream ? await store.getStream(archive.blobKey) : await store.get(archive.blobKey);
-    if (!body) throw new Error(`blob ${archive.blobKey} missing from ${placement.label} for ${what}`);
-    return { kind: 'bytes', body, size: archive.size, visibility, checksum: archive.checksum };
+    const blob = store.getStream ? await store.getStream(archive.blobKey) : await store.get(archive.blobKey);
+    if (!blob) throw new Error(`blob ${archive.blobKey} missing from ${placement.label} for ${what}`);
+    const { body, size } = Buffer.isBuffer(blob) ? { body: blob, size: blob.byteLength } : blob;
+    return { kind: 'bytes', body, size, visibility, checksum: archive.checksum };
   }
 
   /** The newest public versions, for the front page. Private packages never appear. */

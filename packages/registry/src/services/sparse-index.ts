@@ -30,8 +30,6 @@ export interface IndexEntry {
 export interface StoredArchive {
   blobKey: string;
   checksum: string;
-  /** Bytes, as published. */
-  size: number;
   /** versions.store: null for the registry's own store. */
   store: string | null;
 }
@@ -70,7 +68,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       .where('packages.name', '=', name)
       .executeTakeFirst();
     if (!pkg) return null;
-    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'blob_key', 'store', 'size']).where('package_id', '=', pkg.id).execute();
+    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
     const body = renderIndex(rows);
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
     const headers = {
@@ -79,7 +77,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       'cache-control': pkg.visibility === 'public' ? 'public, max-age=60' : 'private, no-cache',
       'content-length': String(body.byteLength),
     };
-    const archives = new Map(rows.map((row) => [row.version, { blobKey: row.blob_key, checksum: row.checksum, size: Number(row.size), store: row.store }]));
+    const archives = new Map(rows.map((row) => [row.version, { blobKey: row.blob_key, checksum: row.checksum, store: row.store }]));
     return { packageId: pkg.id, orgId: pkg.org_id, visibility: pkg.visibility, body, etag, headers, archives };
   }
 
