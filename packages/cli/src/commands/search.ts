@@ -33,7 +33,7 @@ export const searchCommand: CommandSpec<{ json?: boolean; page?: string }> = {
     }
     for (const hit of result.hits) ctx.out(`${hit.org}/${hit.name} ${hit.version ?? '-'} — ${hit.description ?? ''}`.trimEnd());
     if (result.total === 0) ctx.err(`No packages match "${result.query}"`);
-    else if (result.total > result.page * result.perPage) ctx.err(`… ${result.total} in all; see more with --page ${result.page + 1}`);
+    else if (result.total > result.page * result.perPage) ctx.err(`… ${result.total}${result.capped ? '+' : ''} in all; see more with --page ${result.page + 1}`);
     return 0;
   },
 };

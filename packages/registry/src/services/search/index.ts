@@ -17,6 +17,8 @@ export interface SearchQuery {
 export interface SearchPage {
   /** How many readable packages match; private packages the asker may not read are never counted. */
   total: number;
+  /** True when more match than were counted: `total` is then a lower bound. */
+  capped?: boolean;
   /** Package ids, best first: an exact name match first, then by relevance. */
   packageIds: string[];
 }
@@ -25,6 +27,40 @@ export interface SearchIndex {
   /** Re-reads one package's searchable fields (org, name, description, keywords) after a publish. */
   update(packageId: string): Promise<void>;
   search(query: SearchQuery): Promise<SearchPage>;
+}
+
+/**
+ * A search's work is bounded however common its words, so no query holds the server for long (on SQLite,
+ * which is synchronous, it would block every other request). It ranks at most `rank` matching packages
+ * from each of two lists (matches in the name, matches anywhere) plus the exact-name matches, so the top
+ * of the ranking is exact unless more than `rank` packages match in the name. It counts at most `count`
+ * matches (a count reads no text, so it goes further); past that `capped` is set and readers show "N+".
+ * Below both caps, results and totals are exact.
+ */
+export interface SearchCaps {
+  rank: number;
+  count: number;
+}
+export const SEARCH_CAPS: Readonly<SearchCaps> = { rank: 1000, count: 5000 };
+
+/** How many matches a search read (at most caps.count + 1), and how many of them the asker may read. */
+export interface CountRow {
+  scanned: number | string;
+  n: number | string;
+}
+
+/** A search as two statements: the (capped) count, and one page of package ids, best first. */
+export interface SearchSql {
+  count: RawBuilder<CountRow>;
+  rows: RawBuilder<{ id: string }>;
+}
+
+export async function runSearch(db: Kysely<Database>, { count, rows }: SearchSql, caps: SearchCaps): Promise<SearchPage> {
+  const counted = (await count.execute(db)).rows[0]!;
+  const capped = Number(counted.scanned) > caps.count;
+  const page = await rows.execute(db);
+  // Past the cap the total is "at least caps.count", whatever share of the rows read was visible.
+  return { total: capped ? caps.count : Number(counted.n), capped, packageIds: page.rows.map((r) => r.id) };
 }
 
 /** The words of a query: letters and digits only, so nothing the user types is query syntax. */
