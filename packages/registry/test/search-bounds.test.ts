@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import type { SearchResultDto } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendName } from '../../../test-support/backend.js';
 import { tempDir } from '../../../test-support/cli.js';
@@ -74,5 +75,13 @@ describe('search: query plan and bounded work', () => {
     // Ranked: the exact name (looked up whatever the cap kept) and the first two matches.
     expect(await names(found.packageIds)).toEqual(['widget', 'widget-1', 'widget-2']);
     expect(await names((await index({ rank: 2, count: 3 }).search(query('acme/widget'))).packageIds)).toContain('widget');
+  });
+
+  // better-sqlite3 is synchronous: a search on the server's own connection would hold every other request.
+  it.runIf(!postgres)('SQLite only: the API runs search statements, an empty query too, on the reader thread', async () => {
+    const before = registry.sqliteReader!.ran;
+    expect(((await (await fetch(`${registry.url}/api/v1/search?q=widget`)).json()) as SearchResultDto).total).toBe(5);
+    expect(((await (await fetch(`${registry.url}/api/v1/search?q=`)).json()) as SearchResultDto).total).toBe(5);
+    expect(registry.sqliteReader!.ran - before).toBe(4);
   });
 });

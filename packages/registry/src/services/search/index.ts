@@ -55,12 +55,15 @@ export interface SearchSql {
   rows: RawBuilder<{ id: string }>;
 }
 
-export async function runSearch(db: Kysely<Database>, { count, rows }: SearchSql, caps: SearchCaps): Promise<SearchPage> {
-  const counted = (await count.execute(db)).rows[0]!;
+/** Runs one statement and returns its rows (on SQLite, possibly on the reader thread). */
+export type RunQuery = <R>(query: RawBuilder<R>) => Promise<R[]>;
+
+export async function runSearch(run: RunQuery, { count, rows }: SearchSql, caps: SearchCaps): Promise<SearchPage> {
+  const counted = (await run(count))[0]!;
   const capped = Number(counted.scanned) > caps.count;
-  const page = await rows.execute(db);
+  const page = await run(rows);
   // Past the cap the total is "at least caps.count", whatever share of the rows read was visible.
-  return { total: capped ? caps.count : Number(counted.n), capped, packageIds: page.rows.map((r) => r.id) };
+  return { total: capped ? caps.count : Number(counted.n), capped, packageIds: page.map((r) => r.id) };
 }
 
 /** The words of a query: letters and digits only, so nothing the user types is query syntax. */
@@ -74,11 +77,16 @@ export function visibleTo(readableOrgIds: readonly string[]): RawBuilder<unknown
   return sql`(p.visibility = 'public' OR p.org_id IN (${sql.join(readableOrgIds.map((id) => sql`${id}`))}))`;
 }
 
+/** Runs statements on the database's own connection. */
+export function runOn(db: Kysely<Database>): RunQuery {
+  return async (query) => (await query.execute(db)).rows;
+}
+
 /** An empty query lists every readable package by org and name: the same SQL on every database. */
-export async function listReadable(db: Kysely<Database>, { readableOrgIds, limit, offset }: SearchQuery): Promise<SearchPage> {
+export async function listReadable(run: RunQuery, { readableOrgIds, limit, offset }: SearchQuery): Promise<SearchPage> {
   const visible = visibleTo(readableOrgIds);
-  const count = await sql<{ n: number | string }>`SELECT count(*) AS n FROM packages p WHERE ${visible}`.execute(db);
-  const rows = await sql<{ id: string }>`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE ${visible}
-    ORDER BY o.name, p.name LIMIT ${limit} OFFSET ${offset}`.execute(db);
-  return { total: Number(count.rows[0]?.n ?? 0), packageIds: rows.rows.map((r) => r.id) };
+  const count = await run(sql<{ n: number | string }>`SELECT count(*) AS n FROM packages p WHERE ${visible}`);
+  const rows = await run(sql<{ id: string }>`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE ${visible}
+    ORDER BY o.name, p.name LIMIT ${limit} OFFSET ${offset}`);
+  return { total: Number(count[0]?.n ?? 0), packageIds: rows.map((r) => r.id) };
 }

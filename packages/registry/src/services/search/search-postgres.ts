@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { listReadable, runSearch, SEARCH_CAPS, searchWords, visibleTo, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
+import { listReadable, runOn, runSearch, SEARCH_CAPS, searchWords, visibleTo, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
 
 /**
  * PostgreSQL full-text search: one row per package with a weighted tsvector
@@ -69,8 +69,8 @@ export function createPostgresSearchIndex(db: Kysely<Database>, caps: SearchCaps
 
   async function search(query: SearchQuery): Promise<SearchPage> {
     const words = searchWords(query.text);
-    if (words.length === 0) return listReadable(db, query);
-    return runSearch(db, postgresSearchSql(words, query, caps), caps);
+    if (words.length === 0) return listReadable(runOn(db), query);
+    return runSearch(runOn(db), postgresSearchSql(words, query, caps), caps);
   }
 
   return { update, search };

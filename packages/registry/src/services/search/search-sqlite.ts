@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { listReadable, runSearch, SEARCH_CAPS, searchWords, visibleTo, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
+import type { SqliteReader } from '../../db/sqlite-reader.js';
+import { listReadable, runOn, runSearch, type RunQuery, SEARCH_CAPS, searchWords, visibleTo, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
 
 /**
  * SQLite FTS5. The table is a plain (not external-content) FTS table holding
@@ -76,7 +77,9 @@ export function sqliteSearchSql(words: string[], { text, readableOrgIds, limit, 
   return { count, rows };
 }
 
-export function createSqliteSearchIndex(db: Kysely<Database>, caps: SearchCaps = SEARCH_CAPS): SearchIndex {
+/** `reader`: where searches run (off the server's thread); without one, on `db`'s connection. */
+export function createSqliteSearchIndex(db: Kysely<Database>, caps: SearchCaps = SEARCH_CAPS, reader: SqliteReader | null = null): SearchIndex {
+  const run: RunQuery = reader ? (query) => reader.all(query.compile(db)) : runOn(db);
   async function update(packageId: string): Promise<void> {
     await db.transaction().execute(async (trx) => {
       await sql`DELETE FROM package_search WHERE package_id = ${packageId}`.execute(trx);
@@ -88,8 +91,8 @@ export function createSqliteSearchIndex(db: Kysely<Database>, caps: SearchCaps =
 
   async function search(query: SearchQuery): Promise<SearchPage> {
     const words = searchWords(query.text);
-    if (words.length === 0) return listReadable(db, query);
-    return runSearch(db, sqliteSearchSql(words, query, caps), caps);
+    if (words.length === 0) return listReadable(run, query);
+    return runSearch(run, sqliteSearchSql(words, query, caps), caps);
   }
 
   return { update, search };
