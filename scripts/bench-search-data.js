@@ -124,12 +124,12 @@ export async function fillPostgres(url, size) {
       await client.query(`INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}`).join(', ')})`, values);
     }
     await client.query('COMMIT');
+    const filled = await openDatabase(url);
+    await createPostgresSearchTable(filled.db);
+    await filled.close();
     // As autovacuum would after a load this size: the planner needs row counts.
-    await client.query('ANALYZE');
+    await client.query('VACUUM ANALYZE');
   } finally {
     await client.end();
   }
-  const filled = await openDatabase(url);
-  await createPostgresSearchTable(filled.db);
-  await filled.close();
 }
