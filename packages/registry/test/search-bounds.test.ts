@@ -7,6 +7,7 @@ import { backendName } from '../../../test-support/backend.js';
 import { tempDir } from '../../../test-support/cli.js';
 import { publishSpec, type ProjectSpec } from '../../../test-support/project.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { SearchPage } from '../src/routes/web/search-page.js';
 import { searchWords, type SearchCaps, type SearchQuery } from '../src/services/search/index.js';
 import { createPostgresSearchIndex, postgresSearchSql } from '../src/services/search/search-postgres.js';
 import { createSqliteSearchIndex, sqliteSearchSql } from '../src/services/search/search-sqlite.js';
@@ -83,5 +84,12 @@ describe('search: query plan and bounded work', () => {
     expect(((await (await fetch(`${registry.url}/api/v1/search?q=widget`)).json()) as SearchResultDto).total).toBe(5);
     expect(((await (await fetch(`${registry.url}/api/v1/search?q=`)).json()) as SearchResultDto).total).toBe(5);
     expect(registry.sqliteReader!.ran - before).toBe(4);
+  });
+
+  it('a capped total reads "N+" on the web page', async () => {
+    const result = { query: 'widget', page: 1, perPage: 20, total: 5000, capped: true as const, hits: [] };
+    expect(String(await SearchPage({ result }).toString())).toContain('<p class="lead" id="total">5000+ packages</p>');
+    const { capped: _, ...exact } = result;
+    expect(String(await SearchPage({ result: exact }).toString())).toContain('<p class="lead" id="total">5000 packages</p>');
   });
 });
