@@ -9,6 +9,7 @@ const SEARCH_ANSWER = z.object({
   page: z.number(),
   perPage: z.number(),
   total: z.number(),
+  capped: z.literal(true).optional(),
   hits: z.array(z.object({ org: z.string(), name: z.string(), version: z.string().nullish(), description: z.string().nullish() })),
 });
 
