@@ -8,7 +8,7 @@ import { tempDir } from '../../../test-support/cli.js';
 import { publishSpec, type ProjectSpec } from '../../../test-support/project.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 import { SearchPage } from '../src/routes/web/search-page.js';
-import { searchWords, type SearchCaps, type SearchQuery } from '../src/services/search/index.js';
+import { SEARCH_CAPS, searchWords, type SearchCaps, type SearchQuery } from '../src/services/search/index.js';
 import { createPostgresSearchIndex, postgresSearchSql } from '../src/services/search/search-postgres.js';
 import { createSqliteSearchIndex, sqliteSearchSql } from '../src/services/search/search-sqlite.js';
 
@@ -47,7 +47,7 @@ describe('search: query plan and bounded work', () => {
   });
 
   it('the full-text index drives both statements (the match runs once, not once per package)', async () => {
-    const statements = searchSql('widget', { rank: 1000, count: 5000 });
+    const statements = searchSql('widget', SEARCH_CAPS);
     for (const statement of [statements.count, statements.rows]) {
       if (postgres) {
         // A handful of rows would be scanned sequentially; with seqscan off the plan shows what the index is used for.
@@ -65,7 +65,7 @@ describe('search: query plan and bounded work', () => {
   });
 
   it('below the caps, totals and ranking are exact: the exact name first, private packages neither listed nor counted', async () => {
-    const found = await index({ rank: 1000, count: 5000 }).search(query('widget'));
+    const found = await index(SEARCH_CAPS).search(query('widget'));
     expect(found).toMatchObject({ total: 5, capped: false });
     expect(await names(found.packageIds)).toEqual(['widget', 'widget-1', 'widget-2', 'widget-3', 'widget-4']);
   });

@@ -41,7 +41,7 @@ export interface SearchCaps {
   rank: number;
   count: number;
 }
-export const SEARCH_CAPS: Readonly<SearchCaps> = { rank: 1000, count: 5000 };
+export const SEARCH_CAPS: Readonly<SearchCaps> = { rank: 500, count: 2000 };
 
 /** How many matches a search read (at most caps.count + 1), and how many of them the asker may read. */
 export interface CountRow {
