@@ -31,9 +31,10 @@ export interface SearchIndex {
 
 /**
  * A search's work is bounded however common its words, so no query holds the server for long (on SQLite,
- * which is synchronous, it would block every other request). It ranks at most `rank` matching packages
- * from each of two lists (matches in the name, matches anywhere) plus the exact-name matches, so the top
- * of the ranking is exact unless more than `rank` packages match in the name. It counts at most `count`
+ * search also runs off the server's thread: see db/sqlite-reader.ts). It ranks at most `rank` matching
+ * packages from each of two lists (every word in the name, matches anywhere) plus the exact-name matches:
+ * the exact name still comes first, and for one word the rest of the top is exact unless more than
+ * `rank` packages have it in their names. It counts at most `count`
  * matches (a count reads no text, so it goes further); past that `capped` is set and readers show "N+".
  * Below both caps, results and totals are exact.
  */
