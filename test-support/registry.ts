@@ -12,6 +12,8 @@ export interface TestRegistry {
   config: Readonly<Config>;
   /** The same database the server uses, for assertions on what was (not) stored. */
   db: Awaited<ReturnType<typeof openRegistry>>['database']['db'];
+  /** SQLite: the server's read-only connection on its own thread (null on PostgreSQL). */
+  sqliteReader: Awaited<ReturnType<typeof openRegistry>>['database']['reader'];
   /** Every key in the blob store, sorted. */
   listBlobs(): Promise<string[]>;
   /** Creates a user (and their personal org) and returns a token with every scope, manage included (tests of refusals mint narrower ones). */
@@ -47,6 +49,7 @@ export async function createTestRegistry(
     dataDir,
     config,
     db: setup.database.db,
+    sqliteReader: setup.database.reader,
     listBlobs: () => backend.listBlobs(dataDir),
     async createUser(name) {
       const user = await setup.services.accounts.createUser({ username: name });

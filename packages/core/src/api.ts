@@ -136,6 +136,8 @@ export interface SearchResultDto {
   perPage: number;
   /** Matches the asker may read; private packages of other orgs are never counted. */
   total: number;
+  /** Present when more match than the registry counted (SQLite bounds a search's work): `total` is then "at least". */
+  capped?: true;
   hits: SearchHitDto[];
 }
 

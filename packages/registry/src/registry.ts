@@ -66,7 +66,7 @@ export async function openRegistry(
     ? await createPostgresChangeFeed(config.databaseUrl, hooks.logger ?? pino({ level: 'silent' }))
     : createLocalChangeFeed();
   const services = createServices({
-    db: database.db, blobs, clock, limits: config.limits, secretKey, feed,
+    db: database.db, sqliteReader: database.reader, blobs, clock, limits: config.limits, secretKey, feed,
     redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour,
     ...(hooks.onStoreError ? { onStoreError: hooks.onStoreError } : {}),
   });

@@ -9,6 +9,7 @@ const SEARCH_ANSWER = z.object({
   page: z.number(),
   perPage: z.number(),
   total: z.number(),
+  capped: z.literal(true).optional(),
   hits: z.array(z.object({ org: z.string(), name: z.string(), version: z.string().nullish(), description: z.string().nullish() })),
 });
 
@@ -25,6 +26,6 @@ export const search: Run<{ json?: boolean; page?: string }> = async (args, optio
   }
   for (const hit of result.hits) ctx.out(`${hit.org}/${hit.name} ${hit.version ?? '-'} — ${hit.description ?? ''}`.trimEnd());
   if (result.total === 0) ctx.err(`No packages match "${result.query}"`);
-  else if (result.total > result.page * result.perPage) ctx.err(`… ${result.total} in all; see more with --page ${result.page + 1}`);
+  else if (result.total > result.page * result.perPage) ctx.err(`… ${result.total}${result.capped ? '+' : ''} in all; see more with --page ${result.page + 1}`);
   return 0;
 };

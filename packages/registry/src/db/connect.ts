@@ -7,6 +7,7 @@ import { FlockError } from '@flock/core';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { cachingStatements } from './statement-cache.js';
+import { openSqliteReader, type SqliteReader } from './sqlite-reader.js';
 import { describeDatabaseError, isDatabaseOutage, redactUrl, reportingOutages } from './unavailable.js';
 
 export type Db = Kysely<Database>;
@@ -14,6 +15,8 @@ export type Db = Kysely<Database>;
 export interface DatabaseHandle {
   db: Db;
   dialect: 'sqlite' | 'postgres';
+  /** SQLite on a file: a second, read-only connection on its own thread, for long reads (search). */
+  reader: SqliteReader | null;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,15 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: reportingOutages(new SqliteDialect({ database: cachingStatements(sqlite) })) });
   await migrate(db, url);
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  // An in-memory database is private to its connection: no second one can read it.
+  const reader = path === ':memory:' ? null : openSqliteReader(path);
+  return {
+    db, dialect: 'sqlite', reader,
+    async close() {
+      await reader?.close();
+      await db.destroy();
+    },
+  };
 }
 
 async function openPostgres(url: string): Promise<DatabaseHandle> {
@@ -61,7 +72,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     await db.destroy();
     throw error;
   }
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', reader: null, close: () => db.destroy() };
 }
 
 /** One line for the operator, naming the setting and the cause (the URL without its password). */

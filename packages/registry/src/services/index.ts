@@ -2,6 +2,7 @@ import type { Limits } from '@flock/core';
 import type { BlobStore } from '../blobs/store.js';
 import type { Db } from '../db/connect.js';
 import { isSqlite } from '../db/dialect.js';
+import type { SqliteReader } from '../db/sqlite-reader.js';
 import type { ChangeFeed } from '../events/change-feed.js';
 import { createAccessService } from './access.js';
 import { createAccountsService } from './accounts.js';
@@ -19,6 +20,7 @@ import { createRateLimitsService } from './rate-limits.js';
 import { createPostgresSearchIndex } from './search/search-postgres.js';
 import { createSearchService } from './search/search-service.js';
 import { createSqliteSearchIndex } from './search/search-sqlite.js';
+import { SEARCH_CAPS } from './search/index.js';
 import { createSessionsService } from './sessions.js';
 import { createSignInService } from './sign-in.js';
 import { createSparseIndexService } from './sparse-index.js';
@@ -41,6 +43,8 @@ export interface ServiceDeps {
   onTokenChanged?: TokensDeps['onTokenChanged'];
   /** Carries cache invalidations to every replica (this one included). */
   feed: ChangeFeed;
+  /** SQLite on a file: where search runs, off the server's thread (see db/sqlite-reader.ts). */
+  sqliteReader?: SqliteReader | null;
 }
 
 /** Wires the services together; each gets only what it uses. */
@@ -64,7 +68,7 @@ export function createServices(deps: ServiceDeps) {
   const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex });
   // Package pages' README and API reference, rendered once per version.
   const renderedPages = createHtmlCache();
-  const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db) : createPostgresSearchIndex(db);
+  const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db, SEARCH_CAPS, deps.sqliteReader ?? null) : createPostgresSearchIndex(db);
   const events: PackageEvents = {
     async changed({ org, name, packageId }) {
       // Here at once; on other replicas when the feed delivers (this one hears its own event again, harmlessly).

@@ -6,6 +6,7 @@ import { provenance } from './0004-provenance.js';
 import { orgStores } from './0005-org-stores.js';
 import { rateLimits } from './0006-rate-limits.js';
 import { packageNameKeys } from './0007-package-name-keys.js';
+import { packageNameIndex } from './0008-package-name-index.js';
 
 /**
  * Migrations live in code (not files on disk) so the compiled server carries them.
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005_org_stores': orgStores,
   '0006_rate_limits': rateLimits,
   '0007_package_name_keys': packageNameKeys,
+  '0008_package_name_index': packageNameIndex,
 };
 
 export const migrationProvider: MigrationProvider = {

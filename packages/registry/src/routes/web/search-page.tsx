@@ -15,7 +15,7 @@ export function SearchPage({ result, user }: { result: SearchResultDto; user?: s
           <input type="search" name="q" value={result.query} aria-label="Search packages" />
           <button type="submit">Search</button>
         </form>
-        <p class="lead" id="total">{result.total === 1 ? '1 package' : `${result.total} packages`}</p>
+        <p class="lead" id="total">{result.capped ? `${result.total}+ packages` : result.total === 1 ? '1 package' : `${result.total} packages`}</p>
         <ul class="versions" id="results">
           {result.hits.map((hit) => (
             <li>

@@ -17,6 +17,8 @@ export interface SearchQuery {
 export interface SearchPage {
   /** How many readable packages match; private packages the asker may not read are never counted. */
   total: number;
+  /** True when more match than were counted: `total` is then a lower bound. */
+  capped?: boolean;
   /** Package ids, best first: an exact name match first, then by relevance. */
   packageIds: string[];
 }
@@ -25,6 +27,44 @@ export interface SearchIndex {
   /** Re-reads one package's searchable fields (org, name, description, keywords) after a publish. */
   update(packageId: string): Promise<void>;
   search(query: SearchQuery): Promise<SearchPage>;
+}
+
+/**
+ * A search's work is bounded however common its words, so no query holds the server for long (on SQLite,
+ * search also runs off the server's thread: see db/sqlite-reader.ts). It ranks at most `rank` matching
+ * packages from each of two lists (every word in the name, matches anywhere) plus the exact-name matches:
+ * the exact name still comes first, and for one word the rest of the top is exact unless more than
+ * `rank` packages have it in their names. It counts at most `count`
+ * matches (a count reads no text, so it goes further); past that `capped` is set and readers show "N+".
+ * Below both caps, results and totals are exact.
+ */
+export interface SearchCaps {
+  rank: number;
+  count: number;
+}
+export const SEARCH_CAPS: Readonly<SearchCaps> = { rank: 500, count: 2000 };
+
+/** How many matches a search read (at most caps.count + 1), and how many of them the asker may read. */
+export interface CountRow {
+  scanned: number | string;
+  n: number | string;
+}
+
+/** A search as two statements: the (capped) count, and one page of package ids, best first. */
+export interface SearchSql {
+  count: RawBuilder<CountRow>;
+  rows: RawBuilder<{ id: string }>;
+}
+
+/** Runs one statement and returns its rows (on SQLite, possibly on the reader thread). */
+export type RunQuery = <R>(query: RawBuilder<R>) => Promise<R[]>;
+
+export async function runSearch(run: RunQuery, { count, rows }: SearchSql, caps: SearchCaps): Promise<SearchPage> {
+  const counted = (await run(count))[0]!;
+  const capped = Number(counted.scanned) > caps.count;
+  const page = await run(rows);
+  // Past the cap the total is "at least caps.count", whatever share of the rows read was visible.
+  return { total: capped ? caps.count : Number(counted.n), capped, packageIds: page.map((r) => r.id) };
 }
 
 /** The words of a query: letters and digits only, so nothing the user types is query syntax. */
@@ -38,11 +78,16 @@ export function visibleTo(readableOrgIds: readonly string[]): RawBuilder<unknown
   return sql`(p.visibility = 'public' OR p.org_id IN (${sql.join(readableOrgIds.map((id) => sql`${id}`))}))`;
 }
 
+/** Runs statements on the database's own connection. */
+export function runOn(db: Kysely<Database>): RunQuery {
+  return async (query) => (await query.execute(db)).rows;
+}
+
 /** An empty query lists every readable package by org and name: the same SQL on every database. */
-export async function listReadable(db: Kysely<Database>, { readableOrgIds, limit, offset }: SearchQuery): Promise<SearchPage> {
+export async function listReadable(run: RunQuery, { readableOrgIds, limit, offset }: SearchQuery): Promise<SearchPage> {
   const visible = visibleTo(readableOrgIds);
-  const count = await sql<{ n: number | string }>`SELECT count(*) AS n FROM packages p WHERE ${visible}`.execute(db);
-  const rows = await sql<{ id: string }>`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE ${visible}
-    ORDER BY o.name, p.name LIMIT ${limit} OFFSET ${offset}`.execute(db);
-  return { total: Number(count.rows[0]?.n ?? 0), packageIds: rows.rows.map((r) => r.id) };
+  const count = await run(sql<{ n: number | string }>`SELECT count(*) AS n FROM packages p WHERE ${visible}`);
+  const rows = await run(sql<{ id: string }>`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE ${visible}
+    ORDER BY o.name, p.name LIMIT ${limit} OFFSET ${offset}`);
+  return { total: Number(count[0]?.n ?? 0), packageIds: rows.map((r) => r.id) };
 }

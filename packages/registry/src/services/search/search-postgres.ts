@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { listReadable, searchWords, visibleTo, type SearchIndex, type SearchPage, type SearchQuery } from './index.js';
+import { listReadable, runOn, runSearch, SEARCH_CAPS, searchWords, visibleTo, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
 
 /**
  * PostgreSQL full-text search: one row per package with a weighted tsvector
@@ -32,7 +32,35 @@ function documentOf(p: RawBuilder<unknown>, o: RawBuilder<unknown>): RawBuilder<
     || setweight(to_tsvector('simple', coalesce(${p}.description, '')), 'D')`;
 }
 
-export function createPostgresSearchIndex(db: Kysely<Database>): SearchIndex {
+/** The two statements of a search for some words (SQL only, so tests can EXPLAIN them). */
+export function postgresSearchSql(words: string[], { text, readableOrgIds, limit, offset }: SearchQuery, caps: SearchCaps): SearchSql {
+  const visible = visibleTo(readableOrgIds);
+  // Every word must match, as a prefix ("pal" finds palette); with `:*A`, in the name (weight A).
+  // searchWords keeps letters and digits only, so nothing typed is tsquery syntax.
+  const tsquery = (suffix: string) => sql`to_tsquery('simple', ${words.map((w) => `${w}${suffix}`).join(' & ')})`;
+  const exact = text.trim().toLowerCase();
+  // Both read at most a cap of matches through the GIN index. `OFFSET 0` keeps each LATERAL a per-row
+  // index look-up: the planner underestimates what a LIMIT returns and would otherwise hash-join by
+  // scanning every package (or every document).
+  const count = sql<CountRow>`
+    SELECT count(*) AS scanned, count(*) FILTER (WHERE c.visible) AS n
+    FROM (SELECT package_id FROM package_search WHERE document @@ ${tsquery(':*')} LIMIT ${caps.count + 1}) m
+    CROSS JOIN LATERAL (SELECT ${visible} AS visible FROM packages p WHERE p.id = m.package_id OFFSET 0) c`;
+  const [org, name] = exact.includes('/') ? exact.split('/', 2) : [null, exact];
+  // Candidates: the exact names (by index), the first matches in the name, the first matches anywhere.
+  const candidates = sql`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE p.name = ${name}${org === null ? sql`` : sql` AND o.name = ${org}`}
+    UNION (SELECT package_id FROM package_search WHERE document @@ ${tsquery(':*A')} LIMIT ${caps.rank})
+    UNION (SELECT package_id FROM package_search WHERE document @@ ${tsquery(':*')} LIMIT ${caps.rank})`;
+  const rows = sql<{ id: string }>`SELECT c.id FROM (${candidates}) m (id)
+    CROSS JOIN LATERAL (SELECT p.id, p.name, o.name AS org, ts_rank(s.document, ${tsquery(':*')}, 0) AS rank
+      FROM packages p JOIN orgs o ON o.id = p.org_id JOIN package_search s ON s.package_id = p.id
+      WHERE p.id = m.id AND s.document @@ ${tsquery(':*')} AND ${visible} OFFSET 0) c
+    ORDER BY (c.name = ${exact} OR c.org || '/' || c.name = ${exact}) DESC, c.rank DESC, c.org, c.name
+    LIMIT ${limit} OFFSET ${offset}`;
+  return { count, rows };
+}
+
+export function createPostgresSearchIndex(db: Kysely<Database>, caps: SearchCaps = SEARCH_CAPS): SearchIndex {
   async function update(packageId: string): Promise<void> {
     await sql`INSERT INTO package_search (package_id, document)
       SELECT p.id, ${documentOf(sql`p`, sql`o`)} FROM packages p JOIN orgs o ON o.id = p.org_id WHERE p.id = ${packageId}
@@ -40,22 +68,9 @@ export function createPostgresSearchIndex(db: Kysely<Database>): SearchIndex {
   }
 
   async function search(query: SearchQuery): Promise<SearchPage> {
-    const { text, readableOrgIds, limit, offset } = query;
-    const words = searchWords(text);
-    if (words.length === 0) return listReadable(db, query);
-    const visible = visibleTo(readableOrgIds);
-    // Every word must match, as a prefix ("pal" finds palette). searchWords keeps letters and digits only,
-    // so nothing typed is tsquery syntax.
-    const tsquery = sql`to_tsquery('simple', ${words.map((w) => `${w}:*`).join(' & ')})`;
-    const exact = text.trim().toLowerCase();
-    const from = sql`FROM package_search s JOIN packages p ON p.id = s.package_id JOIN orgs o ON o.id = p.org_id
-      WHERE s.document @@ ${tsquery} AND ${visible}`;
-    const count = await sql<{ n: string }>`SELECT count(*) AS n ${from}`.execute(db);
-    const rows = await sql<{ id: string }>`SELECT p.id ${from}
-      ORDER BY (p.name = ${exact} OR o.name || '/' || p.name = ${exact}) DESC,
-        ts_rank(s.document, ${tsquery}, 0) DESC, o.name, p.name
-      LIMIT ${limit} OFFSET ${offset}`.execute(db);
-    return { total: Number(count.rows[0]?.n ?? 0), packageIds: rows.rows.map((r) => r.id) };
+    const words = searchWords(query.text);
+    if (words.length === 0) return listReadable(runOn(db), query);
+    return runSearch(runOn(db), postgresSearchSql(words, query, caps), caps);
   }
 
   return { update, search };

@@ -56,7 +56,7 @@ export function createSearchService({ db, index, access, packages }: SearchServi
       if (!row) continue;
       hits.push({ org: row.org, name: row.name, version: latest.get(id) ?? null, description: row.description, visibility: row.visibility });
     }
-    return { query: text, page, perPage: SEARCH_PAGE_SIZE, total: found.total, hits };
+    return { query: text, page, perPage: SEARCH_PAGE_SIZE, total: found.total, ...(found.capped ? { capped: true as const } : {}), hits };
   }
 
   return { search };

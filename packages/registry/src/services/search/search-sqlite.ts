@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { listReadable, searchWords, visibleTo, type SearchIndex, type SearchPage, type SearchQuery } from './index.js';
+import type { SqliteReader } from '../../db/sqlite-reader.js';
+import { listReadable, runOn, runSearch, type RunQuery, SEARCH_CAPS, searchWords, visibleTo, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
 
 /**
  * SQLite FTS5. The table is a plain (not external-content) FTS table holding
@@ -31,7 +32,54 @@ function rowScore(words: string[]): RawBuilder<number> {
   return sql<number>`(${sql.join(terms, sql` + `)})`;
 }
 
-export function createSqliteSearchIndex(db: Kysely<Database>): SearchIndex {
+/** The search query: every word must match, as a prefix ("pal" finds palette); quoting keeps them literal. */
+function matchAll(words: string[]): string {
+  return words.map((w) => `"${w}"*`).join(' ');
+}
+
+/**
+ * Rows whose name (and org, for "org/name") is exactly the query, found by the name's words as a phrase at
+ * the start of the name column: they rank first, so they are looked up whatever the cap kept.
+ */
+function exactRows(exact: string): RawBuilder<unknown> | null {
+  const parts = exact.split('/');
+  if (parts.length > 2) return null;
+  const [org, name] = parts.length === 2 ? parts : [null, parts[0]!];
+  const phrase = (column: string, text: string) => `{${column}} : ^"${searchWords(text).join(' ')}"`;
+  if (searchWords(name).length === 0 || (org !== null && searchWords(org).length === 0)) return null;
+  const match = org === null ? phrase('name', name) : `${phrase('org', org)} AND ${phrase('name', name)}`;
+  return sql`SELECT rowid AS r FROM package_search WHERE package_search MATCH ${match} AND name = ${name}${org === null ? sql`` : sql` AND org = ${org}`}`;
+}
+
+/** The two statements of a search for some words (SQL only, so tests can EXPLAIN them). */
+export function sqliteSearchSql(words: string[], { text, readableOrgIds, limit, offset }: SearchQuery, caps: SearchCaps): SearchSql {
+  const visible = visibleTo(readableOrgIds);
+  const exact = text.trim().toLowerCase();
+  // MATCH runs once, in the FTS table, and drives the rest: MATERIALIZED and CROSS JOIN keep the planner
+  // from scanning packages and running the match once per package (quadratic at scale).
+  const count = sql<CountRow>`
+    WITH m AS MATERIALIZED (SELECT package_id FROM package_search WHERE package_search MATCH ${matchAll(words)} LIMIT ${caps.count + 1})
+    SELECT count(*) AS scanned, coalesce(sum(${visible}), 0) AS n FROM m CROSS JOIN packages p WHERE p.id = m.package_id`;
+  const exactPool = exactRows(exact);
+  // Candidates: the first rows matching in the name column (they outrank the rest), the first rows
+  // matching anywhere, and the exact names.
+  const candidates = sql`SELECT r FROM (SELECT rowid AS r FROM package_search WHERE package_search MATCH ${`{name} : (${matchAll(words)})`} LIMIT ${caps.rank})
+    UNION SELECT r FROM (SELECT rowid AS r FROM package_search WHERE package_search MATCH ${matchAll(words)} LIMIT ${caps.rank})
+    ${exactPool ? sql`UNION ${exactPool}` : sql``}`;
+  // Exact name (or org/name) first; then where the words are found. Not bm25: its weights come from
+  // the whole table, private packages included, so an outsider's ranking would reveal their words.
+  const rows = sql<{ id: string }>`
+    WITH m AS MATERIALIZED (${candidates})
+    SELECT p.id FROM m CROSS JOIN package_search s CROSS JOIN packages p JOIN orgs o ON o.id = p.org_id
+    WHERE s.rowid = m.r AND p.id = s.package_id AND ${visible}
+    ORDER BY (p.name = ${exact} OR o.name || '/' || p.name = ${exact}) DESC, ${rowScore(words)} DESC, o.name, p.name
+    LIMIT ${limit} OFFSET ${offset}`;
+  return { count, rows };
+}
+
+/** `reader`: where searches run (off the server's thread); without one, on `db`'s connection. */
+export function createSqliteSearchIndex(db: Kysely<Database>, caps: SearchCaps = SEARCH_CAPS, reader: SqliteReader | null = null): SearchIndex {
+  const run: RunQuery = reader ? (query) => reader.all(query.compile(db)) : runOn(db);
   async function update(packageId: string): Promise<void> {
     await db.transaction().execute(async (trx) => {
       await sql`DELETE FROM package_search WHERE package_id = ${packageId}`.execute(trx);
@@ -42,22 +90,9 @@ export function createSqliteSearchIndex(db: Kysely<Database>): SearchIndex {
   }
 
   async function search(query: SearchQuery): Promise<SearchPage> {
-    const { text, readableOrgIds, limit, offset } = query;
-    const words = searchWords(text);
-    if (words.length === 0) return listReadable(db, query);
-    const visible = visibleTo(readableOrgIds);
-    // Every word must match, as a prefix ("pal" finds palette); quoting keeps them literal.
-    const match = words.map((w) => `"${w}"*`).join(' ');
-    const exact = text.trim().toLowerCase();
-    const from = sql`FROM package_search s JOIN packages p ON p.id = s.package_id JOIN orgs o ON o.id = p.org_id
-      WHERE package_search MATCH ${match} AND ${visible}`;
-    const count = await sql<{ n: number }>`SELECT count(*) AS n ${from}`.execute(db);
-    // Exact name (or org/name) first; then where the words are found. Not bm25: its weights come from
-    // the whole table, private packages included, so an outsider's ranking would reveal their words.
-    const rows = await sql<{ id: string }>`SELECT p.id ${from}
-      ORDER BY (p.name = ${exact} OR o.name || '/' || p.name = ${exact}) DESC, ${rowScore(words)} DESC, o.name, p.name
-      LIMIT ${limit} OFFSET ${offset}`.execute(db);
-    return { total: Number(count.rows[0]?.n ?? 0), packageIds: rows.rows.map((r) => r.id) };
+    const words = searchWords(query.text);
+    if (words.length === 0) return listReadable(run, query);
+    return runSearch(run, sqliteSearchSql(words, query, caps), caps);
   }
 
   return { update, search };
