@@ -59,3 +59,47 @@ describe('the registry client and the token', () => {
     expect((failure as CliExit).message).toBe(`Could not reach the registry at ${registry.origin} (the request failed)`);
   });
 });
+
+describe('the registry client and a registry that misbehaves', () => {
+  const sockets = new Set<import('node:net').Socket>();
+  let server: Server | undefined;
+  afterEach(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  });
+
+  async function start(handler: (res: import('node:http').ServerResponse) => void): Promise<string> {
+    server = createServer((_req, res) => handler(res));
+    server.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('gives up on one that stops answering, before or during its answer', async () => {
+    const silent = await start(() => {});
+    const limits = { idleTimeoutMs: 200, maxAnswerBytes: 1024 };
+    await expect(createClient(silent, null, limits).request('me')).rejects.toThrow(`Could not reach the registry at ${silent} (ETIMEDOUT)`);
+    await new Promise((resolve) => server!.close(resolve));
+    sockets.forEach((s) => s.destroy());
+    const stalling = await start((res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('half');
+    });
+    await expect(createClient(stalling, null, limits).request('me')).rejects.toThrow(`The answer from ${stalling} was cut off (ETIMEDOUT)`);
+  });
+
+  it('stops reading an answer larger than its limit', async () => {
+    let written = 0;
+    const endless = await start((res) => {
+      res.writeHead(200);
+      const more = () => {
+        while (written < 1 << 20 && res.write(Buffer.alloc(16 * 1024))) written += 16 * 1024;
+        if (written < 1 << 20) res.once('drain', more);
+        else res.end();
+      };
+      more();
+    });
+    const limits = { idleTimeoutMs: 5_000, maxAnswerBytes: 64 * 1024 };
+    await expect(createClient(endless, null, limits).request('index/a/b')).rejects.toThrow(`The answer from ${endless} is larger than 65536 bytes`);
+  });
+});

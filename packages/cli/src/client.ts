@@ -27,6 +27,15 @@ export interface RequestOptions {
 
 const MAX_REDIRECTS = 5;
 
+export interface ClientLimits {
+  /** A registry that sends nothing for this long (connecting, or mid-answer) is given up on. */
+  idleTimeoutMs: number;
+  /** The largest answer read into memory; far above any archive or docs limit a registry would set. */
+  maxAnswerBytes: number;
+}
+
+const DEFAULT_CLIENT_LIMITS: ClientLimits = { idleTimeoutMs: 120_000, maxAnswerBytes: 512 * 1024 * 1024 };
+
 /**
  * Why a request failed, for a message: the network error's code (ECONNREFUSED,
  * ECONNRESET), never its message, which may quote request headers and so
@@ -46,26 +55,47 @@ interface HttpAnswer {
   error?: unknown;
 }
 
+/** An error with the errno-style code failureReason names. */
+function codedError(code: string): Error {
+  return Object.assign(new Error(code), { code });
+}
+
 /**
  * One HTTP exchange through node:http(s) rather than fetch: Node 20 loads
  * fetch's implementation (undici) on first use, which cost more than the rest
  * of `flock whoami` together. Rejects only when no answer came.
  */
-async function send(url: URL, method: string, headers: Record<string, string>, body: Uint8Array | string | undefined): Promise<HttpAnswer> {
+async function send(url: URL, method: string, headers: Record<string, string>, body: Uint8Array | string | undefined, limits: ClientLimits): Promise<HttpAnswer> {
   const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
+    // Why we stopped the exchange ourselves; the response then only reports that it was aborted.
+    let stopped: Error | undefined;
+    const stop = (code: string) => req.destroy((stopped = codedError(code)));
+    let responded = false;
+    const req = request(url, { method, headers, timeout: limits.idleTimeoutMs }, (res) => {
+      responded = true;
       const chunks: Buffer[] = [];
+      let size = 0;
       let error: unknown;
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', (e) => (error = e));
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.byteLength;
+        // Stop reading (and growing) at once; 'close' then reports the answer as cut off.
+        if (size > limits.maxAnswerBytes) return void stop('ETOOLARGE');
+        chunks.push(chunk);
+      });
+      res.on('error', (e) => (error = stopped ?? e));
       res.on('close', () => {
         const status = res.statusCode ?? 0;
-        resolve({ status, headers: res.headers, bytes: res.complete ? Buffer.concat(chunks) : null, error });
+        resolve({ status, headers: res.headers, bytes: res.complete && !stopped ? Buffer.concat(chunks) : null, error: stopped ?? error });
       });
     });
-    req.on('error', reject);
+    // Idle past the limit: give up rather than wait for ever on a registry that stopped answering.
+    req.on('timeout', () => stop('ETIMEDOUT'));
+    // Once an answer has begun, its 'close' settles the exchange (as cut off, if it was).
+    req.on('error', (error) => {
+      if (!responded) reject(stopped ?? error);
+    });
     req.end(body);
   });
 }
@@ -89,7 +119,7 @@ function redirectTarget(location: string, from: URL, origin: string): URL {
  * only to the registry's own origin: a redirect to another host (a CDN, an S3
  * presigned URL) is followed without it.
  */
-export function createClient(baseUrl: string, token: string | null) {
+export function createClient(baseUrl: string, token: string | null, limits: ClientLimits = DEFAULT_CLIENT_LIMITS) {
   const origin = new URL(baseUrl).origin;
 
   async function request(path: string, options: RequestOptions = {}): Promise<RawResponse> {
@@ -101,7 +131,7 @@ export function createClient(baseUrl: string, token: string | null) {
       if (options.headers && url.origin === origin) Object.assign(headers, options.headers);
       let answer: HttpAnswer;
       try {
-        answer = await send(url, options.method ?? 'GET', headers, options.body);
+        answer = await send(url, options.method ?? 'GET', headers, options.body, limits);
       } catch (error) {
         throw new CliExit(`Could not reach the registry at ${origin} (${failureReason(error)})`);
       }
@@ -110,7 +140,10 @@ export function createClient(baseUrl: string, token: string | null) {
         url = redirectTarget(location, url, origin);
         continue;
       }
-      if (answer.bytes === null) throw new CliExit(`The answer from ${url.origin} was cut off (${failureReason(answer.error)})`);
+      if (answer.bytes === null) {
+        const tooLarge = (answer.error as { code?: unknown } | undefined)?.code === 'ETOOLARGE';
+        throw new CliExit(tooLarge ? `The answer from ${url.origin} is larger than ${limits.maxAnswerBytes} bytes` : `The answer from ${url.origin} was cut off (${failureReason(answer.error)})`);
+      }
       const bytes = new Uint8Array(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength);
       const contentType = answer.headers['content-type'] ?? '';
       const ok = answer.status >= 200 && answer.status < 300;
