@@ -11,12 +11,12 @@ const PARTS = ['index', 'pages', 'search', 'install', 'cli'];
 // Each script bounds itself; this is the backstop for one that hangs. BENCH_SCRIPT_SECONDS overrides it.
 const SCRIPT_SECONDS = Number(process.env.BENCH_SCRIPT_SECONDS ?? 900);
 
-/** The "== … summary" blocks in `output`: from each header to the next blank line or header. */
+/** The "== <part> summary" blocks in `output` (a header may add "(details)"): from each header to the next blank line or header. */
 function summaryBlocks(output) {
   const blocks = [];
   let current = null;
   for (const line of output.split('\n')) {
-    if (line.startsWith('== ') && line.endsWith(' summary')) blocks.push((current = [line]));
+    if (/^== \S+ summary( \(|$)/.test(line)) blocks.push((current = [line]));
     else if (current && line.trim() !== '') current.push(line);
     else current = null;
   }
