@@ -78,9 +78,10 @@ describe('reads: downloads and package pages', () => {
     expect((await fetch(`${registry.url}/api/v1/packages/acme/nothing/1.0.0/download`)).status).toBe(404);
   });
 
-  it('renders a version\'s README and API reference once, then answers the page from the cache in two queries', async () => {
+  it('renders a version\'s README and API reference once, then answers a signed-in page from the cache in two queries', async () => {
+    // With a token the page is the reader's own (a member may see private packages), so only its content is cached.
     const page = async () => {
-      const response = await fetch(`${registry.url}/flock/acme/big`);
+      const response = await fetch(`${registry.url}/flock/acme/big`, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);
       return response.text();
     };
@@ -101,5 +102,34 @@ describe('reads: downloads and package pages', () => {
     expect(second).toContain('The <em>big</em> module.');
     // The package with its org, and its versions; no README or docs read.
     expect(queries).toBe(2);
+  });
+
+  it('answers an anonymous view of a public page whole from memory, until the package changes', async () => {
+    const headers = { authorization: `Bearer ${token}` };
+    const put = (version: string, body: Uint8Array | string, docs = false) =>
+      fetch(`${registry.url}/api/v1/packages/acme/small/${version}${docs ? '/docs' : ''}`, { method: 'PUT', body, headers });
+    const small = (version: string) => packArchive({ root: `small-${version}`, entries: [{ path: 'flock.toml', bytes: manifestFor('acme', 'small', version) }] });
+    const page = async () => {
+      const response = await fetch(`${registry.url}/flock/acme/small`);
+      expect([response.status, response.headers.get('cache-control')]).toEqual([200, 'public, max-age=60']);
+      return response.text();
+    };
+    expect((await put('1.0.0', await small('1.0.0'))).status).toBe(200);
+    const first = await page();
+    let again = '';
+    expect(await queriesDuring(async () => void (again = await page()))).toBe(0);
+    expect(again).toBe(first);
+
+    // A new version, its docs and a yank (the newest is then 1.0.0 again, without docs) each show at once.
+    expect((await put('1.1.0', await small('1.1.0'))).status).toBe(200);
+    expect(await page()).toContain('1.1.0');
+    const docs = { schema: DOCS_SCHEMA, package: { org: 'acme', name: 'small', version: '1.1.0' }, modules: [{ name: 'small', path: 'src/small.ks', doc: 'The *small* module.', items: [] }] };
+    expect((await put('1.1.0', JSON.stringify(docs), true)).status).toBe(200);
+    expect(await page()).toContain('The <em>small</em> module.');
+    expect((await fetch(`${registry.url}/api/v1/packages/acme/small/1.1.0/yank`, { method: 'POST', headers })).status).toBe(200);
+    expect(await page()).not.toContain('The <em>small</em> module.');
+    // Private now: gone for anonymous readers, however warm the page was.
+    expect((await fetch(`${registry.url}/api/v1/packages/acme/small/visibility`, { method: 'POST', body: JSON.stringify({ visibility: 'private' }), headers: { ...headers, 'content-type': 'application/json' } })).status).toBe(200);
+    expect((await fetch(`${registry.url}/flock/acme/small`)).status).toBe(404);
   });
 });

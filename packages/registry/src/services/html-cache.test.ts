@@ -26,4 +26,17 @@ describe('html cache', () => {
     expect(await cache.getOrRender('big', () => Promise.resolve('x'.repeat(6)))).toBe('xxxxxx');
     expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
   });
+
+  it('keeps HTML with a stamp for that stamp only, replacing it when the stamp changes', async () => {
+    const cache = createHtmlCache({ maxBytes: 100 });
+    const first = {};
+    const second = {};
+    let renders = 0;
+    const render = () => Promise.resolve(`page ${++renders}`);
+    expect(await cache.getOrRender('p', render, first)).toBe('page 1');
+    expect(await cache.getOrRender('p', render, first)).toBe('page 1');
+    expect(await cache.getOrRender('p', render, second)).toBe('page 2');
+    expect(await cache.getOrRender('p', render, first)).toBe('page 3');
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 3, entries: 1, bytes: 12 });
+  });
 });

@@ -10,27 +10,31 @@ export interface HtmlCacheDeps {
  * Callers check access before they ask, so the cache never decides who sees what.
  */
 export function createHtmlCache({ maxBytes = 32 * 1024 * 1024 }: HtmlCacheDeps = {}) {
-  const entries = new Map<string, string>();
+  const entries = new Map<string, { html: string; stamp: unknown }>();
   let bytes = 0;
   let hits = 0;
   let misses = 0;
 
   function remove(key: string): void {
-    const html = entries.get(key);
-    if (html === undefined) return;
+    const cached = entries.get(key);
+    if (cached === undefined) return;
     entries.delete(key);
-    bytes -= html.length * 2;
+    bytes -= cached.html.length * 2;
   }
 
-  /** The HTML under `key`, rendered by `render` only when not cached. */
-  async function getOrRender(key: string, render: () => Promise<string>): Promise<string> {
+  /**
+   * The HTML under `key`, rendered by `render` only when not cached. With a
+   * `stamp`, what is cached counts only for that same stamp (compared with ===):
+   * HTML built from state that can change is kept with the state's version.
+   */
+  async function getOrRender(key: string, render: () => Promise<string>, stamp?: unknown): Promise<string> {
     const cached = entries.get(key);
-    if (cached !== undefined) {
+    if (cached !== undefined && cached.stamp === stamp) {
       hits++;
       // Re-inserted, so the Map's order is least recently used first.
       entries.delete(key);
       entries.set(key, cached);
-      return cached;
+      return cached.html;
     }
     misses++;
     const html = await render();
@@ -38,7 +42,7 @@ export function createHtmlCache({ maxBytes = 32 * 1024 * 1024 }: HtmlCacheDeps =
     if (size > maxBytes) return html;
     remove(key);
     while (bytes + size > maxBytes) remove(entries.keys().next().value!);
-    entries.set(key, html);
+    entries.set(key, { html, stamp });
     bytes += size;
     return html;
   }

@@ -244,7 +244,7 @@ export function createPublishService(deps: PublishDeps) {
     const row = await db
       .selectFrom('versions')
       .innerJoin('packages', 'packages.id', 'versions.package_id')
-      .select(['versions.id', 'versions.docs_key', 'versions.store'])
+      .select(['versions.id', 'versions.docs_key', 'versions.store', 'versions.package_id'])
       .where('packages.org_id', '=', org.id)
       .where('packages.name', '=', input.name)
       .where('versions.version', '=', input.version)
@@ -274,6 +274,8 @@ export function createPublishService(deps: PublishDeps) {
     const placement = await orgStores.placementOf(row, org.id, org.name);
     await putBlob(placement, org, key, bytes);
     await db.updateTable('versions').set({ docs_key: key }).where('id', '=', row.id).where('docs_key', 'is', null).execute();
+    // The package page now shows an API reference: told like any change, so every replica's cached page goes.
+    await events.changed({ org: org.name, name: input.name, packageId: row.package_id });
   }
 
   return { publish, uploadDocs, limits };

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { FlockError, parseDocModel, parseVersion, type DocModel } from '@flock/core';
+import { FlockError, parseDocModel, parseVersion, type DocModel, type OrgName, type PackageName, type Version } from '@flock/core';
+import type { Principal } from '../../auth/principal.js';
 import { authenticate, packageParams, type AppContext, type AppEnv } from '../../http.js';
 import { toVersionDto } from '../../services/packages.js';
 import { accountRoutes } from './account.js';
@@ -8,17 +9,46 @@ import { HomePage } from './home.js';
 import { orgRoutes } from './org.js';
 import { PackagePage, renderPackageContent } from './package-page.js';
 import { SearchPage } from './search-page.js';
-import { loginRedirect, pageSession } from './session.js';
+import { loginRedirect, pageSession, type PageSession } from './session.js';
 import { parsePage } from '../api/search.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
-  const { packages, access, renderedPages } = c.var.services;
+  const { sparseIndex, renderedPages } = c.var.services;
+  const version = rawVersion === undefined ? null : parseVersion(rawVersion);
   // The browser session (or a bearer token): members see their org's private packages.
   const session = await pageSession(c);
   const principal = session?.principal ?? (await authenticate(c));
+  if (principal === null) {
+    // Seen by nobody in particular, a public package's page is the same for everyone until the package
+    // changes, so it is kept whole, stamped with the sparse index's entry: every publish, yank, visibility
+    // change and docs upload replaces that entry, on every replica. Taken before the page is read, so a
+    // change while it renders leaves a page that is already stale by its stamp.
+    const entry = await sparseIndex.get(org, name);
+    if (entry?.visibility === 'public') {
+      const render = async () => String(await (await packageView(c, { org, name, version, session: null, principal: null })).element.toString());
+      c.header('cache-control', 'public, max-age=60');
+      return c.html(await renderedPages.getOrRender(`page\n${org}/${name}\n${rawVersion ?? ''}`, render, entry));
+    }
+  }
+  const { element, visibility } = await packageView(c, { org, name, version, session, principal });
+  // A signed-in view (owner forms, the user's name) is never shared through a cache.
+  c.header('cache-control', visibility === 'public' && !session ? 'public, max-age=60' : 'private, no-store');
+  return c.html(element);
+}
+
+interface ViewInput {
+  org: OrgName;
+  name: PackageName;
+  version: Version | null;
+  session: PageSession | null;
+  principal: Principal | null;
+}
+
+async function packageView(c: AppContext, { org, name, version: wanted, session, principal }: ViewInput) {
+  const { packages, access, renderedPages } = c.var.services;
   // Access is checked here, before the cache of rendered READMEs is consulted.
-  const page = await packages.findPage(principal, org, name, rawVersion === undefined ? null : parseVersion(rawVersion));
+  const page = await packages.findPage(principal, org, name, wanted);
   const row = page.version;
   // A version's README never changes and its docs only once (from none), so this key never goes stale.
   const key = `${page.pkg.id}\n${row.version}\n${row.checksum}\n${row.docs_key ?? ''}`;
@@ -29,14 +59,13 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   });
   const version = toVersionDto(page.org, page.pkg, row, row.publisher);
   const isOwner = session !== null && (await access.roleIn(session.principal, page.org)) === 'owner';
-  // A signed-in view (owner forms, the user's name) is never shared through a cache.
-  c.header('cache-control', page.pkg.visibility === 'public' && !session ? 'public, max-age=60' : 'private, no-store');
-  return c.html(
+  const element = (
     <PackagePage
-      pkg={page.package} version={version} content={content} isLatest={rawVersion === undefined}
+      pkg={page.package} version={version} content={content} isLatest={wanted === null}
       user={session?.principal.username ?? null} owner={isOwner ? { csrf: session.csrf } : null}
-    />,
+    />
   );
+  return { element, visibility: page.pkg.visibility };
 }
 
 /** Server-rendered pages. */
