@@ -10,15 +10,13 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
 import { randomBytes } from 'node:crypto';
 import { packArchive, parseManifest, renderManifest } from '../packages/core/dist/index.js';
+import { REGISTRY_BIN, REPO, waitForLine } from './bench-lib.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
-const REGISTRY_BIN = join(REPO, 'packages/registry/bin/flock-registry.js');
 const DEPTHS = (process.env.BENCH_DEPTHS ?? '1000,10000,40000').split(',').map(Number);
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 120);
 
@@ -75,18 +73,6 @@ function cpuMs(pid) {
   } catch {
     return NaN;
   }
-}
-
-function waitForLine(stream, pattern) {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    stream.on('data', (chunk) => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match) resolve(match);
-    });
-    stream.on('end', () => reject(new Error(`registry ended before ${pattern}: ${seen}`)));
-  });
 }
 
 /** Asks /healthz one request after another until `done`; returns the slowest answer in ms. */

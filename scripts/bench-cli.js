@@ -11,12 +11,10 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REGISTRY_BIN, REPO } from './bench-lib.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FLOCK_BIN = join(REPO, 'packages/cli/bin/flock.js');
-const REGISTRY_BIN = join(REPO, 'packages/registry/bin/flock-registry.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const PUBLISH_RUNS = Number(process.env.BENCH_PUBLISH_RUNS ?? 7);
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 600);

@@ -11,12 +11,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { packArchive } from '../packages/core/dist/index.js';
+import { REGISTRY_BIN, REPO, waitForLine } from './bench-lib.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
-const REGISTRY_BIN = join(REPO, 'packages/registry/bin/flock-registry.js');
 const FLOCK_BIN = join(REPO, 'packages/cli/bin/flock.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 // Each install is killed after this long; the whole script after BENCH_TIMEOUT_S.
@@ -110,18 +108,6 @@ async function startNpmRegistry(graph) {
     routes.set(tarballPath, { type: 'application/octet-stream', body: tgz });
   }
   return { url, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
-}
-
-function waitForLine(stream, pattern) {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    stream.on('data', (chunk) => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
-      if (match) resolve(match);
-    });
-    stream.on('end', () => reject(new Error(`child ended before ${pattern}: ${seen}`)));
-  });
 }
 
 async function startFlockRegistry(dataDir, graph, children) {

@@ -9,13 +9,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { fillPostgres, fillSqlite, QUERIES } from './bench-search-data.js';
+import { REGISTRY_BIN, REPO } from './bench-lib.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
-const REGISTRY_BIN = join(REPO, 'packages/registry/bin/flock-registry.js');
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',');
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
