@@ -30,7 +30,8 @@ export function findPostgresBin(): string | null {
   return versions.map((v) => join(debian, v, 'bin')).find((dir) => existsSync(join(dir, 'initdb'))) ?? null;
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on right now (the OS picked it, then it was let go). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -129,6 +129,10 @@ describe('security headers on every answer', () => {
       expect(response.headers.get('cache-control'), what).toBe('no-store');
       expectSecure(response, what);
     }
+    // A rotation shows a new secret too.
+    const listed = (await (await fetch(`${registry.url}/api/v1/tokens`, { headers: bearer })).json()) as Array<{ id: string; name: string }>;
+    const rotated = await fetch(`${registry.url}/api/v1/tokens/${listed.find((t) => t.name === 'token-10')!.id}/rotate`, { method: 'POST', headers: bearer });
+    expect([rotated.status, rotated.headers.get('cache-control')]).toEqual([200, 'no-store']);
   });
 
   it('a page shown to a signed-in browser is private, even where it names no cache policy of its own', async () => {

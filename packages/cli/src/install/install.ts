@@ -1,10 +1,8 @@
 import type { CommandContext } from '../context.js';
-import { isInstalled } from './installed.js';
+import { isInstalled, label } from './installed.js';
 import { readLockfile } from './lockfile.js';
 
 export { fetchIndex } from './index-read.js';
-
-const label = (p: { package: string; version: string }) => `${p.package}@${p.version}`;
 
 function summarize(ctx: CommandContext, first: string, packages: Array<{ package: string; version: string }>): void {
   ctx.out(first.replace('{count}', packages.length === 1 ? '1 package' : `${packages.length} packages`));

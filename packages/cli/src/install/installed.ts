@@ -25,6 +25,9 @@ export function packageDir(p: { package: string; version: string }): string {
 
 export const markerText = (checksum: string) => `${checksum}\n`;
 
+/** org/name@version, for messages and listings. */
+export const label = (p: { package: string; version: string }) => `${p.package}@${p.version}`;
+
 /**
  * Whether the package's folder holds what its checksum's archive unpacks to
  * (as far as its marker says). Synchronous on purpose: there is nothing else

@@ -11,7 +11,7 @@ import { CliExit, type CommandContext } from '../context.js';
 import { kestrelDir } from '../credentials.js';
 import { createArchiveCache, type ArchiveCache } from './cache.js';
 import { fetchIndex } from './index-read.js';
-import { DEPS_DIR, MARKER, isUnpacked, markerText, packageDir } from './installed.js';
+import { DEPS_DIR, MARKER, isUnpacked, label, markerText, packageDir } from './installed.js';
 import { renderLockfile, writeLockfile, type Lockfile } from './lockfile.js';
 import { resolveGraph, type Resolved } from './resolver.js';
 
@@ -29,8 +29,6 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item).catch(stop);
   }));
 }
-
-const label = (p: Resolved) => `${p.package}@${p.version}`;
 
 /** Every archive, from the cache or the registry, each verified against the lockfile's checksum. */
 async function fetchArchives(ctx: CommandContext, client: RegistryClient, cache: ArchiveCache, packages: Resolved[]) {

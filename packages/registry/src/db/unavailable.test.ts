@@ -1,20 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { FlockError } from '@flock/core';
+import { freePort } from '../../../../test-support/postgres-cluster.js';
 import { openDatabase } from './connect.js';
 import { DATABASE_UNAVAILABLE, classifyDatabaseError, describeDatabaseError } from './unavailable.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('classifying database errors', () => {
   it('connection failures, server shutdowns and pool timeouts are outages; refused queries are not', () => {
@@ -43,7 +35,7 @@ describe('classifying database errors', () => {
   });
 
   it('a query on a PostgreSQL server that is not there is a 503 error with a reason free of credentials', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const url = `postgres://flock:s3cret@127.0.0.1:${port}/flock`;
     const error = await openDatabase(url).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(FlockError);

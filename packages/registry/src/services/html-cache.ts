@@ -4,9 +4,10 @@ export interface HtmlCacheDeps {
 }
 
 /**
- * Rendered HTML kept in memory, least recently used out first, for what is
- * expensive to render and never changes under its key: a version's README and
- * API reference (Markdown through marked and sanitize-html, for every page view).
+ * Rendered HTML kept in memory, least recently used out first: what never
+ * changes under its key (a version's README and API reference, Markdown
+ * through marked and sanitize-html), and, with a stamp, what holds until the
+ * state it was built from changes (a whole anonymous package page).
  * Callers check access before they ask, so the cache never decides who sees what.
  */
 export function createHtmlCache({ maxBytes = 32 * 1024 * 1024 }: HtmlCacheDeps = {}) {

@@ -66,7 +66,7 @@ export function createServices(deps: ServiceDeps) {
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
   const sparseIndex = createSparseIndexService({ db });
   const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex });
-  // Package pages' README and API reference, rendered once per version.
+  // Package pages: each version's README and API reference, and whole anonymous pages until their package changes.
   const renderedPages = createHtmlCache();
   const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db, SEARCH_CAPS, deps.sqliteReader ?? null) : createPostgresSearchIndex(db);
   const events: PackageEvents = {

@@ -6,17 +6,13 @@ import { parseTokenRequest } from '../token-input.js';
 export function tokenRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => c.json(await c.var.services.tokenAdmin.list(await requirePrincipal(c))));
+  // Answers here show secrets once: never stored, as security-headers.ts makes every answer under /api/v1/tokens.
   app.post('/', async (c) => {
     const principal = await requirePrincipal(c);
     const request = parseTokenRequest(await readJson(c), new Date());
-    c.header('cache-control', 'no-store');
     return c.json(await c.var.services.tokenAdmin.create(principal, request), 201);
   });
   app.delete('/:id', async (c) => c.json(await c.var.services.tokenAdmin.revoke(await requirePrincipal(c), c.req.param('id'))));
-  app.post('/:id/rotate', async (c) => {
-    const principal = await requirePrincipal(c);
-    c.header('cache-control', 'no-store');
-    return c.json(await c.var.services.tokenAdmin.rotate(principal, c.req.param('id')));
-  });
+  app.post('/:id/rotate', async (c) => c.json(await c.var.services.tokenAdmin.rotate(await requirePrincipal(c), c.req.param('id'))));
   return app;
 }

@@ -14,8 +14,7 @@ async function render(c: AppContext, session: PageSession, extra: { created?: Ne
   const [orgs, tokens, events, sessionCount] = await Promise.all([
     accounts.orgsOf(principal.userId), tokenAdmin.list(principal), audit.forUser(principal.userId), sessions.countFor(principal.userId),
   ]);
-  // A page holding a fresh secret must not be cached anywhere.
-  c.header('cache-control', 'no-store');
+  // A page holding a fresh secret is never stored: security-headers.ts marks every answer under /account so.
   return c.html(<AccountPage username={principal.username} csrf={csrf} orgs={orgs} tokens={tokens} events={events} sessions={sessionCount} created={extra.created ?? null} error={extra.error ?? null} />, status);
 }
 
