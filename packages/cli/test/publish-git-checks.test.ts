@@ -140,4 +140,15 @@ describe('flock publish: the git checks before anything is uploaded', () => {
     const meta = (await (await fetch(`${registry.url}/api/v1/packages/your-name/loose/0.1.0`)).json()) as VersionDto;
     expect(meta.provenance).toEqual({ repository: null, commit: null, dirty: true, path: '', buildCommand: null });
   });
+
+  it('--allow-dirty in a repository without a remote records no commit either (nobody could fetch it)', async () => {
+    const project = await palette();
+    const manifest = await readFile(join(project, 'flock.toml'), 'utf8');
+    await writeFile(join(project, 'flock.toml'), manifest.replace('name = "palette"', 'name = "unshared"'));
+    await initGitPackage(project, { remote: false });
+    const result = await runFlock(['publish', '--allow-dirty'], { cwd: project, env });
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const meta = (await (await fetch(`${registry.url}/api/v1/packages/your-name/unshared/0.1.0`)).json()) as VersionDto;
+    expect(meta.provenance).toMatchObject({ repository: null, commit: null, dirty: true });
+  });
 });

@@ -40,7 +40,8 @@ export async function withSource<T>(
       root,
       projectPath: state?.path ?? '',
       tracked: async (path) => (state ? trackedFiles(root, path, ctx.env) : null),
-      info: { repository: state?.remoteUrl ?? null, commit: state?.commit ?? null, dirty: true },
+      // A commit is worth recording only with a repository to fetch it from (the registry takes both or neither).
+      info: state?.remoteUrl ? { repository: state.remoteUrl, commit: state.commit, dirty: true } : { repository: null, commit: null, dirty: true },
     });
   }
   const clean = checkPublishable(state, options.projectDir);
