@@ -85,10 +85,15 @@ export interface DependencyEdit {
  * install first and leave the file untouched when that fails.
  */
 export async function planDependencyEdit(ctx: CommandContext, root: string, key: string, range: string | null): Promise<DependencyEdit> {
+  return planDependencyEdits(ctx, root, [[key, range]]);
+}
+
+/** planDependencyEdit for several entries at once (`flock add a b c`): one read, one write. */
+export async function planDependencyEdits(ctx: CommandContext, root: string, changes: Array<[key: string, range: string | null]>): Promise<DependencyEdit> {
   const path = join(root, 'flock.toml');
   const read = () => readFile(path, 'utf8').catch((error: unknown) => { throw namePath(error, path, 'read'); });
   const original = await read();
-  const text = editDependency(original, key, range);
+  const text = changes.reduce((edited, [key, range]) => editDependency(edited, key, range), original);
   return {
     dependencies: parseManifest(text, 'flock.toml').dependencies,
     async save() {

@@ -3,29 +3,40 @@ import { parsePackageSpec, parseVersionRange } from '@flock/core';
 import { CliExit } from '../context.js';
 import { registryClient } from '../client.js';
 import { fetchIndex, installProject } from '../install/install.js';
-import { planDependencyEdit } from '../manifest-edit.js';
+import { planDependencyEdits } from '../manifest-edit.js';
 import { loadProject } from '../project.js';
 import type { Run } from './types.js';
 
+/** Each is one index read, all at once: a cap keeps a pasted list from flooding the registry. */
+const MAX_PACKAGES = 50;
+
 export const add: Run = async (args, _options, ctx) => {
-  const { ref, suffix: rangeText } = parsePackageSpec(args[0]!);
-  const key = `${ref.org}/${ref.name}`;
+  if (args.length > MAX_PACKAGES) throw new CliExit(`flock add takes at most ${MAX_PACKAGES} packages at once`);
+  // Every argument is checked before the registry is asked anything.
+  const wanted = args.map((arg) => {
+    const { ref, suffix: rangeText } = parsePackageSpec(arg);
+    return { key: `${ref.org}/${ref.name}`, range: rangeText === undefined ? undefined : parseVersionRange(rangeText) };
+  });
+  const seen = new Set<string>();
+  for (const { key } of wanted) {
+    if (seen.has(key)) throw new CliExit(`${key} is named twice`);
+    seen.add(key);
+  }
   const project = await loadProject(ctx.cwd);
-  const lines = await fetchIndex(await registryClient(ctx), key);
-  let range: string;
-  if (rangeText === undefined) {
+  const client = await registryClient(ctx);
+  const changes = await Promise.all(wanted.map(async ({ key, range }): Promise<[string, string]> => {
+    const lines = await fetchIndex(client, key);
+    if (range !== undefined) return [key, range];
     const newest = semver.maxSatisfying(lines.filter((l) => !l.yanked).map((l) => l.version), '*');
     if (newest === null) throw new CliExit(`${key} has no version that is not yanked`);
-    range = `^${newest}`;
-  } else {
-    range = parseVersionRange(rangeText);
-  }
-  const edit = await planDependencyEdit(ctx, project.root, key, range);
+    return [key, `^${newest}`];
+  }));
+  const edit = await planDependencyEdits(ctx, project.root, changes);
   // flock.toml changes only once the install has worked (a range nothing matches, Ctrl-C: it stays as it was).
   return installProject(ctx, project.root, edit.dependencies, {
     async commit() {
       await edit.save();
-      ctx.out(`Added ${key} = "${range}" to flock.toml`);
+      for (const [key, range] of changes) ctx.out(`Added ${key} = "${range}" to flock.toml`);
     },
   });
 };

@@ -140,8 +140,8 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'add',
-    args: '<package>',
-    summary: 'Add a dependency (org/name[@range], default: ^newest) to flock.toml and install',
+    args: '<packages...>',
+    summary: 'Add dependencies (org/name[@range], default: ^newest) to flock.toml and install',
     run: lazy(() => import('./add.js'), 'add'),
   },
   {
@@ -153,8 +153,40 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'install',
     summary: 'Resolve [dependencies], write flock.lock, and install into .flock/deps',
-    options: [{ flags: '--locked', description: 'fail if flock.lock would change' }],
+    options: [
+      { flags: '--locked', description: 'fail if flock.lock would change' },
+      { flags: '--offline', description: 'use only flock.lock and the archive cache; never the network' },
+      { flags: '--frozen', description: '--locked and --offline together' },
+    ],
     run: lazy(() => import('./install.js'), 'install'),
+  },
+  {
+    name: 'update',
+    args: '[packages...]',
+    summary: 'Move the named packages (default: all) in flock.lock to the newest versions flock.toml allows, and install',
+    run: lazy(() => import('./update.js'), 'update'),
+  },
+  {
+    name: 'outdated',
+    summary: 'For each dependency: the locked version, the newest its range allows, the newest of all',
+    options: [
+      { flags: '--all', description: 'also the packages your dependencies depend on' },
+      { flags: '--json', description: 'print JSON: [{package, current, compatible, latest, range}]' },
+    ],
+    run: lazy(() => import('./outdated.js'), 'outdated'),
+  },
+  {
+    name: 'tree',
+    summary: 'Show the dependency tree from flock.lock',
+    options: [{ flags: '--json', description: 'print JSON: {package, version, dependencies: [{package, version, range, repeated, dependencies}]}' }],
+    run: lazy(() => import('./tree.js'), 'tree'),
+  },
+  {
+    name: 'why',
+    args: '<package>',
+    summary: 'Show every path from flock.toml to a package in flock.lock (org/name[@version])',
+    options: [{ flags: '--json', description: 'print JSON: [{package, version, dependents: [{package, version, range, repeated, dependents}]}]' }],
+    run: lazy(() => import('./why.js'), 'why'),
   },
   {
     name: 'yank',

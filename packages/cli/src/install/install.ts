@@ -19,7 +19,7 @@ function summarize(ctx: CommandContext, first: string, packages: Array<{ package
  */
 export async function installProject(
   ctx: CommandContext, root: string, dependencies: Record<string, string>,
-  options: { locked?: boolean; commit?: () => Promise<void> } = {},
+  options: { locked?: boolean; offline?: boolean; commit?: () => Promise<void> } = {},
 ): Promise<number> {
   const existing = await readLockfile(root);
   if (existing && isInstalled(root, existing.lock, dependencies)) {
@@ -28,8 +28,9 @@ export async function installProject(
     return 0;
   }
   // Loaded only now: resolving, downloading and unpacking need the HTTP client, tar and the archive cache.
-  const { syncProject } = await import('./sync.js');
-  const { packages, downloaded } = await syncProject(ctx, root, dependencies, existing, options);
+  const { packages, downloaded } = options.offline
+    ? await (await import('./offline.js')).installOffline(ctx, root, dependencies, existing)
+    : await (await import('./sync.js')).syncProject(ctx, root, dependencies, existing, options);
   await options.commit?.();
   summarize(ctx, `Installed {count} (${downloaded} downloaded)`, packages);
   return 0;

@@ -57,7 +57,7 @@ async function fetchArchives(ctx: CommandContext, client: RegistryClient, cache:
 }
 
 /** Unpacks each package through a temp folder (so a half-written package never looks installed), marks it, and removes what is no longer locked. */
-async function unpackAll(root: string, resolved: Resolved[], stale: Resolved[], archives: Map<string, Buffer>): Promise<void> {
+export async function unpackAll(root: string, resolved: Resolved[], stale: Resolved[], archives: Map<string, Buffer>): Promise<void> {
   await inParallel(stale, PARALLEL_UNPACKS, async (p) => {
     const dest = join(root, packageDir(p));
     const temp = join(dirname(dest), `.tmp-${randomUUID()}`);
@@ -89,10 +89,12 @@ async function unpackAll(root: string, resolved: Resolved[], stale: Resolved[], 
  */
 export async function syncProject(
   ctx: CommandContext, root: string, dependencies: Record<string, string>,
-  existing: { text: string; lock: Lockfile } | null, options: { locked?: boolean },
+  existing: { text: string; lock: Lockfile } | null, options: { locked?: boolean; unlock?: (pkg: string) => boolean },
 ): Promise<{ packages: Resolved[]; downloaded: number }> {
   const client = await registryClient(ctx);
-  const lockedVersions = new Map((existing?.lock.packages ?? []).map((p) => [p.package, p.version]));
+  // `flock update` unlocks packages: the resolver then picks their newest fitting versions.
+  const kept = (existing?.lock.packages ?? []).filter((p) => !options.unlock?.(p.package));
+  const lockedVersions = new Map(kept.map((p) => [p.package, p.version]));
   const resolved = await resolveGraph(dependencies, (pkg) => fetchIndex(client, pkg), lockedVersions);
   // The index is the registry's word on a version's checksum; the lockfile must agree with it.
   for (const p of resolved) {
