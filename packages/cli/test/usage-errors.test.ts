@@ -17,7 +17,7 @@ describe('usage errors', () => {
     [['token', 'frob'], "Unknown command 'frob' (see flock token --help)"],
     [['org', 'store', 'frob'], "Unknown command 'frob' (see flock org store --help)"],
     [['token', 'revoke'], "Missing required argument 'token' (see flock token revoke --help)"],
-    [['install', '--frob'], "Unknown option '--frob' (see flock install --help)"],
+    [['install', '--frob'], "Unknown option '--frob' (Did you mean --frozen?) (see flock install --help)"],
     [['instal'], "Unknown command 'instal' (Did you mean install?) (see flock --help)"],
   ])('flock %j', async (args, line) => {
     const result = await flock(args);
