@@ -142,6 +142,15 @@ describe('flock add (several), tree, why, outdated, update, install --offline / 
       expect(result.stderr).toBe(stderr);
       expect(result.code).toBe(1);
     }
+    // A lock made for other ranges is still shown, with a note.
+    const edited = await newProject('\n[dependencies]\n"your-name/banner" = "^0.1.0"\n');
+    await cp(join(app, 'flock.lock'), join(edited, 'flock.lock'));
+    const stale = await flock(['tree'], edited, offline);
+    expect(stale.stderr).toBe('Note: flock.lock is out of date with flock.toml (run `flock install` to update it)\n');
+    expect(stale.code).toBe(0);
+    // Drawn from flock.toml's [dependencies] (banner alone), through the lock.
+    expect(stale.lines).toEqual(['app 0.1.0', '└── your-name/banner 0.1.0', '    └── your-name/palette 0.1.0']);
+
     const bare = await newProject('\n[dependencies]\n"your-name/banner" = "0.1"\n');
     for (const command of ['tree', 'why']) {
       const result = await flock(command === 'why' ? ['why', 'your-name/banner'] : ['tree'], bare, offline);
@@ -187,7 +196,7 @@ describe('flock add (several), tree, why, outdated, update, install --offline / 
     expect(JSON.parse((await flock(['outdated', '--json'], fresh)).stdout)).toEqual([
       { package: 'your-name/palette', current: null, compatible: '0.2.0', latest: '0.2.0', range: '^0.2' },
     ]);
-  });
+  }, 90_000); // four publishes: slow on a busy machine
 
   it('flock update moves the named package to the newest version its ranges allow and says so', async () => {
     const unknown = await flock(['update', 'your-name/nope']);

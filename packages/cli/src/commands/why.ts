@@ -9,8 +9,8 @@ export const why: Run<{ json?: boolean }> = async (args, options, ctx) => {
   const { ref, suffix } = parsePackageSpec(args[0]!);
   const pkg = `${ref.org}/${ref.name}`;
   const version = suffix === undefined ? undefined : parseVersion(suffix);
-  const { lock } = await loadLockedProject(ctx);
-  const found = whyTree(lockGraph(lock), lock, pkg, version);
+  const { project, lock } = await loadLockedProject(ctx);
+  const found = whyTree(lockGraph(lock, project.manifest.dependencies), lock, pkg, version);
   if (found.length === 0) throw new CliExit(`${version === undefined ? pkg : `${pkg}@${version}`} is not in flock.lock`);
   if (options.json) {
     ctx.out(JSON.stringify(found, null, 2));

@@ -43,7 +43,8 @@ export interface WhyNode {
 
 export const MANIFEST_NODE = 'flock.toml';
 
-export function lockGraph(lock: Lockfile) {
+/** `root` is what the project asks for: flock.toml's [dependencies], which an out-of-date lock may not answer. */
+export function lockGraph(lock: Lockfile, root: Record<string, string> = lock.root) {
   const versions = new Map<string, LockedPackage[]>();
   for (const p of lock.packages) versions.set(p.package, [...(versions.get(p.package) ?? []), p]);
   const target = (pkg: string, rangeText: string): LockedPackage | null => {
@@ -54,7 +55,7 @@ export function lockGraph(lock: Lockfile) {
   const edgesOf = (deps: Record<string, string>): LockEdge[] =>
     Object.keys(deps).sort().map((pkg) => ({ package: pkg, range: deps[pkg]!, target: target(pkg, deps[pkg]!) }));
   const edges = new Map(lock.packages.map((p) => [p, edgesOf(p.dependencies)]));
-  return { versions, target, root: edgesOf(lock.root), edgesFrom: (p: LockedPackage) => edges.get(p) ?? [] };
+  return { versions, target, root: edgesOf(root), edgesFrom: (p: LockedPackage) => edges.get(p) ?? [] };
 }
 
 export type LockGraph = ReturnType<typeof lockGraph>;
