@@ -15,12 +15,17 @@ describe.skipIf(!hasChromium)('flock login --web, approved in Chromium', () => {
   let page: Page;
   let dir: { path: string; cleanup(): Promise<void> };
   let n = 0;
+  /** Chromium's console errors: whatever the Content-Security-Policy blocks is reported there. */
+  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
     registry = await createTestRegistry({ FLOCK_DEVICE_POLL_INTERVAL: '1' });
     dir = await tempDir();
     browser = await launchBrowser();
     page = await (await browser.newContext()).newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -51,6 +56,9 @@ describe.skipIf(!hasChromium)('flock login --web, approved in Chromium', () => {
     await page.check('input[name=scopes][value=manage]');
     await page.click('#approve');
     await expect(page.locator('#result').textContent()).resolves.toContain('is signed in as heidi');
+    // The page's one stylesheet applied (allowed by its hash) and nothing was blocked.
+    expect(await page.evaluate("getComputedStyle(document.querySelector('.card')).borderRadius")).toBe('10px');
+    expect(consoleErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
 
     const result = await cli.result;
     expect(result.code).toBe(0);
