@@ -16,12 +16,16 @@ describe('flock login --web', () => {
   let registry: TestRegistry;
   let dir: { path: string; cleanup(): Promise<void> };
   let n = 0;
+  /** Every CLI started, so a failed test leaves none polling. */
+  const started: Array<{ signal(name: NodeJS.Signals): void; result: Promise<unknown> }> = [];
 
   beforeAll(async () => {
     registry = await createTestRegistry({ FLOCK_DEVICE_POLL_INTERVAL: '1' }, { clock });
     dir = await tempDir();
   });
   afterAll(async () => {
+    for (const cli of started) cli.signal('SIGKILL');
+    await Promise.all(started.map((cli) => cli.result));
     await registry?.close();
     await dir?.cleanup();
   });
@@ -30,6 +34,7 @@ describe('flock login --web', () => {
     const home = join(dir.path, `home-${++n}`);
     const env = { HOME: home, FLOCK_REGISTRY: registry.url };
     const cli = await startFlock(['login', '--web'], { cwd: dir.path, env });
+    started.push(cli);
     const [, url, userCode] = await cli.stderrMatch(PROMPT);
     return { cli, url: url!, userCode: userCode!, home, env, credentials: join(home, '.kestrel', 'credentials') };
   }

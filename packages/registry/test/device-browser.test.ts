@@ -15,6 +15,8 @@ describe.skipIf(!hasChromium)('flock login --web, approved in Chromium', () => {
   let page: Page;
   let dir: { path: string; cleanup(): Promise<void> };
   let n = 0;
+  /** Every CLI started, so a failed test leaves none polling. */
+  const started: Array<{ signal(name: NodeJS.Signals): void; result: Promise<unknown> }> = [];
   /** Chromium's console errors: whatever the Content-Security-Policy blocks is reported there. */
   const consoleErrors: string[] = [];
 
@@ -28,6 +30,8 @@ describe.skipIf(!hasChromium)('flock login --web, approved in Chromium', () => {
     });
   });
   afterAll(async () => {
+    for (const cli of started) cli.signal('SIGKILL');
+    await Promise.all(started.map((cli) => cli.result));
     await browser?.close();
     await registry?.close();
     await dir?.cleanup();
@@ -37,6 +41,7 @@ describe.skipIf(!hasChromium)('flock login --web, approved in Chromium', () => {
     const home = join(dir.path, `home-${++n}`);
     const env = { HOME: home, FLOCK_REGISTRY: registry.url };
     const cli = await startFlock(['login', '--web'], { cwd: dir.path, env });
+    started.push(cli);
     const [, url, userCode] = await cli.stderrMatch(PROMPT);
     return { cli, url: url!, userCode: userCode!, env, credentials: join(home, '.kestrel', 'credentials') };
   }

@@ -42,13 +42,14 @@ export async function loginWeb(ctx: CommandContext): Promise<number> {
   const started = await client.request('api/v1/device/code', json({ name }));
   if (!started.ok) throw apiFailure(started, 'Could not start a web login');
   const code = readJson<z.infer<typeof CODE_ANSWER>>(started, CODE_ANSWER);
-  ctx.err(`Open ${printable(code.verificationUriComplete)} and enter the code ${printable(code.userCode)}`);
-  ctx.err('Waiting for the browser… (Ctrl-C to stop)');
+  // Before anything is printed: a Ctrl-C as soon as the code shows must already get the message.
+  const stopWaiting = ctx.onInterrupt(() => ctx.err('Stopped waiting; nothing was saved.'));
   const expired = new CliExit('The code expired before it was approved: run flock login --web again');
   const deadline = Date.now() + code.expiresIn * 1000;
   let interval = code.interval;
-  const stopWaiting = ctx.onInterrupt(() => ctx.err('Stopped waiting; nothing was saved.'));
   try {
+    ctx.err(`Open ${printable(code.verificationUriComplete)} and enter the code ${printable(code.userCode)}`);
+    ctx.err('Waiting for the browser… (Ctrl-C to stop)');
     for (;;) {
       await sleep(interval * 1000);
       if (Date.now() > deadline) throw expired;
