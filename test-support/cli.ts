@@ -34,14 +34,7 @@ const CHILD_ENV = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 /** Runs a bin as a child process with a clean environment: nothing of the developer's FLOCK_* or HOME leaks in. */
 export async function runBin(bin: string, args: string[], options: RunOptions): Promise<RunResult> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR ?? tmpdir(), ...CHILD_ENV };
-  for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
-  // What the child leaves in its temp folder (flock publish keeps its docs JSON there, as the seed
-  // shows) goes inside the test's own HOME, so it is removed with the test's folder.
-  if (options.env?.HOME !== undefined && options.env.TMPDIR === undefined) {
-    env.TMPDIR = join(options.env.HOME, '.tmp');
-    await mkdir(env.TMPDIR, { recursive: true });
-  }
+  const env = await childEnv(options);
   return new Promise((resolvePromise, reject) => {
     const [command, ...argv] = [...(options.wrapper ?? []), process.execPath, bin, ...args];
     const child = spawn(command!, argv, { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -65,8 +58,68 @@ export async function publisherEnv(registry: { url: string; createUser(name: str
   return { HOME: home, FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: await registry.createUser(user) };
 }
 
+async function childEnv(options: RunOptions): Promise<Record<string, string>> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR ?? tmpdir(), ...CHILD_ENV };
+  for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
+  // What the child leaves in its temp folder (flock publish keeps its docs JSON there, as the seed
+  // shows) goes inside the test's own HOME, so it is removed with the test's folder.
+  if (options.env?.HOME !== undefined && options.env.TMPDIR === undefined) {
+    env.TMPDIR = join(options.env.HOME, '.tmp');
+    await mkdir(env.TMPDIR, { recursive: true });
+  }
+  return env;
+}
+
 export function runFlock(args: string[], options: RunOptions): Promise<RunResult> {
   return runBin(FLOCK_BIN, args, options);
+}
+
+export interface RunningFlock {
+  /** Resolves with the first match of `pattern` in stderr so far or to come. */
+  stderrMatch(pattern: RegExp): Promise<RegExpExecArray>;
+  signal(name: NodeJS.Signals): void;
+  /** Resolves when the process has exited. */
+  result: Promise<RunResult>;
+}
+
+/** The real `flock` as a running child process, for commands that wait (flock login --web): the test acts while it runs. */
+export async function startFlock(args: string[], options: RunOptions): Promise<RunningFlock> {
+  const env = await childEnv(options);
+  const child = spawn(process.execPath, [FLOCK_BIN, ...args], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiting = new Set<() => void>();
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const check of waiting) check();
+  });
+  child.stdin.end(options.input ?? '');
+  const result = new Promise<RunResult>((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      for (const check of waiting) check();
+      resolvePromise({ code: code ?? -1, stdout, stderr, lines: stdout.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '') });
+    });
+  });
+  return {
+    stderrMatch: (pattern) => new Promise((resolvePromise, reject) => {
+      const check = () => {
+        const match = pattern.exec(stderr);
+        if (match) {
+          waiting.delete(check);
+          resolvePromise(match);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          waiting.delete(check);
+          reject(new Error(`flock exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}: ${stderr}`));
+        }
+      };
+      waiting.add(check);
+      check();
+    }),
+    signal: (name) => child.kill(name),
+    result,
+  };
 }
 
 /** A temporary folder removed by `cleanup`; every test's files live in one. */

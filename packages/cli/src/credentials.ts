@@ -27,6 +27,11 @@ export function checkToken(token: string, source: string): string {
 export async function findToken(ctx: CommandContext): Promise<string | null> {
   const fromEnv = ctx.env.FLOCK_TOKEN?.trim();
   if (fromEnv) return checkToken(fromEnv, 'FLOCK_TOKEN');
+  return savedToken(ctx);
+}
+
+/** The first non-empty line of ~/.kestrel/credentials, else null (FLOCK_TOKEN aside). */
+export async function savedToken(ctx: CommandContext): Promise<string | null> {
   const path = credentialsPath(ctx);
   const file = await readOptional(path);
   const line = file?.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0);

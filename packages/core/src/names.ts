@@ -55,7 +55,7 @@ export function nameKey(raw: string): string {
  * own routes use at the top level (a test checks the route table against this).
  */
 export const RESERVED_ORG_NAMES: readonly string[] = [
-  'about', 'account', 'admin', 'api', 'auth', 'core', 'docs', 'flock', 'healthz', 'help', 'index', 'kestrel',
+  'about', 'account', 'admin', 'api', 'auth', 'core', 'device', 'docs', 'flock', 'healthz', 'help', 'index', 'kestrel',
   'login', 'logout', 'metrics', 'new', 'orgs', 'packages', 'readyz', 'registry', 'root', 'search', 'security',
   'settings', 'signup', 'static', 'std', 'support', 'tokens', 'users', 'www',
 ];

@@ -7,6 +7,7 @@ import { csrfGuard } from './csrf.js';
 import { limitFormBodies, wantsJson, type AppEnv } from './http.js';
 import { observe, type Metrics } from './observability.js';
 import { privateAnswers, securityHeaders } from './security-headers.js';
+import { deviceRoutes } from './routes/api/device.js';
 import { meRoutes } from './routes/api/me.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
 import { orgApiRoutes } from './routes/api/orgs.js';
@@ -87,6 +88,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   app.route('/api/v1/me', meRoutes());
   app.route('/api/v1/orgs/:org/store', orgStoreRoutes());
   app.route('/api/v1/tokens', tokenRoutes());
+  app.route('/api/v1/device', deviceRoutes());
   app.route('/api/v1/orgs', orgApiRoutes());
   app.route('/', webRoutes());
 

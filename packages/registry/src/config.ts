@@ -20,6 +20,8 @@ export interface Config {
   s3Redirect: boolean;
   /** Publishes one user may make per hour, across all replicas. */
   publishesPerHour: number;
+  /** Seconds a `flock login --web` CLI waits between polls (at least 1). */
+  devicePollInterval: number;
   /** 32 bytes (hex or base64) sealing secrets at rest; when unset, one is kept in the data folder. */
   secretKey?: string;
   /** The GitHub OAuth app, or null when none is configured. */
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...(s3Credentials ? { s3Credentials } : {}),
     s3Redirect: env.FLOCK_S3_REDIRECT !== 'false',
     publishesPerHour: parseLimit(env, 'FLOCK_PUBLISHES_PER_HOUR', 100),
+    devicePollInterval: parseLimit(env, 'FLOCK_DEVICE_POLL_INTERVAL', 5),
     ...(env.FLOCK_SECRET_KEY ? { secretKey: env.FLOCK_SECRET_KEY } : {}),
     ...(env.FLOCK_METRICS_TOKEN ? { metricsToken: env.FLOCK_METRICS_TOKEN } : {}),
     github,

@@ -67,7 +67,7 @@ export async function openRegistry(
     : createLocalChangeFeed();
   const services = createServices({
     db: database.db, sqliteReader: database.reader, blobs, clock, limits: config.limits, secretKey, feed,
-    redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour,
+    redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour, devicePollInterval: config.devicePollInterval,
     ...(hooks.onStoreError ? { onStoreError: hooks.onStoreError } : {}),
   });
   return {

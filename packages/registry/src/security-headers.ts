@@ -43,8 +43,8 @@ export function securityHeaders(): MiddlewareHandler<AppEnv> {
   };
 }
 
-// Tokens, sessions and accounts: a shown-once secret, a sign-in that sets a cookie.
-const NEVER_STORED = /^\/(?:api\/v1\/(?:tokens|me)|account|login|signup|logout|auth)(?:\/|$)/;
+// Tokens, sessions, accounts and device sign-ins: a shown-once secret, a sign-in that sets a cookie.
+const NEVER_STORED = /^\/(?:api\/v1\/(?:tokens|me|device)|account|device|login|signup|logout|auth)(?:\/|$)/;
 
 /**
  * What must not be kept by a browser or a proxy: answers about tokens,

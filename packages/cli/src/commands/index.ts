@@ -102,7 +102,18 @@ export const COMMANDS: CommandSpec[] = [
     ],
     run: lazy(() => import('./doc.js'), 'doc'),
   },
-  { name: 'login', summary: 'Save a token to ~/.kestrel/credentials after checking it with the registry', run: lazy(() => import('./login.js'), 'login') },
+  {
+    name: 'login',
+    summary: 'Save a token to ~/.kestrel/credentials after checking it with the registry',
+    options: [{ flags: '--web', description: 'approve a new token in the browser instead of pasting one' }],
+    run: lazy(() => import('./login.js'), 'login'),
+  },
+  {
+    name: 'logout',
+    summary: 'Remove the saved token from ~/.kestrel/credentials',
+    options: [{ flags: '--revoke', description: 'also revoke it at the registry first' }],
+    run: lazy(() => import('./logout.js'), 'logout'),
+  },
   { name: 'whoami', summary: 'Show whose token this is and which orgs it can publish to', run: lazy(() => import('./whoami.js'), 'whoami') },
   {
     name: 'publish',

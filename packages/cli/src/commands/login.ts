@@ -5,7 +5,8 @@ import { CliExit } from '../context.js';
 import { checkToken, registryUrl, saveToken } from '../credentials.js';
 import type { Run } from './types.js';
 
-export const login: Run = async (_args, _options, ctx) => {
+export const login: Run<{ web?: boolean }> = async (_args, options, ctx) => {
+  if (options.web) return (await import('./login-web.js')).loginWeb(ctx);
   const baseUrl = await registryUrl(ctx);
   if (ctx.isTerminal) ctx.err(`Paste a token from the account page of ${baseUrl}`);
   const token = (await ctx.readSecret('Token: ')).trim();

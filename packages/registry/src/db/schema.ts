@@ -16,6 +16,26 @@ export interface Database {
   audit_events: AuditEventsTable;
   org_stores: OrgStoresTable;
   rate_limits: RateLimitsTable;
+  device_codes: DeviceCodesTable;
+}
+
+export interface DeviceCodesTable {
+  /** SHA-256 hex of the device code the CLI polls with; never stored raw. */
+  device_code_hash: string;
+  /** SHA-256 hex of the normalised user code (8 letters, no dash). */
+  user_code_hash: string;
+  /** The machine's name, e.g. "flock on laptop"; the new token's name. */
+  name: string;
+  status: 'pending' | 'approved' | 'denied' | 'used';
+  /** How often the CLI may poll; raised by 5 s each time it polls too fast (RFC 8628 slow_down). */
+  interval_seconds: number;
+  /** Who approved or denied it. */
+  user_id: string | null;
+  /** The scopes ticked at approval, comma-separated. */
+  scopes: string | null;
+  created_at: string;
+  expires_at: string;
+  last_polled_at: string | null;
 }
 
 export interface RateLimitsTable {
@@ -163,6 +183,7 @@ export interface AuditEventsTable {
   subject: string | null;
 }
 
+export type DeviceCodeRow = Selectable<DeviceCodesTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type UserRow = Selectable<UsersTable>;

@@ -11,6 +11,8 @@ export type AuditAction =
   | 'token.create'
   | 'token.rotate'
   | 'token.revoke'
+  | 'device.approve'
+  | 'device.deny'
   | 'org.create'
   | 'member.add'
   | 'member.role'

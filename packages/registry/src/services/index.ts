@@ -9,6 +9,7 @@ import { createAccountsService } from './accounts.js';
 import { createAuditService } from './audit.js';
 import { createAuthCache } from './auth-cache.js';
 import type { Clock } from './clock.js';
+import { createDeviceCodesService } from './device-codes.js';
 import { createHtmlCache } from './html-cache.js';
 import { createOrgStoresService } from './org-stores.js';
 import { createOrgsService } from './orgs.js';
@@ -37,6 +38,8 @@ export interface ServiceDeps {
   /** Downloads from the registry's own S3 store redirect to presigned URLs. */
   redirectDownloads: boolean;
   publishesPerHour: number;
+  /** Seconds between a `flock login --web` CLI's polls. */
+  devicePollInterval?: number;
   /** Told when a blob store write fails (for metrics); services know nothing of how it is counted. */
   onStoreError?: (store: 'registry' | 'org') => void;
   /** See TokensDeps: where a cache of principals learns that a token was revoked or rotated. */
@@ -92,6 +95,7 @@ export function createServices(deps: ServiceDeps) {
   const sessions = createSessionsService({ db, clock });
   const signIn = createSignInService({ db, accounts, audit, rateLimits });
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
+  const deviceCodes = createDeviceCodesService({ db, clock, tokens, access, audit, rateLimits, intervalSeconds: deps.devicePollInterval ?? 5 });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -101,7 +105,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes,
   };
 }
 

@@ -78,6 +78,14 @@ export function createTokenAdminService({ tokens, accounts, access, audit, clock
     return (await toDtos(principal.userId, [row]))[0]!;
   }
 
+  /** Revokes the token the request came with; any token may end itself, whatever its scopes. */
+  async function revokeCurrent(principal: Principal): Promise<TokenDto> {
+    if (principal.token === null) throw new FlockError('bad_request', 'Only a token can revoke itself: send it as "Authorization: Bearer flock_…"');
+    const row = await tokens.revoke(principal.userId, principal.token.id);
+    await audit.record({ principal, action: 'token.revoke', subject: row.name });
+    return (await toDtos(principal.userId, [row]))[0]!;
+  }
+
   async function rotate(principal: Principal, tokenId: string): Promise<NewTokenDto> {
     access.requireAccountAdmin(principal);
     const current = await tokens.find(principal.userId, tokenId);
@@ -87,7 +95,7 @@ export function createTokenAdminService({ tokens, accounts, access, audit, clock
     return { token: rotated.token, info: (await toDtos(principal.userId, [rotated.row]))[0]! };
   }
 
-  return { list, create, revoke, rotate };
+  return { list, create, revoke, revokeCurrent, rotate };
 }
 
 export type TokenAdminService = ReturnType<typeof createTokenAdminService>;

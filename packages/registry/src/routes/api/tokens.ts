@@ -12,6 +12,8 @@ export function tokenRoutes(): Hono<AppEnv> {
     const request = parseTokenRequest(await readJson(c), new Date());
     return c.json(await c.var.services.tokenAdmin.create(principal, request), 201);
   });
+  // Before /:id. The token revokes itself: `flock logout --revoke` needs no manage scope for that.
+  app.delete('/current', async (c) => c.json(await c.var.services.tokenAdmin.revokeCurrent(await requirePrincipal(c))));
   app.delete('/:id', async (c) => c.json(await c.var.services.tokenAdmin.revoke(await requirePrincipal(c), c.req.param('id'))));
   app.post('/:id/rotate', async (c) => c.json(await c.var.services.tokenAdmin.rotate(await requirePrincipal(c), c.req.param('id'))));
   return app;

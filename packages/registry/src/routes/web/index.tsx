@@ -5,6 +5,7 @@ import { authenticate, packageParams, type AppContext, type AppEnv } from '../..
 import { toVersionDto } from '../../services/packages.js';
 import { accountRoutes } from './account.js';
 import { authRoutes, methodsOf } from './auth.js';
+import { deviceRoutes } from './device.js';
 import { HomePage } from './home.js';
 import { orgRoutes } from './org.js';
 import { PackagePage, renderPackageContent } from './package-page.js';
@@ -77,6 +78,7 @@ export function webRoutes(): Hono<AppEnv> {
   });
   app.route('/', authRoutes());
   app.route('/', accountRoutes());
+  app.route('/', deviceRoutes());
   app.route('/', orgRoutes());
   // The search service filters private packages by principal (session or bearer token).
   app.get('/search', async (c) => {
