@@ -18,8 +18,8 @@ async function readVisibility(c: AppContext) {
   return parsed.data.visibility;
 }
 
-// A note of MAX_NOTE_LENGTH characters, each up to 4 bytes in UTF-8 and escaped, fits well within this.
-const NOTE_BODY_BYTES = 8 * 1024;
+// Room for a note of MAX_NOTE_LENGTH characters even if each is sent as a JSON escape (up to 12 bytes for a surrogate pair).
+const NOTE_BODY_BYTES = 16 * MAX_NOTE_LENGTH;
 
 /** The optional {"reason": …} of a yank (an empty body: no reason), or the required {"message": …} of a deprecation. */
 async function readNote(c: AppContext, field: 'reason' | 'message', required: boolean): Promise<Note | null> {
