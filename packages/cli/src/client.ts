@@ -185,11 +185,13 @@ export const PACKAGE_ANSWER = z.object({
   visibility: z.string(),
   latest: z.string().nullish(),
   versions: z.array(z.object({ version: z.string(), yanked: z.boolean() })),
+  deprecated: z.string().nullish(),
 });
 export const VERSION_ANSWER = z.object({
   org: z.string(),
   version: z.string(),
   yanked: z.boolean(),
+  yankReason: z.string().nullish(),
   description: z.string().nullish(),
   license: z.string().nullish(),
   repository: z.string().nullish(),

@@ -24,6 +24,7 @@ const MORE_COMMANDS: Record<string, string[]> = {
   'token create': ['token', 'create'],
   'org create': ['org', 'create', 'team'],
   'org members': ['org', 'members', 'your-name'],
+  deprecate: ['deprecate', 'your-name/palette', '--message', 'use your-name/paint'],
   verify: ['verify', 'your-name/palette@0.1.0'],
 };
 const ARGS: Record<string, string[]> = { ...COMMANDS, ...MORE_COMMANDS };

@@ -119,7 +119,7 @@ describe('bad registry URLs, malformed tokens, the hidden prompt and registry-su
   async function registryWith(provenance: Partial<NonNullable<VersionDto['provenance']>>): Promise<FakeServer> {
     const version: VersionDto = {
       org: 'your-name', name: 'palette', version: '0.1.0', checksum: `sha256:${'0'.repeat(64)}`, size: 1,
-      description: null, license: null, keywords: [], repository: null, dependencies: [], yanked: false,
+      description: null, license: null, keywords: [], repository: null, dependencies: [], yanked: false, yankReason: null,
       publisher: 'your-name', publishedAt: '2025-01-01T00:00:00.000Z', hasDocs: false,
       provenance: { repository: '/nowhere', commit: 'a'.repeat(40), dirty: false, path: '', buildCommand: null, ...provenance },
     };
@@ -145,8 +145,8 @@ describe('bad registry URLs, malformed tokens, the hidden prompt and registry-su
   });
 
   /** A registry whose only package, acme/deep@1.0.0, is `archive`, with the index vouching for its checksum. */
-  async function registryServing(archive: Buffer): Promise<FakeServer> {
-    const line = { version: '1.0.0', dependencies: {}, checksum: `sha256:${sha256Hex(archive)}`, yanked: false };
+  async function registryServing(archive: Buffer, extra: Record<string, unknown> = {}): Promise<FakeServer> {
+    const line = { version: '1.0.0', dependencies: {}, checksum: `sha256:${sha256Hex(archive)}`, yanked: false, ...extra };
     return serve((req, res) => {
       if (req.url === '/index/acme/deep') answerWith(200, `${JSON.stringify(line)}\n`, 'application/x-ndjson')(req, res);
       else if (req.url === '/api/v1/packages/acme/deep/1.0.0/download') {
@@ -172,5 +172,16 @@ describe('bad registry URLs, malformed tokens, the hidden prompt and registry-su
     // Only the (empty) folder for the org's packages is left; nothing of the archive was written.
     expect(await readdir(join(project, '.flock', 'deps', 'acme')).catch(() => [])).toEqual([]);
     expect(existsSync(join(project, 'flock.lock'))).toBe(false);
+  });
+
+  it('a deprecation message from the index cannot reach the terminal raw: the warning escapes control characters', async () => {
+    const archive = rawTarGz([{ path: 'deep-1.0.0/flock.toml', body: Buffer.from('[package]\nname = "deep"\nversion = "1.0.0"\norg = "acme"\n') }]);
+    const registry = await registryServing(archive, { deprecated: 'gone\u001b[2J\nfake: line' });
+    const project = join(dir.path, `project-${++n}`);
+    await mkdir(project);
+    await writeFile(join(project, 'flock.toml'), '[package]\nname = "app"\nversion = "0.1.0"\norg = "acme"\n\n[dependencies]\n"acme/deep" = "1.0.0"\n');
+    const result = await runFlock(['install'], { cwd: project, env: { HOME: await newHome(), FLOCK_REGISTRY: registry.url } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('warning: acme/deep is deprecated: gone\\u001b[2J\\u000afake: line\n');
   });
 });

@@ -54,6 +54,8 @@ export interface VersionDto {
   repository: string | null;
   dependencies: DependencyDto[];
   yanked: boolean;
+  /** Why the version was yanked, when the yanker said; null otherwise (and when not yanked). */
+  yankReason: string | null;
   publisher: string;
   publishedAt: string;
   hasDocs: boolean;
@@ -68,6 +70,8 @@ export interface PackageDto {
   description: string | null;
   latest: string | null;
   versions: Array<{ version: string; yanked: boolean; publishedAt: string }>;
+  /** The deprecation message, or null when the package is not deprecated. */
+  deprecated: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -149,6 +153,10 @@ export interface IndexLineDto {
   /** "sha256:<hex>" of the archive. */
   checksum: string;
   yanked: boolean;
+  /** Why the version was yanked: only on yanked lines whose yanker gave a reason. */
+  yankReason?: string;
+  /** The package's deprecation message: on every line while the package is deprecated. */
+  deprecated?: string;
 }
 
 /** An org's Catalog Store as anyone may see it: never the secret, nor the access key id. */

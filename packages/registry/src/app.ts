@@ -82,8 +82,9 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   });
   app.get('/metrics', metricsAccess(metricsToken), async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   app.route('/index', indexRoutes());
-  app.route('/api/v1/packages', packageRoutes());
+  // Admin first: PUT /:org/:name/deprecation would otherwise be taken for a publish of version "deprecation".
   app.route('/api/v1/packages', packageAdminRoutes());
+  app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/search', searchRoutes());
   app.route('/api/v1/me', meRoutes());
   app.route('/api/v1/orgs/:org/store', orgStoreRoutes());

@@ -71,8 +71,17 @@ describe('every write route checks the token: its scope and its org restriction'
         body: json({ schema: 'flock-docs/1', package: { org: 'acme', name: 'widget', version: '1.0.0' }, modules: [] }),
       }),
     },
-    'POST /api/v1/packages/:org/:name/:version/yank': { scope: 'yank', call: async () => ({ method: 'POST', path: '/api/v1/packages/acme/widget/1.0.0/yank' }) },
+    'POST /api/v1/packages/:org/:name/:version/yank': {
+      scope: 'yank',
+      call: async () => ({ method: 'POST', path: '/api/v1/packages/acme/widget/1.0.0/yank', body: json({ reason: 'broken' }) }),
+    },
     'DELETE /api/v1/packages/:org/:name/:version/yank': { scope: 'yank', call: async () => ({ method: 'DELETE', path: '/api/v1/packages/acme/widget/1.0.0/yank' }) },
+    // Before the visibility change below, which makes widget private (a token restricted elsewhere then finds nothing: 404).
+    'PUT /api/v1/packages/:org/:name/deprecation': {
+      scope: 'publish',
+      call: async () => ({ method: 'PUT', path: '/api/v1/packages/acme/widget/deprecation', body: json({ message: 'use acme/gadget' }) }),
+    },
+    'DELETE /api/v1/packages/:org/:name/deprecation': { scope: 'publish', call: async () => ({ method: 'DELETE', path: '/api/v1/packages/acme/widget/deprecation' }) },
     'POST /api/v1/packages/:org/:name/visibility': {
       scope: 'publish',
       call: async () => ({ method: 'POST', path: '/api/v1/packages/acme/widget/visibility', body: json({ visibility: 'private' }) }),
@@ -109,8 +118,8 @@ describe('every write route checks the token: its scope and its org restriction'
       orgs: await db.selectFrom('orgs').select(['id', 'name']).orderBy('id').execute(),
       memberships: await db.selectFrom('memberships').select(['org_id', 'user_id', 'role']).orderBy('org_id').orderBy('user_id').execute(),
       stores: await db.selectFrom('org_stores').selectAll().orderBy('org_id').execute(),
-      packages: await db.selectFrom('packages').select(['id', 'name', 'visibility']).orderBy('id').execute(),
-      versions: await db.selectFrom('versions').select(['id', 'version', 'yanked', 'docs_key']).orderBy('id').execute(),
+      packages: await db.selectFrom('packages').select(['id', 'name', 'visibility', 'deprecation']).orderBy('id').execute(),
+      versions: await db.selectFrom('versions').select(['id', 'version', 'yanked', 'yank_reason', 'docs_key']).orderBy('id').execute(),
       audit: await db.selectFrom('audit_events').select('id').orderBy('id').execute(),
       blobs: await registry.listBlobs(),
     };

@@ -203,8 +203,21 @@ export const COMMANDS: CommandSpec[] = [
     name: 'yank',
     args: '<version>',
     summary: 'Yank org/name@version: it stays installable from lockfiles but is never chosen anew',
-    options: [{ flags: '--undo', description: 'unyank the version' }],
+    options: [
+      { flags: '--reason <text>', description: 'why (one line, at most 500 characters): shown to whoever installs it' },
+      { flags: '--undo', description: 'unyank the version (and clear its reason)' },
+    ],
     run: lazy(() => import('./yank.js'), 'yank'),
+  },
+  {
+    name: 'deprecate',
+    args: '<package>',
+    summary: 'Deprecate org/name: installs warn with the message (org owners)',
+    options: [
+      { flags: '--message <text>', description: 'what to say (one line, at most 500 characters), e.g. what to use instead' },
+      { flags: '--undo', description: 'clear the deprecation' },
+    ],
+    run: lazy(() => import('./deprecate.js'), 'deprecate'),
   },
   {
     name: 'access',

@@ -23,6 +23,8 @@ export const show: Run<{ json?: boolean }> = async (args, options, ctx) => {
     return 0;
   }
   ctx.out(`${org}/${name} ${v.version}${v.yanked ? ' (yanked)' : ''}${pkg.visibility === 'private' ? ' (private)' : ''}`);
+  if (pkg.deprecated) ctx.out(`deprecated: ${pkg.deprecated}`);
+  if (v.yanked && v.yankReason) ctx.out(`yanked: ${v.yankReason}`);
   ctx.out(`description: ${v.description ?? '-'}`);
   ctx.out(`license: ${v.license ?? '-'}`);
   ctx.out(`repository: ${v.repository ?? '-'}`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 // Narrow entry points: the whole of @flock/core also loads the docs renderers, which install never uses.
-import { DEFAULT_LIMITS } from '@flock/core/api';
+import { DEFAULT_LIMITS, type IndexLineDto } from '@flock/core/api';
 import { sha256Hex, unpackArchive } from '@flock/core/archive';
 import { parsePackageRef } from '@flock/core/names';
 import { apiFailure } from '../api-error.js';
@@ -56,6 +56,22 @@ async function fetchArchives(ctx: CommandContext, client: RegistryClient, cache:
   return { archives, downloaded: missing.length };
 }
 
+/** Registry text for the terminal: control characters escaped (a line from the index could carry any), bounded. */
+function printable(text: string): string {
+  const bounded = text.length > 500 ? `${text.slice(0, 500)}…` : text;
+  return bounded.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** One warning per resolved package that is deprecated or whose chosen (locked) version is yanked, from the index lines read. */
+function warnYankedAndDeprecated(ctx: CommandContext, resolved: Resolved[], indexes: Map<string, IndexLineDto[]>): void {
+  for (const p of resolved) {
+    const line = indexes.get(p.package)?.find((l) => l.version === p.version);
+    if (line?.yanked) ctx.err(`warning: ${p.package} ${p.version} is yanked${line.yankReason ? `: ${printable(line.yankReason)}` : ''}`);
+    // Every line of a deprecated package carries the message.
+    if (line?.deprecated !== undefined) ctx.err(`warning: ${p.package} is deprecated: ${printable(line.deprecated)}`);
+  }
+}
+
 /** Unpacks each package through a temp folder (so a half-written package never looks installed), marks it, and removes what is no longer locked. */
 export async function unpackAll(root: string, resolved: Resolved[], stale: Resolved[], archives: Map<string, Buffer>): Promise<void> {
   await inParallel(stale, PARALLEL_UNPACKS, async (p) => {
@@ -95,7 +111,15 @@ export async function syncProject(
   // `flock update` unlocks packages: the resolver then picks their newest fitting versions.
   const kept = (existing?.lock.packages ?? []).filter((p) => !options.unlock?.(p.package));
   const lockedVersions = new Map(kept.map((p) => [p.package, p.version]));
-  const resolved = await resolveGraph(dependencies, (pkg) => fetchIndex(client, pkg), lockedVersions);
+  // The lines each index answered, kept for the yank and deprecation warnings after resolution.
+  const indexes = new Map<string, IndexLineDto[]>();
+  const readIndex = async (pkg: string) => {
+    const lines = await fetchIndex(client, pkg);
+    indexes.set(pkg, lines);
+    return lines;
+  };
+  const resolved = await resolveGraph(dependencies, readIndex, lockedVersions);
+  warnYankedAndDeprecated(ctx, resolved, indexes);
   // The index is the registry's word on a version's checksum; the lockfile must agree with it.
   for (const p of resolved) {
     const pinned = existing?.lock.packages.find((l) => l.package === p.package && l.version === p.version);

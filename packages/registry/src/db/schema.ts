@@ -113,6 +113,8 @@ export interface PackagesTable {
   description: string | null;
   created_at: string;
   updated_at: string;
+  /** The deprecation message (migration 0010); null when not deprecated. */
+  deprecation: string | null;
 }
 
 export interface VersionsTable {
@@ -137,6 +139,8 @@ export interface VersionsTable {
   token_id: string | null;
   published_at: string;
   yanked: Generated<number>;
+  /** Why it was yanked (migration 0010); null when not yanked or no reason was given. */
+  yank_reason: string | null;
   docs_key: string | null;
   /** Where the archive and docs live: null for the registry's store, 'org' for the org's own. */
   store: string | null;

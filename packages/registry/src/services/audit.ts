@@ -21,6 +21,8 @@ export type AuditAction =
   | 'publish'
   | 'yank'
   | 'unyank'
+  | 'deprecate'
+  | 'undeprecate'
   | 'visibility';
 
 export interface AuditInput {

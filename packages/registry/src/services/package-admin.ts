@@ -1,4 +1,4 @@
-import { FlockError, type OrgName, type PackageName, type Version } from '@flock/core';
+import { FlockError, type Note, type OrgName, type PackageName, type Version } from '@flock/core';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/connect.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
@@ -17,7 +17,7 @@ export interface PackageAdminDeps {
   events: PackageEvents;
 }
 
-/** Changes to published packages that are not publishes: yanking versions and setting visibility. */
+/** Changes to published packages that are not publishes: yanking versions, deprecating and setting visibility. */
 export function createPackageAdminService({ db, clock, accounts, access, audit, events }: PackageAdminDeps) {
   async function packageIn(org: OrgRow, name: PackageName): Promise<PackageRow> {
     const pkg = await db.selectFrom('packages').selectAll().where('org_id', '=', org.id).where('name', '=', name).executeTakeFirst();
@@ -25,21 +25,54 @@ export function createPackageAdminService({ db, clock, accounts, access, audit, 
     return pkg;
   }
 
-  /** Marks a version yanked (or not): it stays downloadable, but resolvers never choose it anew. Needs the yank scope. */
-  async function setYanked(input: { principal: Principal; org: OrgName; name: PackageName; version: Version; yanked: boolean }): Promise<void> {
-    const org = await access.requireRole(input.principal, await accounts.findOrg(input.org), 'member', 'yank');
-    const pkg = await packageIn(org, input.name);
+  /**
+   * The package, for someone acting on it: a private package an outsider cannot read is not found
+   * (as for every read), so its existence does not leak through the refusal.
+   */
+  async function packageFor(principal: Principal, orgName: OrgName, name: PackageName): Promise<{ org: OrgRow | undefined; pkg: PackageRow }> {
+    const org = await accounts.findOrg(orgName);
+    const pkg = org && (await db.selectFrom('packages').selectAll().where('org_id', '=', org.id).where('name', '=', name).executeTakeFirst());
+    // Membership, not canRead: a member's token without the read scope may still yank.
+    const hidden = pkg?.visibility === 'private' && (await access.roleIn(principal, org!)) === null;
+    if (!pkg || hidden) throw new FlockError('not_found', `Package ${orgName}/${name} not found`);
+    return { org, pkg };
+  }
+
+  /**
+   * Marks a version yanked (or not): it stays downloadable, but resolvers never choose it anew. Needs the yank scope.
+   * The reason (shown to whoever installs it) is replaced by each yank and cleared by an unyank.
+   */
+  async function setYanked(input: { principal: Principal; org: OrgName; name: PackageName; version: Version; yanked: boolean; reason?: Note | null }): Promise<void> {
+    const found = await packageFor(input.principal, input.org, input.name);
+    const org = await access.requireRole(input.principal, found.org, 'member', 'yank');
+    const pkg = found.pkg;
     // The audit row stands or falls with the change it records.
     await db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable('versions')
-        .set({ yanked: input.yanked ? 1 : 0 })
+        .set({ yanked: input.yanked ? 1 : 0, yank_reason: input.yanked ? (input.reason ?? null) : null })
         .where('package_id', '=', pkg.id)
         .where('version', '=', input.version)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw new FlockError('not_found', `Version ${input.org}/${input.name}@${input.version} not found`);
       const subject = `${org.name}/${pkg.name}@${input.version}`;
       await audit.record({ principal: input.principal, action: input.yanked ? 'yank' : 'unyank', orgId: org.id, subject }, trx);
+    });
+    await events.changed({ org: org.name, name: pkg.name, packageId: pkg.id });
+  }
+
+  /**
+   * Deprecates a package with a message (or clears it with null): every install of it then warns.
+   * Org owners, as for visibility: it speaks for the package as a whole, not for one version.
+   */
+  async function setDeprecation(input: { principal: Principal; org: OrgName; name: PackageName; message: Note | null }): Promise<void> {
+    const found = await packageFor(input.principal, input.org, input.name);
+    const org = await access.requireRole(input.principal, found.org, 'owner', 'publish');
+    const pkg = found.pkg;
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('packages').set({ deprecation: input.message, updated_at: isoNow(clock) }).where('id', '=', pkg.id).execute();
+      const subject = `${org.name}/${pkg.name}`;
+      await audit.record({ principal: input.principal, action: input.message === null ? 'undeprecate' : 'deprecate', orgId: org.id, subject }, trx);
     });
     await events.changed({ org: org.name, name: pkg.name, packageId: pkg.id });
   }
@@ -95,7 +128,7 @@ export function createPackageAdminService({ db, clock, accounts, access, audit, 
     await events.changed({ org: org.name, name: pkg.name, packageId: pkg.id });
   }
 
-  return { setYanked, setVisibility };
+  return { setYanked, setDeprecation, setVisibility };
 }
 
 export type PackageAdminService = ReturnType<typeof createPackageAdminService>;

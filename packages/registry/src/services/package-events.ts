@@ -6,7 +6,7 @@ export interface PackageChange {
 }
 
 /**
- * Called by the services that change a package (publish, yank, visibility)
+ * Called by the services that change a package (publish, yank, deprecation, visibility)
  * after the change is committed; services/index.ts wires it to the sparse
  * index cache and the search index.
  */

@@ -44,7 +44,7 @@ export function toDependencies(json: string): DependencyDto[] {
 const SUMMARY_COLUMNS = [
   'versions.id', 'versions.package_id', 'versions.version', 'versions.checksum', 'versions.size', 'versions.blob_key',
   'versions.description', 'versions.license', 'versions.keywords', 'versions.repository', 'versions.dependencies',
-  'versions.publisher_id', 'versions.token_id', 'versions.published_at', 'versions.yanked', 'versions.docs_key', 'versions.store',
+  'versions.publisher_id', 'versions.token_id', 'versions.published_at', 'versions.yanked', 'versions.docs_key', 'versions.store', 'versions.yank_reason',
   'versions.source_repository', 'versions.source_commit', 'versions.source_path', 'versions.source_dirty', 'versions.build_command',
 ] as const;
 
@@ -63,6 +63,7 @@ export function toVersionDto(org: OrgRow, pkg: PackageRow, row: Omit<VersionRow,
     repository: row.repository,
     dependencies: toDependencies(row.dependencies),
     yanked: row.yanked !== 0,
+    yankReason: row.yanked !== 0 ? row.yank_reason : null,
     publisher,
     publishedAt: row.published_at,
     hasDocs: row.docs_key !== null,
@@ -129,6 +130,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
       description: pkg.description,
       latest: latestOf(versions)?.version ?? null,
       versions: versions.map((v) => ({ version: v.version, yanked: v.yanked !== 0, publishedAt: v.published_at })),
+      deprecated: pkg.deprecation,
       createdAt: pkg.created_at,
       updatedAt: pkg.updated_at,
     };

@@ -10,6 +10,10 @@ export interface IndexLine {
   dependencies: Record<string, string>;
   checksum: string;
   yanked: boolean;
+  /** Only on yanked lines with a reason. */
+  yankReason?: string;
+  /** The package's deprecation message, on every line while it is deprecated. */
+  deprecated?: string;
 }
 
 /** A package's index answer, computed once and kept in memory until the package changes. */
@@ -40,10 +44,12 @@ export interface SparseIndexDeps {
   maxEntries?: number;
 }
 
-export function renderIndex(rows: Array<{ version: string; dependencies: string; checksum: string; yanked: number }>): Buffer {
+export function renderIndex(rows: Array<{ version: string; dependencies: string; checksum: string; yanked: number; yank_reason?: string | null }>, deprecation: string | null = null): Buffer {
   const sorted = [...rows].sort((a, b) => compareVersions(a.version as Version, b.version as Version));
   const lines = sorted.map((row) => {
     const line: IndexLine = { version: row.version, dependencies: JSON.parse(row.dependencies) as Record<string, string>, checksum: row.checksum, yanked: row.yanked !== 0 };
+    if (row.yanked !== 0 && row.yank_reason) line.yankReason = row.yank_reason;
+    if (deprecation !== null) line.deprecated = deprecation;
     return `${JSON.stringify(line)}\n`;
   });
   return Buffer.from(lines.join(''));
@@ -52,7 +58,7 @@ export function renderIndex(rows: Array<{ version: string; dependencies: string;
 /**
  * The sparse index, answered from memory after the first request. Unknown
  * names are remembered too (bounded), so probing does not reach the database.
- * Publish, yank and visibility changes call `invalidate`.
+ * Publish, yank, deprecation and visibility changes call `invalidate`.
  */
 export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseIndexDeps) {
   const entries = new Map<string, IndexEntry | null>();
@@ -63,13 +69,13 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
     const pkg = await db
       .selectFrom('packages')
       .innerJoin('orgs', 'orgs.id', 'packages.org_id')
-      .select(['packages.id', 'packages.org_id', 'packages.visibility'])
+      .select(['packages.id', 'packages.org_id', 'packages.visibility', 'packages.deprecation'])
       .where('orgs.name', '=', org)
       .where('packages.name', '=', name)
       .executeTakeFirst();
     if (!pkg) return null;
-    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
-    const body = renderIndex(rows);
+    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'yank_reason', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
+    const body = renderIndex(rows, pkg.deprecation);
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
     const headers = {
       'content-type': 'application/x-ndjson; charset=utf-8',

@@ -8,6 +8,7 @@ import { rateLimits } from './0006-rate-limits.js';
 import { packageNameKeys } from './0007-package-name-keys.js';
 import { packageNameIndex } from './0008-package-name-index.js';
 import { deviceCodes } from './0009-device-codes.js';
+import { yankReasonsDeprecation } from './0010-yank-reasons-deprecation.js';
 
 /**
  * Migrations live in code (not files on disk) so the compiled server carries them.
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0007_package_name_keys': packageNameKeys,
   '0008_package_name_index': packageNameIndex,
   '0009_device_codes': deviceCodes,
+  '0010_yank_reasons_deprecation': yankReasonsDeprecation,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -154,6 +154,12 @@ export function PackagePage({ pkg, version, content, isLatest, user, owner }: Pa
         {version.yanked ? <span class="badge yanked">yanked</span> : null}
       </h1>
       <p class="lead">{version.description ?? ''}{!isLatest && pkg.latest && pkg.latest !== version.version ? <> — newest is <a href={`/flock/${pkg.org}/${pkg.name}`}>{pkg.latest}</a></> : null}</p>
+      {pkg.deprecated !== null ? <div class="card" id="deprecated"><span class="badge yanked">deprecated</span> {pkg.deprecated}</div> : null}
+      {version.yanked ? (
+        <div class="card" id="yanked">
+          <span class="badge yanked">yanked</span> {version.yankReason ?? 'Installed only from lockfiles that already pin it; never chosen anew.'}
+        </div>
+      ) : null}
       <div class="layout">
         {raw(content)}
         <Sidebar pkg={pkg} version={version} owner={owner ?? null} />
