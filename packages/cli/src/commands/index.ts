@@ -15,12 +15,16 @@ const token = () => import('./token.js');
 const org = () => import('./org.js');
 const orgStore = () => import('./org-store.js');
 
+const TOKENS_JSON = '[{id, name, scopes, orgs, createdAt, lastUsedAt, expiresAt, expired}] (never secrets)';
+
 const tokenCommand: CommandSpec = {
   name: 'token',
   summary: 'List, create, revoke and rotate your API tokens',
+  networked: true,
+  json: TOKENS_JSON,
   run: lazy(token, 'token'),
   subcommands: [
-    { name: 'list', summary: 'List your tokens (never their secrets)', run: lazy(token, 'list') },
+    { name: 'list', summary: 'List your tokens (never their secrets)', json: TOKENS_JSON, run: lazy(token, 'list') },
     {
       name: 'create',
       summary: 'Create a token; prints it alone on stdout, once',
@@ -56,7 +60,13 @@ const orgStoreCommand: CommandSpec = {
       ],
       run: lazy(orgStore, 'set'),
     },
-    { name: 'show', args: '<org>', summary: "Where the org's packages are stored (members)", run: lazy(orgStore, 'show') },
+    {
+      name: 'show',
+      args: '<org>',
+      summary: "Where the org's packages are stored (members)",
+      json: '{configured, endpoint, bucket, region, prefix, checkedAt} (no keys)',
+      run: lazy(orgStore, 'show'),
+    },
     { name: 'remove', args: '<org>', summary: "Go back to the registry's store (refused while the org's store holds versions)", run: lazy(orgStore, 'remove') },
   ],
 };
@@ -64,10 +74,11 @@ const orgStoreCommand: CommandSpec = {
 const orgCommand: CommandSpec = {
   name: 'org',
   summary: 'Create organizations, manage their members and their store',
+  networked: true,
   run: lazy(org, 'org'),
   subcommands: [
     { name: 'create', args: '<name>', summary: 'Create a shared organization, owned by you', run: lazy(org, 'create') },
-    { name: 'members', args: '<org>', summary: "List an organization's members (members only)", run: lazy(org, 'members') },
+    { name: 'members', args: '<org>', summary: "List an organization's members (members only)", json: '[{username, role, since}]', run: lazy(org, 'members') },
     {
       name: 'add',
       args: '<org> <user>',
@@ -102,8 +113,14 @@ export const COMMANDS: CommandSpec[] = [
     ],
     run: lazy(() => import('./doc.js'), 'doc'),
   },
-  { name: 'login', summary: 'Save a token to ~/.kestrel/credentials after checking it with the registry', run: lazy(() => import('./login.js'), 'login') },
-  { name: 'whoami', summary: 'Show whose token this is and which orgs it can publish to', run: lazy(() => import('./whoami.js'), 'whoami') },
+  { name: 'login', summary: 'Save a token to ~/.kestrel/credentials after checking it with the registry', networked: true, run: lazy(() => import('./login.js'), 'login') },
+  {
+    name: 'whoami',
+    summary: 'Show whose token this is and which orgs it can publish to',
+    networked: true,
+    json: '{username, orgs: [{name, role}]}',
+    run: lazy(() => import('./whoami.js'), 'whoami'),
+  },
   {
     name: 'publish',
     args: '[name]',
@@ -112,48 +129,56 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--all', description: 'publish every workspace member not yet on the registry, in dependency order' },
       { flags: '--allow-dirty', description: 'skip the git checks and pack the working folder (recorded as dirty)' },
       { flags: '--dry-run', description: 'build and pack, print what would be uploaded, upload nothing' },
+      { flags: '--org <org>', description: 'the org to publish under (over FLOCK_ORG and the manifest)' },
     ],
+    networked: true,
     run: lazy(() => import('./publish.js'), 'publish'),
   },
   {
     name: 'verify',
     args: '<ref>',
     summary: 'Rebuild org/name@version from its recorded commit and compare the sha256 with the registry\'s',
+    networked: true,
     run: lazy(() => import('./verify.js'), 'verify'),
   },
   {
     name: 'search',
     args: '<words...>',
     summary: 'Search the registry: one line per package (org/name version — description)',
+    json: "the registry's answer: {query, page, perPage, total, hits: [{org, name, version, description}]}",
     options: [
-      { flags: '--json', description: 'print the registry\'s JSON answer' },
       { flags: '--page <n>', description: 'page of results', default: '1' },
     ],
+    networked: true,
     run: lazy(() => import('./search.js'), 'search'),
   },
   {
     name: 'show',
     args: '<package>',
     summary: 'Show a package: org/name[@version]',
-    options: [{ flags: '--json', description: 'print JSON: {package, version, url}' }],
+    json: '{package, version, url}',
+    networked: true,
     run: lazy(() => import('./show.js'), 'show'),
   },
   {
     name: 'add',
     args: '<package>',
     summary: 'Add a dependency (org/name[@range], default: ^newest) to flock.toml and install',
+    networked: true,
     run: lazy(() => import('./add.js'), 'add'),
   },
   {
     name: 'remove',
     args: '<package>',
     summary: 'Remove a dependency (org/name) from flock.toml and update the install',
+    networked: true,
     run: lazy(() => import('./remove.js'), 'remove'),
   },
   {
     name: 'install',
     summary: 'Resolve [dependencies], write flock.lock, and install into .flock/deps',
     options: [{ flags: '--locked', description: 'fail if flock.lock would change' }],
+    networked: true,
     run: lazy(() => import('./install.js'), 'install'),
   },
   {
@@ -161,14 +186,22 @@ export const COMMANDS: CommandSpec[] = [
     args: '<version>',
     summary: 'Yank org/name@version: it stays installable from lockfiles but is never chosen anew',
     options: [{ flags: '--undo', description: 'unyank the version' }],
+    networked: true,
     run: lazy(() => import('./yank.js'), 'yank'),
   },
   {
     name: 'access',
     args: '<action> <package> <visibility>',
     summary: 'Set who can see a package: flock access set org/name private|public (org owners)',
+    networked: true,
     run: lazy(() => import('./access.js'), 'access'),
   },
   tokenCommand,
   orgCommand,
+  {
+    name: 'completions',
+    args: '<shell>',
+    summary: 'Print a completion script for bash, zsh or fish (e.g. source <(flock completions bash))',
+    run: lazy(() => import('./completions.js'), 'completions'),
+  },
 ];
