@@ -4,8 +4,7 @@ import { tmpdir, homedir } from 'node:os';
 import type { Command } from 'commander';
 // The narrow entry point: @flock/core's index also loads the docs renderers (marked, sanitize-html).
 import { isFlockError } from '@flock/core/errors';
-import { COMMANDS } from './commands/index.js';
-import { optionsOf } from './commands/spec-options.js';
+import { COMMANDS, optionsOf } from './commands/index.js';
 import type { CommandSpec } from './commands/types.js';
 import { CliExit, type CommandContext } from './context.js';
 import { PROGRAM_DESCRIPTION, VERSION_DESCRIPTION } from './quick-help.js';

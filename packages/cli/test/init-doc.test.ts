@@ -49,7 +49,7 @@ describe('flock init and flock doc', () => {
     const empty = join(dir.path, 'empty');
     await mkdir(empty);
     const missing = await runFlock(['doc'], { cwd: empty, env: { HOME: dir.path } });
-    expect(missing.stderr).toBe(`No flock.toml in ${empty} (run \`flock init\` to create one)\n`);
+    expect(missing.stderr).toBe(`No flock.toml in ${empty} or any parent folder (run \`flock init\` to create one)\n`);
     expect(missing.code).toBe(1);
   });
 

@@ -1,6 +1,5 @@
 import { CliExit } from '../context.js';
-import { COMMANDS } from './index.js';
-import { optionsOf } from './spec-options.js';
+import { COMMANDS, optionsOf } from './index.js';
 import type { CommandSpec, Run } from './types.js';
 
 /**
