@@ -74,11 +74,12 @@ function register(parent: Command, spec: CommandSpec, ctx: CommandContext, netwo
   for (const sub of spec.subcommands ?? []) register(command, sub, ctx, networked || spec.networked === true);
   command.action(async (...params: unknown[]) => {
     if (spec.subcommands && command.args.length > 0) command.error(`error: unknown command '${command.args[0]}'`, { code: 'commander.unknownCommand' });
-    // commander passes the positional arguments, then the options object, then the command.
-    const options = params[params.length - 2] as Record<string, unknown>;
+    // commander passes the positional arguments, then the options object, then the command. A group's
+    // options (--registry, --json) are parsed by the group wherever they stand (`flock token list --json`),
+    // so the subcommand reads them merged with its own.
+    const options = command.optsWithGlobals();
     const args = params.slice(0, -2).flat() as string[];
-    // --registry may stand before a group's subcommand (`flock token --registry URL list`) or after it.
-    const registry = command.optsWithGlobals().registry as string | undefined;
+    const registry = options.registry as string | undefined;
     process.exitCode = await spec.run(args, options, registry === undefined ? ctx : { ...ctx, registryFlag: registry });
   });
 }
