@@ -34,7 +34,7 @@ describe('flock completions', () => {
   it('bash: commands, subcommands, and options (own and implied by the metadata) complete', async () => {
     expect(await complete('flock', 'in')).toEqual(['init', 'install']);
     expect(await complete('flock', 'comp')).toEqual(['completions']);
-    expect(await complete('flock', 'token', '')).toEqual(['list', 'create', 'revoke', 'rotate', '--json', '--registry', '--help']);
+    expect(await complete('flock', 'token', '')).toEqual(['list', 'create', 'revoke', 'rotate', '--registry', '--help']);
     // An option's value is skipped when working out the command path.
     expect(await complete('flock', 'org', '--registry', 'http://x', 'store', 's')).toEqual(['set', 'show']);
     expect(await complete('flock', 'org', 'store', 'show', 'acme', '--')).toEqual(['--json', '--registry', '--help']);
@@ -48,7 +48,7 @@ describe('flock completions', () => {
     const zsh = await runFlock(['completions', 'zsh'], { cwd: dir.path, env: { HOME: dir.path } });
     expect(zsh.code).toBe(0);
     expect(zsh.stdout).toMatch(/^#compdef flock\n/);
-    expect(zsh.stdout).toContain("  'flock token' 'list create revoke rotate --json --registry --help'\n");
+    expect(zsh.stdout).toContain("  'flock token' 'list create revoke rotate --registry --help'\n");
     expect(zsh.stdout).toContain("  'flock org store show' '--json --registry --help'\n");
     expect(zsh.stdout).toContain('compdef _flock flock');
     const fish = await runFlock(['completions', 'fish'], { cwd: dir.path, env: { HOME: dir.path } });

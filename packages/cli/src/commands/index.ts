@@ -35,7 +35,6 @@ const tokenCommand: CommandSpec = {
   name: 'token',
   summary: 'List, create, revoke and rotate your API tokens',
   networked: true,
-  json: TOKENS_JSON,
   run: lazy(token, 'token'),
   subcommands: [
     { name: 'list', summary: 'List your tokens (never their secrets)', json: TOKENS_JSON, run: lazy(token, 'list') },
