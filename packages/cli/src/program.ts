@@ -75,8 +75,8 @@ function register(parent: Command, spec: CommandSpec, ctx: CommandContext, netwo
   command.action(async (...params: unknown[]) => {
     if (spec.subcommands && command.args.length > 0) command.error(`error: unknown command '${command.args[0]}'`, { code: 'commander.unknownCommand' });
     // commander passes the positional arguments, then the options object, then the command. A group's
-    // options (--registry, --json) are parsed by the group wherever they stand (`flock token list --json`),
-    // so the subcommand reads them merged with its own.
+    // options (--registry) are parsed by the group wherever they stand (`flock token list --registry URL`),
+    // so a subcommand reads them merged with its own.
     const options = command.optsWithGlobals();
     const args = params.slice(0, -2).flat() as string[];
     const registry = options.registry as string | undefined;
