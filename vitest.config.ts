@@ -6,7 +6,7 @@ import { postgresAdminUrl } from './test-support/backend.js';
 // and on PostgreSQL + S3 (s3rver), each test registry with its own database.
 const integration = ['packages/*/test/**/*.test.ts'];
 // Client tests that start no registry (fake servers, local files): the backend cannot matter, so they run once.
-const withoutRegistry = ['registry-answers', 'untrusted-input', 'fs-errors', 'usage-errors', 'repo-stands-alone', 'search-capped'].map((name) => `packages/cli/test/${name}.test.ts`);
+const withoutRegistry = ['registry-answers', 'untrusted-input', 'fs-errors', 'usage-errors', 'repo-stands-alone', 'search-capped', 'completions'].map((name) => `packages/cli/test/${name}.test.ts`);
 
 /** Whether PostgreSQL answers; CI (.ci/run makes sure one runs) must have it. */
 async function postgresReachable(): Promise<boolean> {

@@ -1,5 +1,3 @@
-// The narrow entry point, so every command that reports a refusal does not load core's docs renderers.
-import { MANAGE_REFUSAL, RESTRICTED_ACCOUNT_REFUSAL } from '@flock/core/api';
 import { describeAnswer, type RawResponse } from './client.js';
 import { CliExit } from './context.js';
 
@@ -36,14 +34,4 @@ export function apiFailure(response: RawResponse, what: string): CliExit {
  */
 export function rawFailure(response: RawResponse): string {
   return errorBody(response)?.raw ?? `The registry at ${response.registry} answered ${describeAnswer(response)}`;
-}
-
-/**
- * A refusal of an account or org command: raw like rawFailure, except the
- * answer that the token may not manage the account, which is said plainly
- * since it tells what token to use instead.
- */
-export function accountFailure(response: RawResponse): string {
-  const message = errorBody(response)?.message;
-  return message === MANAGE_REFUSAL || message === RESTRICTED_ACCOUNT_REFUSAL ? message : rawFailure(response);
 }

@@ -1,6 +1,8 @@
 /** What a command may touch of the outside world; main.ts builds the real one, so commands never read process.* themselves. */
 export interface CommandContext {
   cwd: string;
+  /** The command's --registry value, when given; it wins over FLOCK_REGISTRY and config.toml. */
+  registryFlag?: string;
   env: Readonly<Record<string, string | undefined>>;
   home: string;
   tmpdir: string;

@@ -54,8 +54,9 @@ export async function saveToken(ctx: CommandContext, token: string): Promise<str
   return path;
 }
 
-/** FLOCK_REGISTRY, else `registry` in ~/.kestrel/config.toml, else the public registry. */
+/** --registry, else FLOCK_REGISTRY, else `registry` in ~/.kestrel/config.toml, else the public registry. */
 export async function registryUrl(ctx: CommandContext): Promise<string> {
+  if (ctx.registryFlag !== undefined) return checkRegistryUrl(ctx.registryFlag.trim(), '--registry');
   const fromEnv = ctx.env.FLOCK_REGISTRY?.trim();
   if (fromEnv) return checkRegistryUrl(fromEnv, 'FLOCK_REGISTRY');
   const path = join(kestrelDir(ctx), 'config.toml');

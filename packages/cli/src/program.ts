@@ -4,7 +4,7 @@ import { tmpdir, homedir } from 'node:os';
 import type { Command } from 'commander';
 // The narrow entry point: @flock/core's index also loads the docs renderers (marked, sanitize-html).
 import { isFlockError } from '@flock/core/errors';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, optionsOf } from './commands/index.js';
 import type { CommandSpec } from './commands/types.js';
 import { CliExit, type CommandContext } from './context.js';
 import { PROGRAM_DESCRIPTION, VERSION_DESCRIPTION } from './quick-help.js';
@@ -64,20 +64,23 @@ function oneLineUsageErrors(command: Command): void {
   });
 }
 
-function register(parent: Command, spec: CommandSpec, ctx: CommandContext): void {
+function register(parent: Command, spec: CommandSpec, ctx: CommandContext, networked = false): void {
   const command = parent.command(spec.args ? `${spec.name} ${spec.args}` : spec.name).description(spec.summary);
   oneLineUsageErrors(command);
   // A group (`flock token`) runs bare, so commander would call `flock token frob` "too many arguments":
   // the action names the unknown subcommand instead. Set on every command, since subcommands inherit it.
   command.allowExcessArguments(spec.subcommands !== undefined);
-  for (const option of spec.options ?? []) command.option(option.flags, option.description, option.default as string);
-  for (const sub of spec.subcommands ?? []) register(command, sub, ctx);
+  for (const option of optionsOf(spec, networked)) command.option(option.flags, option.description, option.default as string);
+  for (const sub of spec.subcommands ?? []) register(command, sub, ctx, networked || spec.networked === true);
   command.action(async (...params: unknown[]) => {
     if (spec.subcommands && command.args.length > 0) command.error(`error: unknown command '${command.args[0]}'`, { code: 'commander.unknownCommand' });
-    // commander passes the positional arguments, then the options object, then the command.
-    const options = params[params.length - 2] as Record<string, unknown>;
+    // commander passes the positional arguments, then the options object, then the command. A group's
+    // options (--registry) are parsed by the group wherever they stand (`flock token list --registry URL`),
+    // so a subcommand reads them merged with its own.
+    const options = command.optsWithGlobals();
     const args = params.slice(0, -2).flat() as string[];
-    process.exitCode = await spec.run(args, options, ctx);
+    const registry = options.registry as string | undefined;
+    process.exitCode = await spec.run(args, options, registry === undefined ? ctx : { ...ctx, registryFlag: registry });
   });
 }
 

@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 // Narrow entry points: install loads a project too, and should not load core's docs renderers or tar.
 import type { PackEntry } from '@flock/core/archive';
 import { extractDocs } from '@flock/core/docs/extract';
@@ -14,10 +14,25 @@ export interface Project {
   manifest: Manifest;
 }
 
-/** Reads and validates flock.toml in `root`; errors name the line. */
-export async function loadProject(root: string): Promise<Project> {
-  const text = await readOptional(join(root, 'flock.toml'));
-  if (text === null) throw new CliExit(`No flock.toml in ${root} (run \`flock init\` to create one)`);
+/**
+ * The nearest folder at or above `start` that holds a flock.toml, with its
+ * text, like cargo finds Cargo.toml (up to the file-system root); null when none does.
+ */
+export async function findProjectRoot(start: string): Promise<{ root: string; text: string } | null> {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const text = await readOptional(join(dir, 'flock.toml'));
+    if (text !== null) return { root: dir, text };
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+export const noProjectMessage = (cwd: string) => `No flock.toml in ${cwd} or any parent folder (run \`flock init\` to create one)`;
+
+/** Reads and validates the nearest flock.toml at or above `start`; errors name the line. */
+export async function loadProject(start: string): Promise<Project> {
+  const found = await findProjectRoot(start);
+  if (found === null) throw new CliExit(noProjectMessage(start));
+  const { root, text } = found;
   try {
     return { root, manifest: parseManifest(text, 'flock.toml') };
   } catch (error) {

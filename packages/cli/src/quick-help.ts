@@ -1,3 +1,4 @@
+import { optionsOf } from './commands/index.js';
 import type { CommandSpec } from './commands/types.js';
 
 export const PROGRAM_DESCRIPTION = 'The Kestrel package manager';
@@ -14,7 +15,7 @@ const HELP_DESCRIPTION = 'display help for command';
  */
 export function quickHelp(commands: CommandSpec[], helpWidth: number): string | null {
   const options: Array<[string, string]> = [['--version', VERSION_DESCRIPTION], ['-h, --help', HELP_DESCRIPTION]];
-  const subcommands: Array<[string, string]> = commands.map((c) => [`${c.name}${c.options?.length ? ' [options]' : ''}${c.args ? ` ${c.args}` : ''}`, c.summary]);
+  const subcommands: Array<[string, string]> = commands.map((c) => [`${c.name}${optionsOf(c).length ? ' [options]' : ''}${c.args ? ` ${c.args}` : ''}`, c.summary]);
   subcommands.push(['help [command]', HELP_DESCRIPTION]);
   const items = [...options, ...subcommands];
   const termWidth = Math.max(...items.map(([term]) => term.length));

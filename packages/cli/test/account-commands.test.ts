@@ -48,11 +48,11 @@ describe('flock org and flock token against a real registry', () => {
     expect(created.code).toBe(0);
     for (const taken of ['team', 'b-o-b', 'te-am']) {
       const again = await flock(alice, 'org', 'create', taken);
-      expect(again.stderr.trim(), taken).toBe(`{"error":"The name \\"${taken}\\" is already taken"}`);
+      expect(again.stderr.trim(), taken).toBe(`Cannot create organization ${taken}: The name "${taken}" is already taken`);
       expect(again.code).not.toBe(0);
     }
     const reserved = await flock(alice, 'org', 'create', 'admin');
-    expect(reserved.stderr.trim()).toBe('{"error":"The name \\"admin\\" is reserved"}');
+    expect(reserved.stderr).toBe('Cannot create organization admin: The name "admin" is reserved\n');
     expect(reserved.code).not.toBe(0);
     const bad = await flock(alice, 'org', 'create', 'Bad_Name');
     expect(bad.stderr).toContain('Invalid org name');
@@ -73,20 +73,20 @@ describe('flock org and flock token against a real registry', () => {
     expect(published.code).toBe(0);
 
     const notOwner = await flock(bob, 'org', 'add', 'team', 'carol');
-    expect(notOwner.stderr.trim()).toBe('{"error":"Only an owner of team can do that"}');
+    expect(notOwner.stderr).toBe('Cannot add carol to team: Only an owner of team can do that\n');
 
     expect((await flock(alice, 'org', 'remove', 'team', 'bob')).code).toBe(0);
     const removed = await publishProject(await paletteAt('0.2.0'), env(bob, { FLOCK_ORG: 'team' }));
     expect(removed.lines.at(-1)).toBe('{"error":"Not a member of this organization"}');
     const outsiderList = await flock(bob, 'org', 'members', 'team');
-    expect(outsiderList.stderr.trim()).toBe('{"error":"Not a member of this organization"}');
+    expect(outsiderList.stderr).toBe('Cannot list the members of team: Not a member of this organization\n');
   });
 
   it('the last owner can neither leave nor be removed; with a second owner they can leave', async () => {
     const leave = await flock(alice, 'org', 'leave', 'team');
-    expect(leave.stderr.trim()).toBe('{"error":"The last owner of team cannot leave; make someone else an owner first"}');
+    expect(leave.stderr).toBe('Cannot leave team: The last owner of team cannot leave; make someone else an owner first\n');
     const remove = await flock(alice, 'org', 'remove', 'team', 'alice');
-    expect(remove.stderr.trim()).toBe('{"error":"The last owner of team cannot be removed"}');
+    expect(remove.stderr).toBe('Cannot remove alice from team: The last owner of team cannot be removed\n');
     expect((await flock(alice, 'org', 'add', 'team', 'carol', '--role', 'owner')).code).toBe(0);
     const left = await flock(alice, 'org', 'leave', 'team');
     expect(left.stdout).toBe('Left team\n');
@@ -118,7 +118,7 @@ describe('flock org and flock token against a real registry', () => {
     const typo = await flock(alice, 'org', 'role', 'crew', 'bob', 'admin');
     expect([typo.code, typo.stderr.trim()]).toEqual([1, 'Unknown role "admin": use owner or member']);
     const notOwner = await flock(bob, 'org', 'role', 'crew', 'bob', 'owner');
-    expect(notOwner.stderr.trim()).toBe('{"error":"Only an owner of crew can do that"}');
+    expect(notOwner.stderr).toBe('Cannot change the role of bob in crew: Only an owner of crew can do that\n');
     expect(notOwner.code).not.toBe(0);
     expect(await roles()).toEqual(['alice owner', 'bob member']);
 
@@ -127,7 +127,7 @@ describe('flock org and flock token against a real registry', () => {
     expect((await flock(bob, 'org', 'role', 'crew', 'alice', 'member')).stdout).toBe('alice is now a member of crew\n');
     expect(await roles()).toEqual(['alice member', 'bob owner']);
     const last = await flock(bob, 'org', 'role', 'crew', 'bob', 'member');
-    expect(last.stderr.trim()).toBe('{"error":"bob is the last owner of crew; make someone else an owner first"}');
+    expect(last.stderr).toBe('Cannot change the role of bob in crew: bob is the last owner of crew; make someone else an owner first\n');
     expect(await roles()).toEqual(['alice member', 'bob owner']);
   });
 
@@ -148,24 +148,26 @@ describe('flock org and flock token against a real registry', () => {
   });
 
   it.each([
-    ['token list'], ['token create --scopes read'], ['token revoke test'], ['token rotate test'], ['org create ci-made'], ['org add ci-club carol'],
-    ['org role ci-club alice member'], ['org remove ci-club alice'], ['org leave ci-club'], ['org store remove ci-club'],
-  ])('a token without manage: flock %s says what it needs in one line, exits 1 and changes nothing', async (command) => {
+    ['token list', 'list tokens'], ['token create --scopes read', 'create token cli'], ['token revoke test', 'revoke token test'],
+    ['token rotate test', 'rotate token test'], ['org create ci-made', 'create organization ci-made'], ['org add ci-club carol', 'add carol to ci-club'],
+    ['org role ci-club alice member', 'change the role of alice in ci-club'], ['org remove ci-club alice', 'remove alice from ci-club'],
+    ['org leave ci-club', 'leave ci-club'], ['org store remove ci-club', 'remove the store of ci-club'],
+  ])('a token without manage: flock %s says what it needs in one line, exits 1 and changes nothing', async (command, action) => {
     const before = await accountState();
     const result = await flock(ci, ...command.split(' '));
     const refused = 'This token cannot manage the account or its organizations: use a token with the manage scope (create one on the account page), or sign in on the web';
-    expect([result.code, result.stderr, result.stdout]).toEqual([1, `${refused}\n`, '']);
+    expect([result.code, result.stderr, result.stdout]).toEqual([1, `Cannot ${action}: ${refused}\n`, '']);
     expect(await accountState()).toBe(before);
   });
 
   it('a manage token restricted to one org runs that org, but not the account', async () => {
     const clubOnly = (await flock(alice, 'token', 'create', '--name', 'club-admin', '--scopes', 'manage', '--orgs', 'ci-club')).lines[0]!;
     const list = await flock(clubOnly, 'token', 'list');
-    expect([list.code, list.stderr.trim()]).toEqual([1, "This token is restricted to some organizations, so it cannot manage the account's tokens or create organizations: use an unrestricted token with the manage scope, or sign in on the web"]);
+    expect([list.code, list.stderr.trim()]).toEqual([1, "Cannot list tokens: This token is restricted to some organizations, so it cannot manage the account's tokens or create organizations: use an unrestricted token with the manage scope, or sign in on the web"]);
     const added = await flock(clubOnly, 'org', 'add', 'ci-club', 'carol');
     expect([added.code, added.stdout]).toEqual([0, 'Added carol to ci-club as member\n']);
     const elsewhere = await flock(clubOnly, 'org', 'add', 'alice', 'bob');
-    expect(elsewhere.stderr.trim()).toBe('{"error":"This token is not allowed to act on alice"}');
+    expect(elsewhere.stderr).toBe('Cannot add bob to alice: This token is not allowed to act on alice\n');
   });
 
   it('flock token create prints the token alone; list shows it without the secret', async () => {
@@ -185,9 +187,9 @@ describe('flock org and flock token against a real registry', () => {
     const publish = await publishProject(await paletteAt('0.3.0'), env(reader, { FLOCK_ORG: 'alice' }));
     expect(publish.lines.at(-1)).toBe('{"error":"This token does not have the publish scope"}');
     const escalate = await flock(reader, 'token', 'create', '--scopes', 'publish');
-    expect(escalate.stderr.trim()).toBe('{"error":"This token cannot grant the publish scope it does not have"}');
+    expect(escalate.stderr).toBe('Cannot create token cli: This token cannot grant the publish scope it does not have\n');
     const rotateOther = await flock(reader, 'token', 'rotate', 'test');
-    expect(rotateOther.stderr.trim()).toBe('{"error":"This token cannot grant the publish scope it does not have"}');
+    expect(rotateOther.stderr).toBe('Cannot rotate token test: This token cannot grant the publish scope it does not have\n');
   });
 
   it('a token restricted to one org cannot publish to another', async () => {
@@ -198,10 +200,10 @@ describe('flock org and flock token against a real registry', () => {
     const inLab = await publishProject(await paletteAt('0.4.1'), env(labOnly, { FLOCK_ORG: 'lab' }));
     expect(inLab.code).toBe(0);
     const notMine = await flock(alice, 'token', 'create', '--orgs', 'carol');
-    expect(notMine.stderr.trim()).toBe('{"error":"Not a member of this organization: carol"}');
+    expect(notMine.stderr).toBe('Cannot create token cli: Not a member of this organization: carol\n');
     expect((await flock(alice, 'token', 'list')).stdout).toMatch(/lab-ci\s+publish\s+lab\s/);
     const otherOrg = await flock(labOnly, 'org', 'members', 'alice');
-    expect(otherOrg.stderr.trim()).toBe('{"error":"This token is not allowed to act on alice"}');
+    expect(otherOrg.stderr).toBe('Cannot list the members of alice: This token is not allowed to act on alice\n');
   });
 
   it('rotate gives a new secret and the old one fails; revoke stops it', async () => {
@@ -232,7 +234,7 @@ describe('flock org and flock token against a real registry', () => {
     expect((await flock(expiring, 'whoami')).stderr.trim()).toBe('{"error":"Invalid token"}');
     expect((await flock(alice, 'token', 'list')).stdout).toMatch(/short\s.*expired$/m);
     const zero = await flock(alice, 'token', 'create', '--name', 'never', '--expires-in-days', '0');
-    expect(zero.stderr.trim()).toBe('{"error":"Invalid expiresInDays \\"0\\": use 1 to 3650"}');
+    expect(zero.stderr).toBe('Cannot create token never: Invalid expiresInDays "0": use 1 to 3650\n');
     const past = await fetch(`${registry.url}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', scopes: 'read', expiresAt: '2001-01-01' }) });
     expect(past.status).toBe(400);
     expect(await past.json()).toEqual({ error: 'The expiry date must be in the future' });

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyExample, runFlock, tempDir } from '../../../test-support/cli.js';
+import { git } from '../../../test-support/publish.js';
 
 describe('flock init and flock doc', () => {
   let dir: { path: string; cleanup(): Promise<void> };
@@ -24,6 +26,49 @@ describe('flock init and flock doc', () => {
     const again = await runFlock(['init'], { cwd: project, env: { HOME: dir.path } });
     expect(again.stderr).toBe(`flock.toml already exists in ${project}\n`);
     expect(again.code).toBe(1);
+  });
+
+  it('init writes a .gitignore with .flock/ and runs git init outside a repository', async () => {
+    const project = join(dir.path, 'fresh');
+    await mkdir(project);
+    const result = await runFlock(['init', '--org', 'your-name'], { cwd: project, env: { HOME: dir.path } });
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    expect(result.lines).toEqual([`Created package fresh in ${project}`, `Initialized an empty git repository in ${project}`]);
+    expect(await readFile(join(project, '.gitignore'), 'utf8')).toBe('.flock/\n');
+    expect((await git(project, 'rev-parse', '--show-toplevel')).trim()).toBe(project);
+    // Inside that repository, a new package gets no repository of its own.
+    const inner = join(project, 'inner');
+    await mkdir(inner);
+    const nested = await runFlock(['init', '--org', 'your-name'], { cwd: inner, env: { HOME: dir.path } });
+    expect([nested.code, nested.lines]).toEqual([0, [`Created package inner in ${inner}`]]);
+    expect(existsSync(join(inner, '.git'))).toBe(false);
+  });
+
+  it('init appends .flock/ to an existing .gitignore once, and never twice', async () => {
+    const cases: Array<[string, string]> = [
+      ['node_modules', 'node_modules\n.flock/\n'],
+      ['node_modules\n', 'node_modules\n.flock/\n'],
+      ['dist/\n.flock/\n', 'dist/\n.flock/\n'],
+      ['/.flock\r\n', '/.flock\r\n'],
+    ];
+    for (const [i, [before, after]] of cases.entries()) {
+      const project = join(dir.path, `ignore-${i}`);
+      await mkdir(project);
+      await writeFile(join(project, '.gitignore'), before);
+      expect((await runFlock(['init'], { cwd: project, env: { HOME: dir.path } })).code).toBe(0);
+      expect(await readFile(join(project, '.gitignore'), 'utf8'), JSON.stringify(before)).toBe(after);
+    }
+  });
+
+  it('init without git says so in one line and still succeeds', async () => {
+    const project = join(dir.path, 'no-git');
+    const emptyPath = join(dir.path, 'empty-path');
+    await mkdir(project);
+    await mkdir(emptyPath);
+    const result = await runFlock(['init', '--org', 'your-name'], { cwd: project, env: { HOME: dir.path, PATH: emptyPath } });
+    expect([result.code, result.stderr]).toEqual([0, 'git is not installed, so no git repository was created (flock publish needs one)\n']);
+    expect(existsSync(join(project, 'flock.toml'))).toBe(true);
+    expect(existsSync(join(project, '.git'))).toBe(false);
   });
 
   it('init refuses a bad name', async () => {
@@ -49,7 +94,7 @@ describe('flock init and flock doc', () => {
     const empty = join(dir.path, 'empty');
     await mkdir(empty);
     const missing = await runFlock(['doc'], { cwd: empty, env: { HOME: dir.path } });
-    expect(missing.stderr).toBe(`No flock.toml in ${empty} (run \`flock init\` to create one)\n`);
+    expect(missing.stderr).toBe(`No flock.toml in ${empty} or any parent folder (run \`flock init\` to create one)\n`);
     expect(missing.code).toBe(1);
   });
 

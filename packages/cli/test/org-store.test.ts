@@ -34,6 +34,12 @@ describe('flock org store', () => {
     expect(result.stdout + result.stderr).not.toContain(SECRET);
     const show = await flock(['org', 'store', 'show', 'your-name']);
     expect(show.stdout).toContain('your-name stores its packages in s3://team-catalog/pkgs');
+    const json = await flock(['org', 'store', 'show', 'your-name', '--json']);
+    expect([json.code, json.stderr]).toEqual([0, '']);
+    const parsed = JSON.parse(json.stdout);
+    expect(Object.keys(parsed)).toEqual(['configured', 'endpoint', 'bucket', 'region', 'prefix', 'checkedAt']);
+    expect(parsed).toMatchObject({ configured: true, endpoint: s3.endpoint, bucket: 'team-catalog', region: 'us-east-1', prefix: 'pkgs' });
+    expect(json.stdout).not.toContain(SECRET);
   });
 
   it('a publish then lands in that store, and remove is refused while it holds the version', async () => {
@@ -41,7 +47,7 @@ describe('flock org store', () => {
     const published = await publishProject(palette, env);
     expect(published.code).toBe(0);
     const removed = await flock(['org', 'store', 'remove', 'your-name']);
-    expect(removed.stderr).toBe('{"error":"The store of your-name still holds 1 version; it cannot be removed"}\n');
+    expect(removed.stderr).toBe('Cannot remove the store of your-name: The store of your-name still holds 1 version; it cannot be removed\n');
     expect(removed.code).toBe(1);
   });
 

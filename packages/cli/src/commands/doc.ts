@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DOC_FORMATS, isDocFormat } from '@flock/core';
 import { CliExit } from '../context.js';
 import { writeDocs } from '../docs-output.js';
@@ -13,7 +13,8 @@ export const doc: Run<{ format: string; out?: string }> = async (_args, options,
   if (options.out?.trim() === '') throw new CliExit('--out needs a folder name (use --out . for this folder)');
   const project = await loadProject(ctx.cwd);
   const entries = await readEntries(project.root, await collectFiles(project.root));
-  const dir = resolve(ctx.cwd, options.out ?? '.flock/doc');
+  // The default is the project's own .flock/doc, even when run from a subfolder; --out is from here.
+  const dir = options.out === undefined ? join(project.root, '.flock/doc') : resolve(ctx.cwd, options.out);
   ctx.out(await writeDocs(docsFor(project.manifest, entries), options.format, dir));
   return 0;
 };

@@ -1,5 +1,19 @@
 import { DOC_FORMATS } from '@flock/core/docs/model';
-import type { CommandSpec, Run } from './types.js';
+import type { CommandSpec, OptionSpec, Run } from './types.js';
+
+const REGISTRY_OPTION: OptionSpec = { flags: '--registry <url>', description: 'the registry to use (over FLOCK_REGISTRY and ~/.kestrel/config.toml)' };
+
+/**
+ * A command's options as commander and the completion scripts see them: its
+ * own, plus those its metadata implies (--json, --registry), so a command gets
+ * them by setting a field in its spec. `inherited` is a group's `networked`.
+ */
+export function optionsOf(spec: CommandSpec, inherited = false): OptionSpec[] {
+  const options = [...(spec.options ?? [])];
+  if (spec.json !== undefined) options.push({ flags: '--json', description: `print JSON: ${spec.json}` });
+  if (spec.networked || inherited) options.push(REGISTRY_OPTION);
+  return options;
+}
 
 /**
  * Every command's name, arguments and options, for commander and --help. Each
@@ -15,12 +29,15 @@ const token = () => import('./token.js');
 const org = () => import('./org.js');
 const orgStore = () => import('./org-store.js');
 
+const TOKENS_JSON = '[{id, name, scopes, orgs, createdAt, lastUsedAt, expiresAt, expired}] (never secrets)';
+
 const tokenCommand: CommandSpec = {
   name: 'token',
   summary: 'List, create, revoke and rotate your API tokens',
+  networked: true,
   run: lazy(token, 'token'),
   subcommands: [
-    { name: 'list', summary: 'List your tokens (never their secrets)', run: lazy(token, 'list') },
+    { name: 'list', summary: 'List your tokens (never their secrets)', json: TOKENS_JSON, run: lazy(token, 'list') },
     {
       name: 'create',
       summary: 'Create a token; prints it alone on stdout, once',
@@ -56,7 +73,13 @@ const orgStoreCommand: CommandSpec = {
       ],
       run: lazy(orgStore, 'set'),
     },
-    { name: 'show', args: '<org>', summary: "Where the org's packages are stored (members)", run: lazy(orgStore, 'show') },
+    {
+      name: 'show',
+      args: '<org>',
+      summary: "Where the org's packages are stored (members)",
+      json: '{configured, endpoint, bucket, region, prefix, checkedAt} (no keys)',
+      run: lazy(orgStore, 'show'),
+    },
     { name: 'remove', args: '<org>', summary: "Go back to the registry's store (refused while the org's store holds versions)", run: lazy(orgStore, 'remove') },
   ],
 };
@@ -64,10 +87,11 @@ const orgStoreCommand: CommandSpec = {
 const orgCommand: CommandSpec = {
   name: 'org',
   summary: 'Create organizations, manage their members and their store',
+  networked: true,
   run: lazy(org, 'org'),
   subcommands: [
     { name: 'create', args: '<name>', summary: 'Create a shared organization, owned by you', run: lazy(org, 'create') },
-    { name: 'members', args: '<org>', summary: "List an organization's members (members only)", run: lazy(org, 'members') },
+    { name: 'members', args: '<org>', summary: "List an organization's members (members only)", json: '[{username, role, since}]', run: lazy(org, 'members') },
     {
       name: 'add',
       args: '<org> <user>',
@@ -106,15 +130,23 @@ export const COMMANDS: CommandSpec[] = [
     name: 'login',
     summary: 'Save a token to ~/.kestrel/credentials after checking it with the registry',
     options: [{ flags: '--web', description: 'approve a new token in the browser instead of pasting one' }],
+    networked: true,
     run: lazy(() => import('./login.js'), 'login'),
   },
   {
     name: 'logout',
     summary: 'Remove the saved token from ~/.kestrel/credentials',
     options: [{ flags: '--revoke', description: 'also revoke it at the registry first' }],
+    networked: true,
     run: lazy(() => import('./logout.js'), 'logout'),
   },
-  { name: 'whoami', summary: 'Show whose token this is and which orgs it can publish to', run: lazy(() => import('./whoami.js'), 'whoami') },
+  {
+    name: 'whoami',
+    summary: 'Show whose token this is and which orgs it can publish to',
+    networked: true,
+    json: '{username, orgs: [{name, role}]}',
+    run: lazy(() => import('./whoami.js'), 'whoami'),
+  },
   {
     name: 'publish',
     args: '[name]',
@@ -123,42 +155,49 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--all', description: 'publish every workspace member not yet on the registry, in dependency order' },
       { flags: '--allow-dirty', description: 'skip the git checks and pack the working folder (recorded as dirty)' },
       { flags: '--dry-run', description: 'build and pack, print what would be uploaded, upload nothing' },
+      { flags: '--org <org>', description: 'the org to publish under (over FLOCK_ORG and the manifest)' },
     ],
+    networked: true,
     run: lazy(() => import('./publish.js'), 'publish'),
   },
   {
     name: 'verify',
     args: '<ref>',
     summary: 'Rebuild org/name@version from its recorded commit and compare the sha256 with the registry\'s',
+    networked: true,
     run: lazy(() => import('./verify.js'), 'verify'),
   },
   {
     name: 'search',
     args: '<words...>',
     summary: 'Search the registry: one line per package (org/name version — description)',
+    json: "the registry's answer: {query, page, perPage, total, hits: [{org, name, version, description}]}",
     options: [
-      { flags: '--json', description: 'print the registry\'s JSON answer' },
       { flags: '--page <n>', description: 'page of results', default: '1' },
     ],
+    networked: true,
     run: lazy(() => import('./search.js'), 'search'),
   },
   {
     name: 'show',
     args: '<package>',
     summary: 'Show a package: org/name[@version]',
-    options: [{ flags: '--json', description: 'print JSON: {package, version, url}' }],
+    json: '{package, version, url}',
+    networked: true,
     run: lazy(() => import('./show.js'), 'show'),
   },
   {
     name: 'add',
     args: '<packages...>',
     summary: 'Add dependencies (org/name[@range], default: ^newest) to flock.toml and install',
+    networked: true,
     run: lazy(() => import('./add.js'), 'add'),
   },
   {
     name: 'remove',
     args: '<package>',
     summary: 'Remove a dependency (org/name) from flock.toml and update the install',
+    networked: true,
     run: lazy(() => import('./remove.js'), 'remove'),
   },
   {
@@ -169,12 +208,14 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--offline', description: 'use only flock.lock and the archive cache; never the network' },
       { flags: '--frozen', description: '--locked and --offline together' },
     ],
+    networked: true,
     run: lazy(() => import('./install.js'), 'install'),
   },
   {
     name: 'update',
     args: '[packages...]',
     summary: 'Move the named packages (default: all) in flock.lock to the newest versions flock.toml allows, and install',
+    networked: true,
     run: lazy(() => import('./update.js'), 'update'),
   },
   {
@@ -182,21 +223,22 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'For each dependency: the locked version, the newest its range allows, the newest of all',
     options: [
       { flags: '--all', description: 'also the packages your dependencies depend on' },
-      { flags: '--json', description: 'print JSON: [{package, current, compatible, latest, range}]' },
     ],
+    networked: true,
+    json: '[{package, current, compatible, latest, range}]',
     run: lazy(() => import('./outdated.js'), 'outdated'),
   },
   {
     name: 'tree',
     summary: 'Show the dependency tree from flock.lock',
-    options: [{ flags: '--json', description: 'print JSON: {package, version, dependencies: [{package, version, range, repeated, dependencies}]}' }],
+    json: '{package, version, dependencies: [{package, version, range, repeated, dependencies}]}',
     run: lazy(() => import('./tree.js'), 'tree'),
   },
   {
     name: 'why',
     args: '<package>',
     summary: 'Show every path from flock.toml to a package in flock.lock (org/name[@version])',
-    options: [{ flags: '--json', description: 'print JSON: [{package, version, dependents: [{package, version, range, repeated, dependents}]}]' }],
+    json: '[{package, version, dependents: [{package, version, range, repeated, dependents}]}]',
     run: lazy(() => import('./why.js'), 'why'),
   },
   {
@@ -207,6 +249,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--reason <text>', description: 'why (one line, at most 500 characters): shown to whoever installs it' },
       { flags: '--undo', description: 'unyank the version (and clear its reason)' },
     ],
+    networked: true,
     run: lazy(() => import('./yank.js'), 'yank'),
   },
   {
@@ -217,14 +260,22 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--message <text>', description: 'what to say (one line, at most 500 characters), e.g. what to use instead' },
       { flags: '--undo', description: 'clear the deprecation' },
     ],
+    networked: true,
     run: lazy(() => import('./deprecate.js'), 'deprecate'),
   },
   {
     name: 'access',
     args: '<action> <package> <visibility>',
     summary: 'Set who can see a package: flock access set org/name private|public (org owners)',
+    networked: true,
     run: lazy(() => import('./access.js'), 'access'),
   },
   tokenCommand,
   orgCommand,
+  {
+    name: 'completions',
+    args: '<shell>',
+    summary: 'Print a completion script for bash, zsh or fish (e.g. source <(flock completions bash))',
+    run: lazy(() => import('./completions.js'), 'completions'),
+  },
 ];

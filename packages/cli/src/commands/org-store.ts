@@ -37,7 +37,7 @@ export const set: Run<SetOptions> = async ([org], options, ctx) => {
   // The secret never goes on the command line, where shell history and `ps` would keep it.
   const secretAccessKey = (await ctx.readSecret('Secret access key: ')).trim();
   if (secretAccessKey.length === 0) throw new CliExit('No secret access key given on stdin.');
-  const status = await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER, {
+  const status = await callRegistry<OrgStoreDto>(ctx, `set the store of ${org}`, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER, {
     method: 'PUT',
     json: { endpoint: options.endpoint, bucket: options.bucket, region: options.region, ...(options.prefix ? { prefix: options.prefix } : {}), accessKeyId: options.accessKeyId, secretAccessKey },
   });
@@ -45,13 +45,20 @@ export const set: Run<SetOptions> = async ([org], options, ctx) => {
   return 0;
 };
 
-export const show: Run = async ([org], _options, ctx) => {
-  ctx.out(describe(org!, await callRegistry<OrgStoreDto>(ctx, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER)));
+export const show: Run<{ json?: boolean }> = async ([org], options, ctx) => {
+  const status = await callRegistry<OrgStoreDto>(ctx, `show the store of ${org}`, `api/v1/orgs/${segment(org!)}/store`, STORE_ANSWER);
+  if (options.json) {
+    // The documented shape: every field, null when unset (the registry never sends the keys).
+    const { configured, endpoint, bucket, region, prefix, checkedAt } = status;
+    ctx.out(JSON.stringify({ configured, endpoint: endpoint ?? null, bucket: bucket ?? null, region: region ?? null, prefix: prefix ?? null, checkedAt: checkedAt ?? null }, null, 2));
+    return 0;
+  }
+  ctx.out(describe(org!, status));
   return 0;
 };
 
 export const remove: Run = async ([org], _options, ctx) => {
-  await callRegistry(ctx, `api/v1/orgs/${segment(org!)}/store`, OK_ANSWER, { method: 'DELETE' });
+  await callRegistry(ctx, `remove the store of ${org}`, `api/v1/orgs/${segment(org!)}/store`, OK_ANSWER, { method: 'DELETE' });
   ctx.out(`${org} uses the registry's store again`);
   return 0;
 };

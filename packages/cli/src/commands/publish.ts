@@ -7,12 +7,14 @@ import { loadMembers, prepareMember, effectiveOrg, type Prepared, type Selection
 import { withSource } from '../publish/source.js';
 import { displayRef, printDryRun, uploadPrepared, versionPath } from '../publish/upload.js';
 import { checkSize, findWorkspaceRoot, orderMembers, readFlockToml } from '../publish/workspace.js';
+import { findProjectRoot, noProjectMessage } from '../project.js';
 import type { Run } from './types.js';
 
 interface PublishOptions {
   all?: boolean;
   allowDirty?: boolean;
   dryRun?: boolean;
+  org?: string;
 }
 
 interface Target {
@@ -22,18 +24,20 @@ interface Target {
 }
 
 /**
- * Which folder and which packages: `flock publish` is the package in this
- * folder; `flock publish NAME` and `--all` look for the nearest workspace
- * root at or above it. Manifest errors surface here, before anything else.
+ * Which folder and which packages: `flock publish` is the package of the
+ * nearest flock.toml at or above this folder (a workspace member's own, inside
+ * one); `flock publish NAME` and `--all` look for the nearest workspace root at
+ * or above it. Manifest errors surface here, before anything else.
  */
-async function resolveTarget(ctx: CommandContext, name: string | undefined, all: boolean): Promise<Target> {
-  const here = await readFlockToml(ctx.cwd);
+async function resolveTarget(ctx: CommandContext, name: string | undefined, all: boolean, orgFlag: string | undefined): Promise<Target> {
+  const nearest = await findProjectRoot(ctx.cwd);
+  const here = nearest === null ? null : await readFlockToml(nearest.root);
   if (name === undefined && !all) {
-    if (here === null) throw new CliExit(`No flock.toml in ${ctx.cwd} (run \`flock init\` to create one)`);
+    if (nearest === null || here === null) throw new CliExit(noProjectMessage(ctx.cwd));
     if (here.manifest) {
       // The seed's "No org specified." comes before any git check.
-      effectiveOrg(ctx, here.manifest.package.org);
-      return { projectDir: ctx.cwd, selection: { kind: 'single' } };
+      effectiveOrg(ctx, here.manifest.package.org, orgFlag);
+      return { projectDir: nearest.root, selection: { kind: 'single' } };
     }
     throw new CliExit('flock.toml here is a workspace root: publish one member with `flock publish NAME`, or all with `flock publish --all`');
   }
@@ -41,7 +45,7 @@ async function resolveTarget(ctx: CommandContext, name: string | undefined, all:
   const root = await findWorkspaceRoot(ctx.cwd);
   if (root !== null) return { projectDir: root, selection: all ? { kind: 'all' } : { kind: 'name', name: name! } };
   if (here?.manifest && name !== undefined && here.manifest.package.name === name) {
-    return { projectDir: ctx.cwd, selection: { kind: 'single' } };
+    return { projectDir: nearest!.root, selection: { kind: 'single' } };
   }
   throw new CliExit('No workspace here: no flock.toml with [workspace] in this folder or above it');
 }
@@ -91,7 +95,7 @@ async function publishAll(ctx: CommandContext, client: RegistryClient | null, pr
 
 export const publish: Run<PublishOptions> = async (args, options, ctx) => {
   const all = options.all === true;
-  const target = await resolveTarget(ctx, args[0], all);
+  const target = await resolveTarget(ctx, args[0], all, options.org);
   const dryRun = options.dryRun === true;
   // A dry run needs no token, but --all uses one (if any) to tell which members are already published.
   const token = dryRun ? await findToken(ctx) : await requireToken(ctx);
@@ -99,7 +103,7 @@ export const publish: Run<PublishOptions> = async (args, options, ctx) => {
   const client = token === null ? null : createClient(baseUrl, token);
 
   return withSource(ctx, { projectDir: target.projectDir, allowDirty: options.allowDirty === true }, async (source) => {
-    const members = await loadMembers(ctx, source, target.selection);
+    const members = await loadMembers(ctx, source, target.selection, options.org);
     const ordered = all ? orderMembers(members) : members;
     // Every member is built and packed before the first upload, so a failure anywhere uploads nothing.
     const prepared: Prepared[] = [];

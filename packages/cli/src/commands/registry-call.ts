@@ -1,22 +1,28 @@
 import { z } from 'zod';
-import { accountFailure } from '../api-error.js';
+import { apiFailure } from '../api-error.js';
 import { readJson, signedInClient, type RequestOptions } from '../client.js';
-import { CliExit, type CommandContext } from '../context.js';
+import type { CommandContext } from '../context.js';
 
 /**
- * One authenticated JSON call for the account commands. A refusal is printed
- * as the registry's raw answer (as `flock publish` does), or plainly when it
- * says the token cannot manage the account (accountFailure), with a non-zero exit;
- * a success must have the shape `expected` (OK_ANSWER for `{"ok":true}`).
+ * One authenticated JSON call for the account commands. A refusal stops with
+ * `Cannot <action>: <the registry's reason>`, like every other command's
+ * (`action` is e.g. "list tokens"); a success must have the shape `expected`
+ * (OK_ANSWER for `{"ok":true}`).
  */
-export async function callRegistry<T>(ctx: CommandContext, path: string, expected: z.ZodType, options: { method?: RequestOptions['method']; json?: unknown } = {}): Promise<T> {
+export async function callRegistry<T>(
+  ctx: CommandContext,
+  action: string,
+  path: string,
+  expected: z.ZodType,
+  options: { method?: RequestOptions['method']; json?: unknown } = {},
+): Promise<T> {
   const client = await signedInClient(ctx);
   const response = await client.request(path, {
     method: options.method ?? 'GET',
     auth: true,
     ...(options.json === undefined ? {} : { body: JSON.stringify(options.json), contentType: 'application/json' }),
   });
-  if (!response.ok) throw new CliExit(accountFailure(response));
+  if (!response.ok) throw apiFailure(response, `Cannot ${action}`);
   return readJson<T>(response, expected);
 }
 

@@ -18,8 +18,8 @@ const TOKENS_ANSWER = z.array(TOKEN_ANSWER);
 const NEW_TOKEN_ANSWER = z.object({ token: z.string(), info: TOKEN_ANSWER });
 
 /** A token named by id, or by name when exactly one token has it. */
-async function resolveToken(ctx: CommandContext, ref: string): Promise<TokenDto> {
-  const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens', TOKENS_ANSWER);
+async function resolveToken(ctx: CommandContext, ref: string, action: string): Promise<TokenDto> {
+  const tokens = await callRegistry<TokenDto[]>(ctx, `${action} ${ref}`, 'api/v1/tokens', TOKENS_ANSWER);
   const byId = tokens.find((t) => t.id === ref);
   if (byId) return byId;
   const named = tokens.filter((t) => t.name === ref);
@@ -29,8 +29,18 @@ async function resolveToken(ctx: CommandContext, ref: string): Promise<TokenDto>
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '-');
 
-export const list: Run = async (_args, _options, ctx) => {
-  const tokens = await callRegistry<TokenDto[]>(ctx, 'api/v1/tokens', TOKENS_ANSWER);
+/** The documented --json shape: TokenDto's fields, picked so nothing else the registry sends slips through. */
+const tokenJson = (t: TokenDto): TokenDto => ({
+  id: t.id, name: t.name, scopes: t.scopes, orgs: t.orgs ?? null, createdAt: t.createdAt,
+  lastUsedAt: t.lastUsedAt ?? null, expiresAt: t.expiresAt ?? null, expired: t.expired,
+});
+
+export const list: Run<{ json?: boolean }> = async (_args, options, ctx) => {
+  const tokens = await callRegistry<TokenDto[]>(ctx, 'list tokens', 'api/v1/tokens', TOKENS_ANSWER);
+  if (options.json) {
+    ctx.out(JSON.stringify(tokens.map(tokenJson), null, 2));
+    return 0;
+  }
   if (tokens.length === 0) {
     ctx.out('No tokens.');
     return 0;
@@ -49,25 +59,25 @@ interface CreateOptions {
 
 export const create: Run<CreateOptions> = async (_args, options, ctx) => {
   const body = { name: options.name, scopes: options.scopes, orgs: options.orgs ?? '', expiresInDays: options.expiresInDays ?? null };
-  const created = await callRegistry<NewTokenDto>(ctx, 'api/v1/tokens', NEW_TOKEN_ANSWER, { method: 'POST', json: body });
+  const created = await callRegistry<NewTokenDto>(ctx, `create token ${options.name}`, 'api/v1/tokens', NEW_TOKEN_ANSWER, { method: 'POST', json: body });
   ctx.out(created.token);
   return 0;
 };
 
 export const revoke: Run = async ([ref], _options, ctx) => {
-  const token = await resolveToken(ctx, ref!);
-  await callRegistry(ctx, `api/v1/tokens/${segment(token.id)}`, TOKEN_ANSWER, { method: 'DELETE' });
+  const token = await resolveToken(ctx, ref!, 'revoke token');
+  await callRegistry(ctx, `revoke token ${ref}`, `api/v1/tokens/${segment(token.id)}`, TOKEN_ANSWER, { method: 'DELETE' });
   ctx.out(`Revoked token ${token.name} (${token.id})`);
   return 0;
 };
 
 export const rotate: Run = async ([ref], _options, ctx) => {
-  const token = await resolveToken(ctx, ref!);
-  const rotated = await callRegistry<NewTokenDto>(ctx, `api/v1/tokens/${segment(token.id)}/rotate`, NEW_TOKEN_ANSWER, { method: 'POST' });
+  const token = await resolveToken(ctx, ref!, 'rotate token');
+  const rotated = await callRegistry<NewTokenDto>(ctx, `rotate token ${ref}`, `api/v1/tokens/${segment(token.id)}/rotate`, NEW_TOKEN_ANSWER, { method: 'POST' });
   ctx.out(rotated.token);
   return 0;
 };
 
-export const token: Run = async (_args, _options, ctx) => {
-  return list([], {}, ctx);
+export const token: Run<{ json?: boolean }> = async (_args, options, ctx) => {
+  return list([], options, ctx);
 };

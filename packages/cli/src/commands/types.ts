@@ -18,5 +18,12 @@ export interface CommandSpec {
   options?: OptionSpec[];
   /** A command group (`flock token create`): its subcommands; `run` then serves the bare group name. */
   subcommands?: CommandSpec[];
+  /**
+   * Talks to a registry: program.ts gives it a `--registry <url>` option (a
+   * group passes it to its subcommands). Offline commands leave it out.
+   */
+  networked?: boolean;
+  /** Has a `--json` option; the text is the shape it prints, for --help and the README. */
+  json?: string;
   run: Run<any>;
 }

@@ -11,9 +11,9 @@ import { listMemberPaths, readFlockToml, type Member } from './workspace.js';
 /** Which packages a publish is about: the one in the folder, one workspace member by name, or all members. */
 export type Selection = { kind: 'single' } | { kind: 'name'; name: string } | { kind: 'all' };
 
-/** FLOCK_ORG, else the manifest's org; "No org specified." (the seed's message) when neither is set. */
-export function effectiveOrg(ctx: CommandContext, manifestOrg: OrgName | undefined): OrgName {
-  const raw = ctx.env.FLOCK_ORG?.trim() || manifestOrg;
+/** --org, else FLOCK_ORG, else the manifest's org; "No org specified." (the seed's message) when none is set. */
+export function effectiveOrg(ctx: CommandContext, manifestOrg: OrgName | undefined, orgFlag?: string): OrgName {
+  const raw = orgFlag?.trim() || ctx.env.FLOCK_ORG?.trim() || manifestOrg;
   if (!raw) throw new CliExit('No org specified.');
   try {
     return parseOrgName(raw);
@@ -22,24 +22,24 @@ export function effectiveOrg(ctx: CommandContext, manifestOrg: OrgName | undefin
   }
 }
 
-function withEffectiveOrg(ctx: CommandContext, manifest: Manifest): Manifest {
-  return withOrg(manifest, effectiveOrg(ctx, manifest.package.org));
+function withEffectiveOrg(ctx: CommandContext, manifest: Manifest, orgFlag: string | undefined): Manifest {
+  return withOrg(manifest, effectiveOrg(ctx, manifest.package.org, orgFlag));
 }
 
 /** Reads the selected packages' manifests from the source (the clean clone, so what is committed is what counts). */
-export async function loadMembers(ctx: CommandContext, source: Source, selection: Selection): Promise<Member[]> {
+export async function loadMembers(ctx: CommandContext, source: Source, selection: Selection, orgFlag?: string): Promise<Member[]> {
   const base = join(source.root, source.projectPath);
   const top = await readFlockToml(base);
   if (selection.kind === 'single') {
     if (!top?.manifest) throw new CliExit('No package in flock.toml of this commit (is flock.toml committed?)');
-    return [{ path: '', manifest: withEffectiveOrg(ctx, top.manifest) }];
+    return [{ path: '', manifest: withEffectiveOrg(ctx, top.manifest, orgFlag) }];
   }
   if (!top?.workspace) throw new CliExit('No [workspace] in flock.toml of this commit (is flock.toml committed?)');
   const members: Member[] = [];
   for (const path of await listMemberPaths(base, top.workspace.members)) {
     const parsed = await readFlockToml(join(base, path), `${path}/flock.toml`);
     if (!parsed?.manifest) throw new CliExit(`${path}/flock.toml: package: is required (workspace members are packages)`);
-    members.push({ path, manifest: withEffectiveOrg(ctx, parsed.manifest) });
+    members.push({ path, manifest: withEffectiveOrg(ctx, parsed.manifest, orgFlag) });
   }
   if (selection.kind === 'all') return members;
   const wanted = members.filter((m) => m.manifest.package.name === selection.name || `${m.manifest.package.org}/${m.manifest.package.name}` === selection.name);
