@@ -144,7 +144,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'whoami',
     summary: 'Show whose token this is and which orgs it can publish to',
     networked: true,
-    json: '{username, orgs: [{name, role}]}',
+    json: '{username, orgs: [{name, role}], token: {name, scopes} | null}',
     run: lazy(() => import('./whoami.js'), 'whoami'),
   },
   {
