@@ -149,6 +149,8 @@ export interface IndexLineDto {
   /** "sha256:<hex>" of the archive. */
   checksum: string;
   yanked: boolean;
+  /** When the version was published (ISO 8601 UTC, the registry's clock); absent from older registries. */
+  published?: string;
 }
 
 /** An org's Catalog Store as anyone may see it: never the secret, nor the access key id. */

@@ -92,7 +92,9 @@ export async function syncProject(
   existing: { text: string; lock: Lockfile } | null, options: { locked?: boolean },
 ): Promise<{ packages: Resolved[]; downloaded: number }> {
   const client = await registryClient(ctx);
-  const lockedVersions = new Map((existing?.lock.packages ?? []).map((p) => [p.package, p.version]));
+  // One version per compatibility group: a package may be locked at several.
+  const lockedVersions = new Map<string, string[]>();
+  for (const p of existing?.lock.packages ?? []) lockedVersions.set(p.package, [...(lockedVersions.get(p.package) ?? []), p.version]);
   const resolved = await resolveGraph(dependencies, (pkg) => fetchIndex(client, pkg), lockedVersions);
   // The index is the registry's word on a version's checksum; the lockfile must agree with it.
   for (const p of resolved) {
