@@ -82,6 +82,12 @@ const orgCommand: CommandSpec = {
   ],
 };
 
+/** install and add (and update, which resolves the same way). */
+const COOLDOWN_OPTIONS = [
+  { flags: '--min-publish-age <duration>', description: 'skip versions published less than this long ago, e.g. 3d, 12h, 90m, 1w (locked ones excepted)' },
+  { flags: '--allow-young', description: 'no min-publish-age for this run, whatever flock.toml or config.toml say' },
+];
+
 /** In the order `flock --help` lists them. */
 export const COMMANDS: CommandSpec[] = [
   {
@@ -142,6 +148,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'add',
     args: '<package>',
     summary: 'Add a dependency (org/name[@range], default: ^newest) to flock.toml and install',
+    options: COOLDOWN_OPTIONS,
     run: lazy(() => import('./add.js'), 'add'),
   },
   {
@@ -153,7 +160,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'install',
     summary: 'Resolve [dependencies], write flock.lock, and install into .flock/deps',
-    options: [{ flags: '--locked', description: 'fail if flock.lock would change' }],
+    options: [{ flags: '--locked', description: 'fail if flock.lock would change' }, ...COOLDOWN_OPTIONS],
     run: lazy(() => import('./install.js'), 'install'),
   },
   {

@@ -1,8 +1,15 @@
+import { minPublishAge } from '../install/cooldown.js';
 import { installProject } from '../install/install.js';
 import { loadProject } from '../project.js';
 import type { Run } from './types.js';
 
-export const install: Run<{ locked?: boolean }> = async (_args, options, ctx) => {
+export interface CooldownOptions {
+  minPublishAge?: string;
+  allowYoung?: boolean;
+}
+
+export const install: Run<{ locked?: boolean } & CooldownOptions> = async (_args, options, ctx) => {
   const project = await loadProject(ctx.cwd);
-  return installProject(ctx, project.root, project.manifest.dependencies, { locked: options.locked === true });
+  const age = await minPublishAge(ctx, { flag: options.minPublishAge, allowYoung: options.allowYoung, manifest: project.manifest.install?.minPublishAge });
+  return installProject(ctx, project.root, project.manifest.dependencies, { locked: options.locked === true, ...(age ? { minPublishAge: age } : {}) });
 };

@@ -15,4 +15,8 @@ export async function fetchIndex(client: RegistryClient, pkg: string): Promise<I
 }
 
 // The checksum names a file in the archive cache, so it must be exactly "sha256:<hex>".
-const INDEX_LINE = z.object({ version: z.string(), dependencies: z.record(z.string(), z.string()), checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/), yanked: z.boolean() });
+// `published` is optional: older registries do not send it (then min-publish-age cannot hold anything back).
+const INDEX_LINE = z.object({
+  version: z.string(), dependencies: z.record(z.string(), z.string()), checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/), yanked: z.boolean(),
+  published: z.iso.datetime().optional(),
+});

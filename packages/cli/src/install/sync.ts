@@ -13,7 +13,8 @@ import { createArchiveCache, type ArchiveCache } from './cache.js';
 import { fetchIndex } from './index-read.js';
 import { DEPS_DIR, MARKER, isUnpacked, label, markerText, packageDir } from './installed.js';
 import { renderLockfile, writeLockfile, type Lockfile } from './lockfile.js';
-import { resolveGraph, type Resolved } from './resolver.js';
+import { reportSkipped, type MinPublishAge } from './cooldown.js';
+import { resolveWithReport, type Resolved } from './resolver.js';
 
 const PARALLEL_DOWNLOADS = 8;
 const PARALLEL_UNPACKS = 8;
@@ -81,6 +82,13 @@ async function unpackAll(root: string, resolved: Resolved[], stale: Resolved[], 
   }
 }
 
+export interface SyncOptions {
+  /** Fail if flock.lock would change. */
+  locked?: boolean;
+  /** Skip versions published less than this long ago (locked ones excepted); see cooldown.ts. */
+  minPublishAge?: MinPublishAge;
+}
+
 /**
  * The full install: resolves flock.toml's [dependencies] against the sparse
  * index, fetches every archive not yet unpacked (verified before anything is
@@ -89,13 +97,15 @@ async function unpackAll(root: string, resolved: Resolved[], stale: Resolved[], 
  */
 export async function syncProject(
   ctx: CommandContext, root: string, dependencies: Record<string, string>,
-  existing: { text: string; lock: Lockfile } | null, options: { locked?: boolean },
+  existing: { text: string; lock: Lockfile } | null, options: SyncOptions,
 ): Promise<{ packages: Resolved[]; downloaded: number }> {
   const client = await registryClient(ctx);
   // One version per compatibility group: a package may be locked at several.
   const lockedVersions = new Map<string, string[]>();
   for (const p of existing?.lock.packages ?? []) lockedVersions.set(p.package, [...(lockedVersions.get(p.package) ?? []), p.version]);
-  const resolved = await resolveGraph(dependencies, (pkg) => fetchIndex(client, pkg), lockedVersions);
+  const age = options.minPublishAge;
+  const { packages: resolved, skipped } = await resolveWithReport(dependencies, (pkg) => fetchIndex(client, pkg), lockedVersions, age ? { minPublishAge: age } : {});
+  if (age) reportSkipped(ctx, skipped, age);
   // The index is the registry's word on a version's checksum; the lockfile must agree with it.
   for (const p of resolved) {
     const pinned = existing?.lock.packages.find((l) => l.package === p.package && l.version === p.version);

@@ -10,6 +10,8 @@ export interface IndexLine {
   dependencies: Record<string, string>;
   checksum: string;
   yanked: boolean;
+  /** versions.published_at: clients may hold back versions younger than they choose (min-publish-age). */
+  published: string;
 }
 
 /** A package's index answer, computed once and kept in memory until the package changes. */
@@ -40,10 +42,10 @@ export interface SparseIndexDeps {
   maxEntries?: number;
 }
 
-export function renderIndex(rows: Array<{ version: string; dependencies: string; checksum: string; yanked: number }>): Buffer {
+export function renderIndex(rows: Array<{ version: string; dependencies: string; checksum: string; yanked: number; published_at: string }>): Buffer {
   const sorted = [...rows].sort((a, b) => compareVersions(a.version as Version, b.version as Version));
   const lines = sorted.map((row) => {
-    const line: IndexLine = { version: row.version, dependencies: JSON.parse(row.dependencies) as Record<string, string>, checksum: row.checksum, yanked: row.yanked !== 0 };
+    const line: IndexLine = { version: row.version, dependencies: JSON.parse(row.dependencies) as Record<string, string>, checksum: row.checksum, yanked: row.yanked !== 0, published: row.published_at };
     return `${JSON.stringify(line)}\n`;
   });
   return Buffer.from(lines.join(''));
@@ -68,7 +70,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       .where('packages.name', '=', name)
       .executeTakeFirst();
     if (!pkg) return null;
-    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
+    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'published_at', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
     const body = renderIndex(rows);
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
     const headers = {
