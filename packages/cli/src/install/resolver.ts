@@ -134,8 +134,8 @@ export async function resolveWithReport(
       const lockedLine = ok.find((l) => lockedSet.has(`${node.pkg}@${l.version}`));
       const ordered = lockedLine ? [lockedLine, ...ok.filter((l) => l !== lockedLine)] : ok;
       if (ordered[0]) {
-        // The too-new versions passed over for this pick; the last pick of each node is what is reported.
-        const young = lines.filter((l) => semver.gt(l.version, ordered[0]!.version) && !l.yanked && youngUntil(node.pkg, l) !== null);
+        // The too-new versions passed over for this pick (none when the lock decides); the last pick of each node is what is reported.
+        const young = lockedLine ? [] : lines.filter((l) => semver.gt(l.version, ordered[0]!.version) && !l.yanked && youngUntil(node.pkg, l) !== null);
         skippedBy.set(key, young.map((l) => ({ package: node.pkg, version: l.version, published: l.published!, eligible: new Date(youngUntil(node.pkg, l)!).toISOString() })));
       }
       return ordered.map((l) => node.universe.indexOf(l.version));
