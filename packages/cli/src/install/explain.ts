@@ -101,9 +101,8 @@ function describe(inc: Incompatibility, d: Describer): string {
   const terms = inc.terms.filter((t) => !(t.pkg === d.root && d.positive(t)));
   const positives = terms.filter((t) => d.positive(t));
   const negatives = terms.filter((t) => !d.positive(t));
-  const rootKept = terms.length !== inc.terms.length;
   if (terms.length === 0) return 'no choice of versions satisfies your flock.toml';
-  if (positives.length === 0 && rootKept) return `your flock.toml needs ${negatives.map((t) => d.negated(t)).join(' or ')}`;
+  if (positives.length === 0) return `your flock.toml needs ${negatives.map((t) => d.negated(t)).join(' or ')}`;
   if (positives.length === 1 && negatives.length === 0) {
     const v = d.versions(positives[0]!);
     return /^\S+ \d+\.\d+\.\d+\S*$/.test(v) ? `${v} cannot be used` : `no version of ${v} can be used`;

@@ -127,18 +127,21 @@ export async function resolveWithReport(
     universe: (key) => nodes.get(key)!.universe,
     candidates(key, set) {
       const node = nodes.get(key)!;
-      const versions = inSet(node, set).reverse();
-      if (node.range !== undefined || key === ROOT) return versions.map((v) => node.universe.indexOf(v));
-      const lines = versions.map((v) => node.lines.find((l) => l.version === v)!);
-      const ok = lines.filter((l) => usable(node.pkg, l));
-      const lockedLine = ok.find((l) => lockedSet.has(`${node.pkg}@${l.version}`));
-      const ordered = lockedLine ? [lockedLine, ...ok.filter((l) => l !== lockedLine)] : ok;
-      if (ordered[0]) {
+      // Newest first; the universe is oldest first, and a group's lines are in the same order.
+      const indexes = node.universe.map((_, i) => i).filter((i) => (set >> BigInt(i)) & 1n).reverse();
+      if (node.range !== undefined || key === ROOT) return indexes;
+      const ok = indexes.filter((i) => usable(node.pkg, node.lines[i]!));
+      const lockedIndex = ok.find((i) => lockedSet.has(`${node.pkg}@${node.universe[i]}`));
+      const ordered = lockedIndex !== undefined ? [lockedIndex, ...ok.filter((i) => i !== lockedIndex)] : ok;
+      if (ordered[0] !== undefined) {
         // The too-new versions passed over for this pick (none when the lock decides); the last pick of each node is what is reported.
-        const young = lockedLine ? [] : lines.filter((l) => semver.gt(l.version, ordered[0]!.version) && !l.yanked && youngUntil(node.pkg, l) !== null);
-        skippedBy.set(key, young.map((l) => ({ package: node.pkg, version: l.version, published: l.published!, eligible: new Date(youngUntil(node.pkg, l)!).toISOString() })));
+        const young = lockedIndex !== undefined ? [] : indexes.filter((i) => i > ordered[0]! && !node.lines[i]!.yanked && youngUntil(node.pkg, node.lines[i]!) !== null);
+        skippedBy.set(key, young.reverse().map((i) => {
+          const line = node.lines[i]!;
+          return { package: node.pkg, version: line.version, published: line.published!, eligible: new Date(youngUntil(node.pkg, line)!).toISOString() };
+        }));
       }
-      return ordered.map((l) => node.universe.indexOf(l.version));
+      return ordered;
     },
     unavailable(key, set) {
       const node = nodes.get(key)!;
