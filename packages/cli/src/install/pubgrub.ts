@@ -231,9 +231,11 @@ export async function solve(provider: SolverProvider, maxSteps: number): Promise
     const self = bit(version);
     let conflict = false;
     for (const dep of await provider.dependencies(pkg, version)) {
+      // A version needing its own package: it is satisfied by itself or it is never usable (one term per package).
+      if (dep.pkg === pkg && (dep.versions & self) !== 0n) continue;
       const cause: Cause = { kind: 'dependency', pkg, version: provider.universe(pkg)[version]!, dep: dep.label, range: dep.range, ...(dep.unmatched ? { unmatched: dep.unmatched } : {}) };
       // With no matching version at all, "not dep in nothing" always holds: the term is left out and the cause says why.
-      const terms = dep.versions === 0n ? [{ pkg, set: self }] : [{ pkg, set: self }, { pkg: dep.pkg, set: full(dep.pkg) & ~dep.versions }];
+      const terms = dep.versions === 0n || dep.pkg === pkg ? [{ pkg, set: self }] : [{ pkg, set: self }, { pkg: dep.pkg, set: full(dep.pkg) & ~dep.versions }];
       const inc = { terms, cause };
       addIncompatibility(inc);
       if (terms.slice(1).every((t) => (acc(t.pkg) & ~t.set) === 0n)) conflict = true;

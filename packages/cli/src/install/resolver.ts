@@ -117,8 +117,8 @@ export async function resolveWithReport(
       const available = lines.length === 0 ? `${pkg} has no versions` : `no version of ${pkg} matches ${range}; available: ${availability(lines)}`;
       return { pkg: key, versions, range, label: pkg, ...(versions === 0n ? { unmatched: available } : {}) };
     }
-    const key = `${pkg}#${range}`;
-    if (!nodes.has(key)) nodes.set(key, { pkg, universe: groups, lines: [], range, ranges: new Set() });
+    const key = `${pkg}#range ${range}`;
+    if (!nodes.has(key)) nodes.set(key, { pkg, universe: groups, lines: matching, range, ranges: new Set() });
     return { pkg: key, versions: versionBits(nodes.get(key)!, () => true), range, label: pkg };
   }
 
@@ -129,7 +129,12 @@ export async function resolveWithReport(
       const node = nodes.get(key)!;
       // Newest first; the universe is oldest first, and a group's lines are in the same order.
       const indexes = node.universe.map((_, i) => i).filter((i) => (set >> BigInt(i)) & 1n).reverse();
-      if (node.range !== undefined || key === ROOT) return indexes;
+      if (key === ROOT) return indexes;
+      if (node.range !== undefined) {
+        // A group holding a locked version that fits comes first: the lock is kept while it fits.
+        const lockedGroup = (i: number) => node.lines.some((l) => compatGroup(l.version) === node.universe[i] && lockedSet.has(`${node.pkg}@${l.version}`) && semver.satisfies(l.version, node.range!));
+        return [...indexes.filter(lockedGroup), ...indexes.filter((i) => !lockedGroup(i))];
+      }
       const ok = indexes.filter((i) => usable(node.pkg, node.lines[i]!));
       const lockedIndex = ok.find((i) => lockedSet.has(`${node.pkg}@${node.universe[i]}`));
       const ordered = lockedIndex !== undefined ? [lockedIndex, ...ok.filter((i) => i !== lockedIndex)] : ok;
