@@ -104,11 +104,15 @@ export async function resolveWithReport(
     return key;
   };
 
-  async function edge(pkg: string, rangeText: string): Promise<Dependency> {
+  // A version is decided again after a backjump: its edges are worked out once.
+  const edges = new Map<string, Promise<Dependency>>();
+  const edge = (pkg: string, rangeText: string) => edges.get(`${pkg} ${rangeText}`) ?? edges.set(`${pkg} ${rangeText}`, newEdge(pkg, rangeText)).get(`${pkg} ${rangeText}`)!;
+  async function newEdge(pkg: string, rangeText: string): Promise<Dependency> {
     const range = parseVersionRange(rangeText);
     const lines = await indexOf(pkg);
     const matching = lines.filter((l) => semver.satisfies(l.version, range));
-    const groups = [...new Set(matching.map((l) => compatGroup(l.version)))].sort((a, b) => semver.compare(`${a}.0.0`.split('.').slice(0, 3).join('.'), `${b}.0.0`.split('.').slice(0, 3).join('.')));
+    const floor = (group: string) => [...group.split('.'), '0', '0'].slice(0, 3).join('.');
+    const groups = [...new Set(matching.map((l) => compatGroup(l.version)))].sort((a, b) => semver.compare(floor(a), floor(b)));
     if (groups.length <= 1) {
       const key = groupNode(pkg, lines, groups[0] ?? compatGroup(semver.minVersion(range)?.version ?? '0.0.0'));
       const node = nodes.get(key)!;
