@@ -54,22 +54,28 @@ export async function saveToken(ctx: CommandContext, token: string): Promise<str
   return path;
 }
 
+/** ~/.kestrel/config.toml as a table, or null when there is none; a syntax error names the file. */
+export async function readConfig(ctx: CommandContext): Promise<{ path: string; config: Record<string, unknown> } | null> {
+  const path = join(kestrelDir(ctx), 'config.toml');
+  const text = await readOptional(path);
+  if (text === null) return null;
+  // Loaded only for a config file: with FLOCK_REGISTRY set (or no file) every command starts without it.
+  const { parse: parseToml } = await import('smol-toml');
+  try {
+    return { path, config: parseToml(text) as Record<string, unknown> };
+  } catch (error) {
+    throw new CliExit(`${path}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
 /** --registry, else FLOCK_REGISTRY, else `registry` in ~/.kestrel/config.toml, else the public registry. */
 export async function registryUrl(ctx: CommandContext): Promise<string> {
   if (ctx.registryFlag !== undefined) return checkRegistryUrl(ctx.registryFlag.trim(), '--registry');
   const fromEnv = ctx.env.FLOCK_REGISTRY?.trim();
   if (fromEnv) return checkRegistryUrl(fromEnv, 'FLOCK_REGISTRY');
-  const path = join(kestrelDir(ctx), 'config.toml');
-  const text = await readOptional(path);
-  if (text !== null) {
-    // Loaded only for a config file: with FLOCK_REGISTRY set (or no file) every command starts without it.
-    const { parse: parseToml } = await import('smol-toml');
-    let config: Record<string, unknown>;
-    try {
-      config = parseToml(text) as Record<string, unknown>;
-    } catch (error) {
-      throw new CliExit(`${path}: ${(error as Error).message.split('\n')[0]}`);
-    }
+  const file = await readConfig(ctx);
+  if (file !== null) {
+    const { path, config } = file;
     // A bad value is an error, never a silent fallback: that would send the token to the public registry.
     if (config.registry !== undefined) {
       if (typeof config.registry !== 'string') throw new CliExit(`registry in ${path} must be an http(s) URL (a string)`);

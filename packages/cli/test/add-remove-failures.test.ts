@@ -44,7 +44,7 @@ describe('add, remove and install change nothing when they fail', () => {
     const original = `# my app\n${PACKAGE}\n[dependencies]\n"your-name/palette" = "0.1"  # colours\n`;
     const { root, toml } = await newProject(original);
     const result = await flock(['add', 'your-name/banner@9'], root);
-    expect(result.stderr).toBe('No version of your-name/banner matches ^9 (asked by flock.toml; available: 0.1.0)\n');
+    expect(result.stderr).toBe('Cannot resolve dependencies:\nYour flock.toml asks for your-name/banner ^9 (no version of your-name/banner matches ^9; available: 0.1.0).\n');
     expect(result.stdout).toBe('');
     expect(result.code).toBe(1);
     expect(await readFile(toml, 'utf8')).toBe(original);

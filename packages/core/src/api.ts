@@ -153,6 +153,8 @@ export interface IndexLineDto {
   /** "sha256:<hex>" of the archive. */
   checksum: string;
   yanked: boolean;
+  /** When the version was published (ISO 8601 UTC, the registry's clock); absent from older registries. */
+  published?: string;
   /** Why the version was yanked: only on yanked lines whose yanker gave a reason. */
   yankReason?: string;
   /** The package's deprecation message: on every line while the package is deprecated. */

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './names.js';
 export * from './versions.js';
 export * from './notes.js';
+export * from './duration.js';
 export * from './manifest.js';
 export * from './api.js';
 export * from './docs/index.js';

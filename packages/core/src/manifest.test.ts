@@ -21,6 +21,16 @@ describe('manifest', () => {
     expect(m.dependencies['a/b']).toBe('^1.2');
   });
 
+  it('reads [install] min-publish-age as a duration, names the line of a bad one, and never packs it', () => {
+    const m = parseManifest('[package]\nname = "x"\nversion = "1.0.0"\n\n[install]\nmin-publish-age = "3d"\n');
+    expect(m.install).toEqual({ minPublishAge: '3d' });
+    expect(renderManifest(m)).not.toContain('install');
+    expect(() => parseManifest('[package]\nname = "x"\nversion = "1.0.0"\n\n[install]\nmin-publish-age = "3 days"\n')).toThrow(
+      'flock.toml:6: install.min-publish-age: Invalid duration "3 days": expected a whole number and a unit (w, d, h or m), e.g. 3d, 12h, 90m or 1w, at most 3650d',
+    );
+    expect(() => parseManifest('[package]\nname = "x"\nversion = "1.0.0"\n\n[install]\nmin-age = "3d"\n')).toThrow(/^flock\.toml:5: install: Unrecognized key/);
+  });
+
   it('names the line of a TOML syntax error', () => {
     expect(() => parseManifest('[package]\nname = "x"\nversion = 0.1.0\n')).toThrow(/^flock\.toml:3: /);
   });

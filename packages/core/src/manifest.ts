@@ -1,5 +1,6 @@
 import { parse as parseToml, stringify as stringifyToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
+import { parseDuration, type Duration } from './duration.js';
 import { FlockError } from './errors.js';
 import { parseOrgName, parsePackageName, parsePackageRef, type OrgName, type PackageName } from './names.js';
 import { parseVersion, parseVersionRange, type Version, type VersionRange } from './versions.js';
@@ -23,6 +24,8 @@ export interface Manifest {
   dependencies: Record<string, VersionRange>;
   build?: { command: string };
   workspace?: { members: string[] };
+  /** How this project installs its dependencies; never packed (it is the consumer's choice, not the package's). */
+  install?: { minPublishAge?: Duration };
 }
 
 // Branded parsers wrapped for zod, so a bad value reports the parser's own message.
@@ -69,6 +72,7 @@ const manifestSchema = z.strictObject({
     }),
   build: z.strictObject({ command: z.string().min(1, 'must not be empty') }).optional(),
   workspace: z.strictObject({ members: z.array(shortText(500)).min(1, 'must list at least one member glob') }).optional(),
+  install: z.strictObject({ 'min-publish-age': branded(parseDuration).optional() }).optional(),
 });
 
 /** Finds the 1-based line that defines `path` (e.g. ["package","name"]) in TOML text, best effort. */
@@ -143,6 +147,7 @@ export function parseFlockToml(text: string, file = 'flock.toml'): FlockToml {
     dependencies,
     ...(value.build ? { build: value.build } : {}),
     ...(workspace ? { workspace } : {}),
+    ...(value.install?.['min-publish-age'] ? { install: { minPublishAge: value.install['min-publish-age'] } } : {}),
   };
   return { manifest, workspace };
 }

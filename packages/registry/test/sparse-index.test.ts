@@ -37,13 +37,14 @@ describe('the sparse index GET /index/:org/:name', () => {
     await dir?.cleanup();
   });
 
-  it('answers one JSON line per version, oldest first, with dependencies, checksum and yanked', async () => {
+  it('answers one JSON line per version, oldest first, with dependencies, checksum, yanked and when it was published', async () => {
     const response = await get('/index/acme/top');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     const [line] = lines(await response.text());
-    const meta = (await (await get('/api/v1/packages/acme/top/0.3.0')).json()) as { checksum: string };
-    expect(line).toEqual({ version: '0.3.0', dependencies: { 'acme/base': '^1.2' }, checksum: meta.checksum, yanked: false });
+    const meta = (await (await get('/api/v1/packages/acme/top/0.3.0')).json()) as { checksum: string; publishedAt: string };
+    expect(meta.publishedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(line).toEqual({ version: '0.3.0', dependencies: { 'acme/base': '^1.2' }, checksum: meta.checksum, yanked: false, published: meta.publishedAt });
     expect(lines(await (await get('/index/acme/base')).text()).map((l) => l.version)).toEqual(['1.0.0', '1.2.0']);
   });
 

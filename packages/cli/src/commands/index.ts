@@ -106,6 +106,12 @@ const orgCommand: CommandSpec = {
   ],
 };
 
+/** install and add (and update, which resolves the same way). */
+const COOLDOWN_OPTIONS = [
+  { flags: '--min-publish-age <duration>', description: 'skip versions published less than this long ago, e.g. 3d, 12h, 90m, 1w (locked ones excepted)' },
+  { flags: '--allow-young', description: 'no min-publish-age for this run, whatever flock.toml or config.toml say' },
+];
+
 /** In the order `flock --help` lists them. */
 export const COMMANDS: CommandSpec[] = [
   {
@@ -190,6 +196,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'add',
     args: '<packages...>',
     summary: 'Add dependencies (org/name[@range], default: ^newest) to flock.toml and install',
+    options: COOLDOWN_OPTIONS,
     networked: true,
     run: lazy(() => import('./add.js'), 'add'),
   },
@@ -207,6 +214,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: '--locked', description: 'fail if flock.lock would change' },
       { flags: '--offline', description: 'use only flock.lock and the archive cache; never the network' },
       { flags: '--frozen', description: '--locked and --offline together' },
+      ...COOLDOWN_OPTIONS,
     ],
     networked: true,
     run: lazy(() => import('./install.js'), 'install'),
@@ -215,6 +223,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'update',
     args: '[packages...]',
     summary: 'Move the named packages (default: all) in flock.lock to the newest versions flock.toml allows, and install',
+    options: COOLDOWN_OPTIONS,
     networked: true,
     run: lazy(() => import('./update.js'), 'update'),
   },

@@ -3,8 +3,10 @@ import { parsePackageRef } from '@flock/core/names';
 import { CliExit } from '../context.js';
 import { readLockfile } from '../install/lockfile.js';
 import type { Resolved } from '../install/resolver.js';
+import { minPublishAge } from '../install/cooldown.js';
 import { syncProject } from '../install/sync.js';
 import { loadProject } from '../project.js';
+import type { CooldownOptions } from './install.js';
 import type { Run } from './types.js';
 
 /**
@@ -12,7 +14,7 @@ import type { Run } from './types.js';
  * each gets the newest version flock.toml's ranges allow, installs, rewrites
  * flock.lock and says what changed.
  */
-export const update: Run = async (args, _options, ctx) => {
+export const update: Run<CooldownOptions> = async (args, options, ctx) => {
   const names = new Set(args.map((arg) => {
     const ref = parsePackageRef(arg);
     return `${ref.org}/${ref.name}`;
@@ -22,7 +24,8 @@ export const update: Run = async (args, _options, ctx) => {
   const before = existing?.lock.packages ?? [];
   for (const name of names) if (!before.some((p) => p.package === name)) throw new CliExit(`${name} is not in flock.lock`);
   const unlock = names.size === 0 ? () => true : (pkg: string) => names.has(pkg);
-  const { packages } = await syncProject(ctx, project.root, project.manifest.dependencies, existing, { unlock });
+  const age = await minPublishAge(ctx, { flag: options.minPublishAge, allowYoung: options.allowYoung, manifest: project.manifest.install?.minPublishAge });
+  const { packages } = await syncProject(ctx, project.root, project.manifest.dependencies, existing, { unlock, ...(age ? { minPublishAge: age } : {}) });
   const changes = describeChanges(before, packages);
   for (const line of changes.length > 0 ? changes : ['Nothing to update']) ctx.out(line);
   return 0;

@@ -15,6 +15,9 @@ export async function fetchIndex(client: RegistryClient, pkg: string): Promise<I
 }
 
 // The checksum names a file in the archive cache, so it must be exactly "sha256:<hex>".
-const INDEX_LINE = z.object({ version: z.string(), dependencies: z.record(z.string(), z.string()), checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/), yanked: z.boolean() })
-  // Optional: registries before yank reasons and deprecation send neither.
-  .extend({ yankReason: z.string().optional(), deprecated: z.string().optional() });
+// `published` is optional: older registries do not send it (then min-publish-age cannot hold anything back);
+// so are yank reasons and deprecation messages.
+const INDEX_LINE = z.object({
+  version: z.string(), dependencies: z.record(z.string(), z.string()), checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/), yanked: z.boolean(),
+  published: z.iso.datetime().optional(), yankReason: z.string().optional(), deprecated: z.string().optional(),
+});

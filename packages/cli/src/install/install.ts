@@ -1,4 +1,5 @@
 import type { CommandContext } from '../context.js';
+import type { MinPublishAge } from './cooldown.js';
 import { isInstalled, label } from './installed.js';
 import { readLockfile } from './lockfile.js';
 
@@ -19,7 +20,7 @@ function summarize(ctx: CommandContext, first: string, packages: Array<{ package
  */
 export async function installProject(
   ctx: CommandContext, root: string, dependencies: Record<string, string>,
-  options: { locked?: boolean; offline?: boolean; commit?: () => Promise<void> } = {},
+  options: { locked?: boolean; offline?: boolean; minPublishAge?: MinPublishAge; commit?: () => Promise<void> } = {},
 ): Promise<number> {
   const existing = await readLockfile(root);
   if (existing && isInstalled(root, existing.lock, dependencies)) {

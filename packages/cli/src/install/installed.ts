@@ -65,7 +65,7 @@ export function lockAnswers(lock: Lockfile, dependencies: Record<string, string>
       const range = parseVersionRange(text);
       const fits = (versions.get(pkg) ?? []).filter((p) => semver.satisfies(p.version, range));
       if (fits.length === 0) return false;
-      // The resolver keeps one version per semver-major; the newest fitting one is the one it kept.
+      // The resolver keeps one version per compatibility group and, for a range spanning groups, prefers the newest.
       const kept = fits.reduce((a, b) => (semver.gt(b.version, a.version) ? b : a));
       if (!reached.has(kept)) {
         reached.add(kept);

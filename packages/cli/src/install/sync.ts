@@ -13,7 +13,8 @@ import { createArchiveCache, type ArchiveCache } from './cache.js';
 import { fetchIndex } from './index-read.js';
 import { DEPS_DIR, MARKER, isUnpacked, label, markerText, packageDir } from './installed.js';
 import { renderLockfile, writeLockfile, type Lockfile } from './lockfile.js';
-import { resolveGraph, type Resolved } from './resolver.js';
+import { reportSkipped, type MinPublishAge } from './cooldown.js';
+import { resolveWithReport, type Resolved } from './resolver.js';
 
 const PARALLEL_DOWNLOADS = 8;
 const PARALLEL_UNPACKS = 8;
@@ -97,6 +98,15 @@ export async function unpackAll(root: string, resolved: Resolved[], stale: Resol
   }
 }
 
+export interface SyncOptions {
+  /** Fail if flock.lock would change. */
+  locked?: boolean;
+  /** Skip versions published less than this long ago (locked ones excepted); see cooldown.ts. */
+  minPublishAge?: MinPublishAge;
+  /** `flock update`: packages whose locked versions are let go, so they move to the newest that fit. */
+  unlock?: (pkg: string) => boolean;
+}
+
 /**
  * The full install: resolves flock.toml's [dependencies] against the sparse
  * index, fetches every archive not yet unpacked (verified before anything is
@@ -105,12 +115,15 @@ export async function unpackAll(root: string, resolved: Resolved[], stale: Resol
  */
 export async function syncProject(
   ctx: CommandContext, root: string, dependencies: Record<string, string>,
-  existing: { text: string; lock: Lockfile } | null, options: { locked?: boolean; unlock?: (pkg: string) => boolean },
+  existing: { text: string; lock: Lockfile } | null, options: SyncOptions,
 ): Promise<{ packages: Resolved[]; downloaded: number }> {
   const client = await registryClient(ctx);
+  // One version per compatibility group: a package may be locked at several.
   // `flock update` unlocks packages: the resolver then picks their newest fitting versions.
-  const kept = (existing?.lock.packages ?? []).filter((p) => !options.unlock?.(p.package));
-  const lockedVersions = new Map(kept.map((p) => [p.package, p.version]));
+  const lockedVersions = new Map<string, string[]>();
+  for (const p of existing?.lock.packages ?? []) {
+    if (!options.unlock?.(p.package)) lockedVersions.set(p.package, [...(lockedVersions.get(p.package) ?? []), p.version]);
+  }
   // The lines each index answered, kept for the yank and deprecation warnings after resolution.
   const indexes = new Map<string, IndexLineDto[]>();
   const readIndex = async (pkg: string) => {
@@ -118,7 +131,9 @@ export async function syncProject(
     indexes.set(pkg, lines);
     return lines;
   };
-  const resolved = await resolveGraph(dependencies, readIndex, lockedVersions);
+  const age = options.minPublishAge;
+  const { packages: resolved, skipped } = await resolveWithReport(dependencies, readIndex, lockedVersions, age ? { minPublishAge: age } : {});
+  if (age) reportSkipped(ctx, skipped, age);
   warnYankedAndDeprecated(ctx, resolved, indexes);
   // The index is the registry's word on a version's checksum; the lockfile must agree with it.
   for (const p of resolved) {

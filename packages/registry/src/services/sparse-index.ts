@@ -10,6 +10,8 @@ export interface IndexLine {
   dependencies: Record<string, string>;
   checksum: string;
   yanked: boolean;
+  /** versions.published_at: clients may hold back versions younger than they choose (min-publish-age). */
+  published: string;
   /** Only on yanked lines with a reason. */
   yankReason?: string;
   /** The package's deprecation message, on every line while it is deprecated. */
@@ -44,10 +46,13 @@ export interface SparseIndexDeps {
   maxEntries?: number;
 }
 
-export function renderIndex(rows: Array<{ version: string; dependencies: string; checksum: string; yanked: number; yank_reason?: string | null }>, deprecation: string | null = null): Buffer {
+export function renderIndex(
+  rows: Array<{ version: string; dependencies: string; checksum: string; yanked: number; published_at: string; yank_reason?: string | null }>,
+  deprecation: string | null = null,
+): Buffer {
   const sorted = [...rows].sort((a, b) => compareVersions(a.version as Version, b.version as Version));
   const lines = sorted.map((row) => {
-    const line: IndexLine = { version: row.version, dependencies: JSON.parse(row.dependencies) as Record<string, string>, checksum: row.checksum, yanked: row.yanked !== 0 };
+    const line: IndexLine = { version: row.version, dependencies: JSON.parse(row.dependencies) as Record<string, string>, checksum: row.checksum, yanked: row.yanked !== 0, published: row.published_at };
     if (row.yanked !== 0 && row.yank_reason) line.yankReason = row.yank_reason;
     if (deprecation !== null) line.deprecated = deprecation;
     return `${JSON.stringify(line)}\n`;
@@ -74,7 +79,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       .where('packages.name', '=', name)
       .executeTakeFirst();
     if (!pkg) return null;
-    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'yank_reason', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
+    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'published_at', 'yank_reason', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
     const body = renderIndex(rows, pkg.deprecation);
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
     const headers = {
