@@ -80,7 +80,7 @@ describe('flock add (several), tree, why, outdated, update, install --offline / 
       [['your-name/banner', 'your-name/ghost'], `Package your-name/ghost not found at ${registry.url}\n`],
       [['your-name/banner', 'your-name/banner@0.1'], 'your-name/banner is named twice\n'],
       [['your-name/banner', 'your-name/palette@not-a-range'], 'Invalid version range "not-a-range"\n'],
-      [['your-name/banner', 'your-name/palette@9'], 'No version of your-name/palette matches ^9 (asked by flock.toml; available: 0.1.0)\n'],
+      [['your-name/banner', 'your-name/palette@9'], 'Cannot resolve dependencies:\nYour flock.toml asks for your-name/palette ^9 (no version of your-name/palette matches ^9; available: 0.1.0).\n'],
     ];
     for (const [args, stderr] of cases) {
       const result = await flock(['add', ...args], project);
