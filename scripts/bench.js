@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './bench-lib.js';
 
-const PARTS = ['index', 'pages', 'search', 'install', 'cli'];
+const PARTS = ['index', 'pages', 'search', 'install', 'resolve', 'cli'];
 // Each script bounds itself; this is the backstop for one that hangs. BENCH_SCRIPT_SECONDS overrides it.
 const SCRIPT_SECONDS = Number(process.env.BENCH_SCRIPT_SECONDS ?? 900);
 

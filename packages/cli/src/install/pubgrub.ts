@@ -84,9 +84,19 @@ export async function solve(provider: SolverProvider, maxSteps: number): Promise
   let accumulated = new Map<string, bigint>();
   let steps = 0;
 
-  const size = (pkg: string) => provider.universe(pkg).length;
-  const none = (pkg: string) => bit(size(pkg));
-  const full = (pkg: string) => bit(size(pkg) + 1) - 1n;
+  // A package's universe never changes once known, so its two masks are made once.
+  const masks = new Map<string, { none: bigint; full: bigint }>();
+  const maskOf = (pkg: string) => {
+    let m = masks.get(pkg);
+    if (m === undefined) {
+      const size = provider.universe(pkg).length;
+      m = { none: bit(size), full: bit(size + 1) - 1n };
+      masks.set(pkg, m);
+    }
+    return m;
+  };
+  const none = (pkg: string) => maskOf(pkg).none;
+  const full = (pkg: string) => maskOf(pkg).full;
   const acc = (pkg: string) => accumulated.get(pkg) ?? full(pkg);
   const level = () => decisions.size;
 
@@ -94,10 +104,19 @@ export async function solve(provider: SolverProvider, maxSteps: number): Promise
     for (const t of inc.terms) (byPackage.get(t.pkg) ?? byPackage.set(t.pkg, []).get(t.pkg)!).push(inc);
   }
 
+  // Packages that must be selected and are not decided yet: what the next decision chooses from. Kept
+  // alongside `accumulated`, since scanning all of it before each decision made n packages cost n².
+  let pending = new Set<string>();
+  const notePending = (pkg: string) => {
+    if (!decisions.has(pkg) && (acc(pkg) & none(pkg)) === 0n) pending.add(pkg);
+    else pending.delete(pkg);
+  };
+
   function assign(pkg: string, set: bigint, cause: Incompatibility | null, version?: number): void {
     if (cause === null) decisions.set(pkg, version!);
     assignments.push({ pkg, set, level: level(), cause });
     accumulated.set(pkg, acc(pkg) & set);
+    notePending(pkg);
   }
 
   function backtrack(to: number): void {
@@ -107,6 +126,8 @@ export async function solve(provider: SolverProvider, maxSteps: number): Promise
     }
     accumulated = new Map();
     for (const a of assignments) accumulated.set(a.pkg, acc(a.pkg) & a.set);
+    pending = new Set();
+    for (const pkg of accumulated.keys()) notePending(pkg);
   }
 
   /** 'satisfied', 'contradicted', or the one term left undecided (all others satisfied), or null. */
@@ -205,6 +226,17 @@ export async function solve(provider: SolverProvider, maxSteps: number): Promise
     }
   }
 
+  // Each pending package's candidates, kept while its set is unchanged: the choice below looks at every
+  // pending package before each decision, and asking the provider each time made a graph of n packages cost n².
+  const candidateCache = new Map<string, { set: bigint; list: number[] }>();
+  function candidatesOf(pkg: string, set: bigint): number[] {
+    const cached = candidateCache.get(pkg);
+    if (cached?.set === set) return cached.list;
+    const list = provider.candidates(pkg, set);
+    candidateCache.set(pkg, { set, list });
+    return list;
+  }
+
   addIncompatibility({ terms: [{ pkg: provider.root, set: none(provider.root) }], cause: { kind: 'root' } });
   let next = provider.root;
   for (;;) {
@@ -212,9 +244,9 @@ export async function solve(provider: SolverProvider, maxSteps: number): Promise
     if (++steps > maxSteps) throw new TooMuchWork();
     // Next: a package that must be selected and is not decided yet, the one with the fewest candidates.
     let best: { pkg: string; candidates: number[] } | null = null;
-    for (const [pkg, set] of accumulated) {
-      if (decisions.has(pkg) || (set & none(pkg)) !== 0n) continue;
-      const candidates = provider.candidates(pkg, set);
+    for (const pkg of pending) {
+      const set = acc(pkg);
+      const candidates = candidatesOf(pkg, set);
       if (best === null || candidates.length < best.candidates.length || (candidates.length === best.candidates.length && pkg < best.pkg)) {
         best = { pkg, candidates };
       }

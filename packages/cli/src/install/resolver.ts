@@ -43,8 +43,27 @@ const ROOT = '';
  * else one per 0.minor when minor > 0, else each 0.0.patch on its own.
  */
 export function compatGroup(version: string): string {
-  const v = semver.parse(version)!;
-  return v.major > 0 ? `${v.major}` : v.minor > 0 ? `0.${v.minor}` : `0.0.${v.patch}`;
+  return compatGroupOf(semver.parse(version)!);
+}
+
+const compatGroupOf = (v: semver.SemVer) => (v.major > 0 ? `${v.major}` : v.minor > 0 ? `0.${v.minor}` : `0.0.${v.patch}`);
+
+/**
+ * semver with each version and range parsed once per resolve: the solver
+ * tests the same few ranges against the same versions many times over, and
+ * semver's string forms parse (through a small LRU cache) on every call,
+ * which was most of the time on a graph of 2,000 packages.
+ */
+function parsedSemver() {
+  const versions = new Map<string, semver.SemVer>();
+  const ranges = new Map<string, semver.Range>();
+  const version = (v: string) => versions.get(v) ?? versions.set(v, new semver.SemVer(v)).get(v)!;
+  const range = (r: string) => ranges.get(r) ?? ranges.set(r, new semver.Range(r)).get(r)!;
+  return {
+    satisfies: (v: string, r: string) => range(r).test(version(v)),
+    compare: (a: string, b: string) => version(a).compare(version(b)),
+    group: (v: string) => compatGroupOf(version(v)),
+  };
 }
 
 /**
@@ -79,7 +98,8 @@ export async function resolveWithReport(
     return eligible > now ? eligible : null;
   };
   const usable = (pkg: string, line: IndexLineDto) => lockedSet.has(`${pkg}@${line.version}`) || (!line.yanked && youngUntil(pkg, line) === null);
-  const indexOf = prefetchingLoader(load, usable);
+  const sv = parsedSemver();
+  const indexOf = prefetchingLoader(load, usable, sv);
   for (const [pkg, range] of Object.entries(root)) indexOf.prefetch(pkg, range);
 
   interface Node {
@@ -98,7 +118,7 @@ export async function resolveWithReport(
   const groupNode = (pkg: string, lines: IndexLineDto[], group: string): string => {
     const key = `${pkg}#${group}`;
     if (!nodes.has(key)) {
-      const mine = lines.filter((l) => compatGroup(l.version) === group).sort((a, b) => semver.compare(a.version, b.version));
+      const mine = lines.filter((l) => sv.group(l.version) === group).sort((a, b) => sv.compare(a.version, b.version));
       nodes.set(key, { pkg, universe: mine.map((l) => l.version), lines: mine, ranges: new Set() });
     }
     return key;
@@ -110,14 +130,14 @@ export async function resolveWithReport(
   async function newEdge(pkg: string, rangeText: string): Promise<Dependency> {
     const range = parseVersionRange(rangeText);
     const lines = await indexOf(pkg);
-    const matching = lines.filter((l) => semver.satisfies(l.version, range));
+    const matching = lines.filter((l) => sv.satisfies(l.version, range));
     const floor = (group: string) => [...group.split('.'), '0', '0'].slice(0, 3).join('.');
-    const groups = [...new Set(matching.map((l) => compatGroup(l.version)))].sort((a, b) => semver.compare(floor(a), floor(b)));
+    const groups = [...new Set(matching.map((l) => sv.group(l.version)))].sort((a, b) => sv.compare(floor(a), floor(b)));
     if (groups.length <= 1) {
       const key = groupNode(pkg, lines, groups[0] ?? compatGroup(semver.minVersion(range)?.version ?? '0.0.0'));
       const node = nodes.get(key)!;
       node.ranges.add(range);
-      const versions = versionBits(node, (v) => semver.satisfies(v, range));
+      const versions = versionBits(node, (v) => sv.satisfies(v, range));
       const available = lines.length === 0 ? `${pkg} has no versions` : `no version of ${pkg} matches ${range}; available: ${availability(lines)}`;
       return { pkg: key, versions, range, label: pkg, ...(versions === 0n ? { unmatched: available } : {}) };
     }
@@ -136,7 +156,7 @@ export async function resolveWithReport(
       if (key === ROOT) return indexes;
       if (node.range !== undefined) {
         // A group holding a locked version that fits comes first: the lock is kept while it fits.
-        const lockedGroup = (i: number) => node.lines.some((l) => compatGroup(l.version) === node.universe[i] && lockedSet.has(`${node.pkg}@${l.version}`) && semver.satisfies(l.version, node.range!));
+        const lockedGroup = (i: number) => node.lines.some((l) => sv.group(l.version) === node.universe[i] && lockedSet.has(`${node.pkg}@${l.version}`) && sv.satisfies(l.version, node.range!));
         return [...indexes.filter(lockedGroup), ...indexes.filter((i) => !lockedGroup(i))];
       }
       const ok = indexes.filter((i) => usable(node.pkg, node.lines[i]!));
@@ -169,7 +189,7 @@ export async function resolveWithReport(
         const lines = await indexOf(node.pkg);
         const target = nodes.get(groupNode(node.pkg, lines, group))!;
         target.ranges.add(node.range);
-        return [{ pkg: `${node.pkg}#${group}`, versions: versionBits(target, (v) => semver.satisfies(v, node.range!)), range: node.range, label: node.pkg }];
+        return [{ pkg: `${node.pkg}#${group}`, versions: versionBits(target, (v) => sv.satisfies(v, node.range!)), range: node.range, label: node.pkg }];
       }
       const deps = node.lines[index]!.dependencies;
       return Promise.all(Object.keys(deps).sort().map((pkg) => edge(pkg, deps[pkg]!)));
@@ -180,7 +200,7 @@ export async function resolveWithReport(
     const versions = inSet(node, set);
     if (node.range !== undefined) return `${node.pkg} ${node.range}${versions.length < node.universe.length ? ` (as ${versions.map(groupRange).join(' or ')})` : ''}`;
     if (versions.length === 1) return `${node.pkg} ${versions[0]}`;
-    for (const range of node.ranges) if (versionBits(node, (v) => semver.satisfies(v, range)) === (set & ((1n << BigInt(node.universe.length)) - 1n))) return `${node.pkg} ${range}`;
+    for (const range of node.ranges) if (versionBits(node, (v) => sv.satisfies(v, range)) === (set & ((1n << BigInt(node.universe.length)) - 1n))) return `${node.pkg} ${range}`;
     const first = node.universe.indexOf(versions[0]!);
     const contiguous = versions.every((v, i) => node.universe[first + i] === v);
     if (contiguous && versions.length === node.universe.length) return `${node.pkg} ${groupRange(compatGroup(versions[0]!))}`;
@@ -220,7 +240,9 @@ export async function resolveWithReport(
     packages.push({ package: node.pkg, version: line.version, checksum: line.checksum, dependencies: line.dependencies });
     skipped.push(...(skippedBy.get(key) ?? []));
   }
-  return { packages: packages.sort(byPackage), skipped: skipped.sort((a, b) => byPackage({ package: a.package, version: a.version }, { package: b.package, version: b.version })) };
+  const byPackage = (a: { package: string; version: string }, b: { package: string; version: string }) =>
+    (a.package === b.package ? sv.compare(a.version, b.version) : a.package < b.package ? -1 : 1);
+  return { packages: packages.sort(byPackage), skipped: skipped.sort(byPackage) };
 }
 
 /** The range a whole group answers: ^2, ^0.3, =0.0.4. */
@@ -240,7 +262,7 @@ const availability = (lines: IndexLineDto[]) =>
  * version is what it tries first). A read-ahead that fails is ignored: if the
  * resolver does need that index, awaiting it reports the failure then.
  */
-function prefetchingLoader(load: IndexLoader, usable: (pkg: string, line: IndexLineDto) => boolean) {
+function prefetchingLoader(load: IndexLoader, usable: (pkg: string, line: IndexLineDto) => boolean, sv: ReturnType<typeof parsedSemver>) {
   const indexes = new Map<string, Promise<IndexLineDto[]>>();
   const waiting: Array<() => void> = [];
   let active = 0;
@@ -260,13 +282,10 @@ function prefetchingLoader(load: IndexLoader, usable: (pkg: string, line: IndexL
     if (indexes.has(pkg)) return;
     indexOf(pkg).then((lines) => {
       const range = parseVersionRange(rangeText);
-      const best = semver.maxSatisfying(lines.filter((l) => usable(pkg, l) && semver.satisfies(l.version, range)).map((l) => l.version), range);
-      const line = lines.find((l) => l.version === best);
+      const fits = lines.filter((l) => usable(pkg, l) && sv.satisfies(l.version, range));
+      const line = fits.reduce<IndexLineDto | undefined>((best, l) => (best === undefined || sv.compare(l.version, best.version) > 0 ? l : best), undefined);
       for (const [dep, depRange] of Object.entries(line?.dependencies ?? {})) prefetch(dep, depRange);
     }).catch(() => {});
   }
   return Object.assign(indexOf, { prefetch });
 }
-
-const byPackage = (a: Resolved | { package: string; version: string }, b: Resolved | { package: string; version: string }) =>
-  (a.package === b.package ? semver.compare(a.version, b.version) : a.package < b.package ? -1 : 1);
