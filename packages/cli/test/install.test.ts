@@ -186,7 +186,8 @@ describe('flock add / install / yank against a real registry', () => {
     const undo = await flock(['yank', 'your-name/palette@0.1.0', '--undo']);
     expect(undo.lines).toEqual(['Unyanked your-name/palette@0.1.0']);
     expect((await flock(['install'], exact)).code).toBe(0);
-  });
+    // A publish and nine runs of flock: well within 30 s alone, but not on a loaded machine.
+  }, 90_000);
 
   it('yank needs a token with the yank scope', async () => {
     const publishOnly = await registry.withServices(async (s) => {
