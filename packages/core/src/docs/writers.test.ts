@@ -47,7 +47,7 @@ describe('writeDocsJson', () => {
   it('writes pretty JSON with a trailing newline', () => {
     const json = writeDocsJson(model());
     expect(json.endsWith('}\n')).toBe(true);
-    expect(json).toContain('\n  "schema": "flock-docs/1",\n');
+    expect(json).toContain('\n  "schema": "flock-docs/2",\n');
     expect(JSON.parse(json)).toEqual(model());
   });
 });
@@ -108,9 +108,9 @@ describe('renderDocsMarkdown', () => {
 
   it('omits the org when there is none and keeps fences intact around backticks', () => {
     const docs: DocModel = {
-      schema: 'flock-docs/1',
+      schema: 'flock-docs/2',
       package: { name: 'solo', version: '0.1.0' },
-      modules: [{ name: 'm', path: 'src/m.ks', doc: '', items: [{ kind: 'fn', name: 'f', signature: 'fn f(s: ```)', doc: '', line: 2 }] }],
+      modules: [{ name: 'm', path: 'src/m.ks', doc: '', items: [{ kind: 'fn', name: 'f', signature: 'fn f(s: ```)', doc: '', line: 2, members: [] }] }],
     };
     const md = renderDocsMarkdown(docs);
     expect(md.startsWith('# solo 0.1.0\n')).toBe(true);
