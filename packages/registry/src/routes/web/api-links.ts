@@ -9,12 +9,16 @@ export interface SignaturePart {
 /** Kinds a signature can name as a type; a function's name in another signature is left alone. */
 const TYPE_KINDS = new Set(['struct', 'enum', 'type', 'trait']);
 
-/** Item name → anchor, for the types of one package (the first module declaring a name wins). */
-export function typeAnchors(docs: DocModel): Map<string, string> {
+/**
+ * Item name (bare and module-qualified) → anchor; the first module declaring a name wins. Only types
+ * by default: a bare word in a signature is a type or nothing. A dependency's items are all named
+ * qualified (`palette.DEFAULT`), so `everyKind` takes them all.
+ */
+export function typeAnchors(docs: DocModel, everyKind = false): Map<string, string> {
   const anchors = new Map<string, string>();
   for (const module of docs.modules) {
     for (const item of module.items) {
-      if (!TYPE_KINDS.has(item.kind)) continue;
+      if (!everyKind && !TYPE_KINDS.has(item.kind)) continue;
       const qualified = `${module.name}.${item.name}`;
       anchors.set(qualified, itemAnchor(module, item));
       if (!anchors.has(item.name)) anchors.set(item.name, itemAnchor(module, item));

@@ -85,4 +85,15 @@ describe('linkSignature', () => {
     ]);
     expect(linkSignature('pub struct Style', 'Style', local, [])).toEqual([{ text: 'pub struct Style' }]);
   });
+
+  it('indexes only types for bare names, every kind for a dependency\'s qualified names', () => {
+    const docs = parseDocModel({
+      schema: 'flock-docs/2', package: { name: 'palette', version: '1.0.0' },
+      modules: [{ name: 'palette', path: 'src/palette.ks', doc: '', items: [
+        { kind: 'const', name: 'DEFAULT', signature: 'pub const DEFAULT: Palette', doc: '', line: 1, members: [] },
+      ] }],
+    });
+    expect([...typeAnchors(docs)]).toEqual([]);
+    expect([...typeAnchors(docs, true)]).toEqual([['palette.DEFAULT', 'palette.DEFAULT'], ['DEFAULT', 'palette.DEFAULT']]);
+  });
 });

@@ -35,7 +35,7 @@ async function resolveDependency(packages: Packages, principal: Principal | null
 /** A dependency's page and type anchors; its docs are read only when the page is not already cached. */
 async function linkDependency(packages: Packages, found: NonNullable<Awaited<ReturnType<typeof resolveDependency>>>): Promise<LinkedDependency> {
   const bytes = await packages.readDocs({ org: found.visible.org, version: found.row });
-  const anchors = bytes ? typeAnchors(parseDocModel(JSON.parse(bytes.toString('utf8')))) : new Map<string, string>();
+  const anchors = bytes ? typeAnchors(parseDocModel(JSON.parse(bytes.toString('utf8'))), true) : new Map<string, string>();
   return { name: found.name, page: `/flock/${found.org}/${found.name}/${found.row.version}/api`, anchors };
 }
 
