@@ -66,8 +66,8 @@ describe('the API reference page', () => {
     expect(status).toBe(200);
     const index = html.slice(html.indexOf('id="api-index"'), html.indexOf('class="api-main"'));
     expect([...index.matchAll(/<li data-item="[^"]+"><a href="#palette\.([A-Za-z_]+)">/g)].map((m) => m[1]).sort()).toEqual([...PALETTE_ITEMS].sort());
-    // Grouped by kind: structs, functions, constants.
-    expect([...index.matchAll(/<div class="muted">([^<]+)<\/div>/g)].map((m) => m[1])).toEqual(['Functions', 'Structs', 'Constants']);
+    // Grouped by kind, types first.
+    expect([...index.matchAll(/<div class="muted">([^<]+)<\/div>/g)].map((m) => m[1])).toEqual(['Structs', 'Functions', 'Constants']);
     for (const item of PALETTE_ITEMS) {
       expect(html).toContain(`<article class="api-item" id="palette.${item}" data-item="${item.toLowerCase()}">`);
       expect(html).toContain(`<a class="api-anchor" href="#palette.${item}" aria-label="Link to ${item}">#</a>`);

@@ -1,5 +1,5 @@
 import { raw } from 'hono/html';
-import { ITEM_KINDS, countItems, itemAnchor, renderMarkdown, type DocItem, type DocModel, type DocModule, type ItemKind, type PackageDto, type VersionDto } from '@flock/core';
+import { countItems, itemAnchor, renderMarkdown, type DocItem, type DocModel, type DocModule, type ItemKind, type PackageDto, type VersionDto } from '@flock/core';
 import { linkSignature, sourceUrl, typeAnchors, type LinkedDependency } from './api-links.js';
 import { Layout } from './layout.js';
 
@@ -17,6 +17,8 @@ document.querySelectorAll('.api-group').forEach(function (g) { g.hidden = g.quer
 const KIND_TITLES: Record<ItemKind, string> = {
   fn: 'Functions', struct: 'Structs', enum: 'Enums', type: 'Types', trait: 'Traits', const: 'Constants', let: 'Values',
 };
+/** The index's order, types first as in rustdoc. */
+const INDEX_ORDER: readonly ItemKind[] = ['struct', 'enum', 'type', 'trait', 'fn', 'const', 'let'];
 
 /** What the page needs beyond the docs: where the version's source is, and its dependencies' pages. */
 export interface ApiContext {
@@ -67,7 +69,7 @@ function Index({ docs }: { docs: DocModel }) {
     <nav class="api-index" id="api-index" aria-label="Items">
       <input type="search" id="api-filter" placeholder="Filter items" aria-label="Filter items" hidden />
       {docs.modules.map((module) =>
-        ITEM_KINDS.map((kind) => {
+        INDEX_ORDER.map((kind) => {
           const items = module.items.filter((item) => item.kind === kind);
           if (items.length === 0) return null;
           return (

@@ -50,7 +50,7 @@ form.search { margin-left:auto; } .spread { justify-content:space-between; } .no
 .api-layout { display:grid; grid-template-columns:240px minmax(0,1fr); gap:32px; align-items:start; }
 .api-layout [hidden] { display:none; }
 .api-index { position:sticky; top:16px; max-height:calc(100vh - 32px); overflow-y:auto; font-size:14px; }
-@media (max-width: 860px) { .api-layout { grid-template-columns:1fr; } .api-index { position:static; max-height:none; } }
+@media (max-width: 860px) { .api-layout { grid-template-columns:minmax(0,1fr); } .api-index { position:static; max-height:none; } }
 .api-index input[type=search] { width:100%; min-width:0; margin-bottom:10px; }
 .api-index ul { list-style:none; padding:0; margin:2px 0 12px; } .api-index li { padding:1px 0; overflow-wrap:anywhere; }
 .api-group .muted { font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
