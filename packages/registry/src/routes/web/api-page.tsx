@@ -1,5 +1,5 @@
 import { raw } from 'hono/html';
-import { countItems, itemAnchor, renderMarkdown, type DocItem, type DocModel, type DocModule, type ItemKind, type PackageDto, type VersionDto } from '@flock/core';
+import { itemAnchor, renderMarkdown, type DocItem, type DocModel, type DocModule, type ItemKind, type PackageDto, type VersionDto } from '@flock/core';
 import { linkSignature, sourceUrl, typeAnchors, type LinkedDependency } from './api-links.js';
 import { Layout } from './layout.js';
 
@@ -105,7 +105,7 @@ export async function renderApiContent(docs: DocModel, context: ApiContext): Pro
             {module.items.map((item) => <Item module={module} item={item} context={context} local={local} />)}
           </section>
         ))}
-        {countItems(docs) === 0 && docs.modules.length === 0 ? <p class="lead">This version documents no modules.</p> : null}
+        {docs.modules.length === 0 ? <p class="lead">This version documents no modules.</p> : null}
       </div>
     </div>
   );
