@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { SESSION_COOKIE, type AppEnv } from './http.js';
 import { COPY_SCRIPT } from './routes/web/account-page.js';
+import { API_FILTER_SCRIPT } from './routes/web/api-page.js';
 import { STYLE } from './routes/web/layout.js';
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
@@ -15,7 +16,7 @@ const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).di
  */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
-  `script-src ${sha256(COPY_SCRIPT)}`,
+  `script-src ${sha256(COPY_SCRIPT)} ${sha256(API_FILTER_SCRIPT)}`,
   `style-src ${sha256(STYLE)}`,
   "img-src 'self' https: http:",
   "form-action 'self'",

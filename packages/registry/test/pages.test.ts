@@ -26,7 +26,7 @@ describe('package pages', () => {
     const docs = {
       schema: DOCS_SCHEMA,
       package: { org: 'acme', name: 'pages', version },
-      modules: [{ name: 'pages', path: 'src/pages.ks', doc: 'Module <script>alert(1)</script> doc', items: docItems.map((i, n) => ({ kind: 'fn', name: i.name, signature: `pub fn ${i.name}<T>()`, doc: i.doc, line: n + 1 })) }],
+      modules: [{ name: 'pages', path: 'src/pages.ks', doc: 'Module <script>alert(1)</script> doc', items: docItems.map((i, n) => ({ kind: 'fn', name: i.name, signature: `pub fn ${i.name}<T>()`, doc: i.doc, line: n + 1, members: [] })) }],
     };
     expect((await fetch(`${registry.url}/api/v1/packages/acme/pages/${version}/docs`, { method: 'PUT', body: JSON.stringify(docs), headers })).status).toBe(200);
   }

@@ -39,6 +39,16 @@ describe('extractDocs on examples/palette', () => {
     expect(module.items.map((item) => item.line)).toEqual([4, 11, 19, 26, 31, 36, 41]);
   });
 
+  it('lists a struct\'s fields with their lines; other kinds have none', () => {
+    expect(module.items[0]!.members).toEqual([
+      { name: 'r', signature: 'r: U8', doc: '', line: 5 },
+      { name: 'g', signature: 'g: U8', doc: '', line: 6 },
+      { name: 'b', signature: 'b: U8', doc: '', line: 7 },
+    ]);
+    expect(module.items[1]!.members.map((m) => m.signature)).toEqual(['name: String', 'colors: List<Rgb>']);
+    expect(module.items.slice(2).every((item) => item.members.length === 0)).toBe(true);
+  });
+
   it('takes the module doc from //! lines', () => {
     expect(module.doc).toBe('Colour palettes and conversions for terminal and web output.');
   });
@@ -145,5 +155,35 @@ describe('extractDocs file selection', () => {
     expect(model.modules[2]!.doc).toBe('Mixing.');
     expect(model.package).toEqual({ name: 'palette', version: '1.0.0' });
     expect('org' in model.package).toBe(false);
+  });
+});
+
+describe('members', () => {
+  it('lists an enum\'s variants with their docs, skipping nested bodies and comments', () => {
+    const source = [
+      '/// A shape.',
+      'pub enum Shape {',
+      '    /// A circle.',
+      '    Circle(Float),',
+      '    // not a doc, not a member',
+      '    Rect {',
+      '        w: Float,',
+      '    },',
+      '    Empty',
+      '}',
+      '/// After.',
+      'pub fn after()',
+    ].join('\n');
+    const [shape, after] = extractModule('src/shapes.ks', source).items;
+    expect(shape!.members).toEqual([
+      { name: 'Circle', signature: 'Circle(Float)', doc: 'A circle.', line: 4 },
+      { name: 'Rect', signature: 'Rect', doc: '', line: 6 },
+      { name: 'Empty', signature: 'Empty', doc: '', line: 9 },
+    ]);
+    expect(after!.name).toBe('after');
+  });
+
+  it('a struct without a body on its line has no members', () => {
+    expect(extractModule('src/u.ks', '/// Unit.\npub struct Unit\nlet x = { y }').items[0]!.members).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { DOCS_SCHEMA, type DocItem, type DocModel, type DocModule, type ItemKind } from './model.js';
+import { DOCS_SCHEMA, type DocItem, type DocMember, type DocModel, type DocModule, type ItemKind } from './model.js';
 
 /**
  * A documentable declaration's first line: optional indentation, optional `pub`,
@@ -57,6 +57,45 @@ function signatureOf(line: string): string {
   return (cut === -1 ? line : line.slice(0, cut)).trim();
 }
 
+// A field (`r: U8,`) or a variant (`Circle(Float),`, `Point { x: Int }`): a name first.
+const MEMBER = /^\s*(?:pub\s+)?([A-Za-z_][A-Za-z0-9_]*)/;
+
+/** `{` minus `}` on a line; braces inside string literals are rare enough in declarations to ignore. */
+function braceDelta(line: string): number {
+  let delta = 0;
+  for (const ch of line) delta += ch === '{' ? 1 : ch === '}' ? -1 : 0;
+  return delta;
+}
+
+function memberSignature(line: string): string {
+  const trimmed = line.trim().replace(/,$/, '').trim();
+  const open = trimmed.indexOf('{');
+  // A variant with a body shows its first line only, like an item's signature.
+  return open === -1 ? trimmed : trimmed.slice(0, open).trim();
+}
+
+/**
+ * The fields of a struct or variants of an enum whose body opens on line `index`:
+ * lines directly inside the braces that start with a name, with the `///` lines above them.
+ */
+function readMembers(lines: string[], index: number): DocMember[] {
+  let depth = braceDelta(lines[index]!);
+  const members: DocMember[] = [];
+  let pending: string[] = [];
+  for (let at = index + 1; at < lines.length && depth > 0; at++) {
+    const line = lines[at]!;
+    if (depth === 1 && ITEM_DOC.test(line)) {
+      pending.push(stripMarker(line, ITEM_DOC));
+      continue;
+    }
+    const match = depth === 1 ? MEMBER.exec(line) : null;
+    if (match) members.push({ name: match[1]!, signature: memberSignature(line), doc: joinDoc(pending), line: at + 1 });
+    pending = [];
+    depth += braceDelta(line);
+  }
+  return members;
+}
+
 /** Items: declarations directly under a `///` block; any other line discards a pending block. */
 function readItems(lines: string[], start: number): DocItem[] {
   const items: DocItem[] = [];
@@ -70,12 +109,14 @@ function readItems(lines: string[], start: number): DocItem[] {
     if (pending.length > 0) {
       const match = DECLARATION.exec(line);
       if (match) {
+        const kind = match[1] as ItemKind;
         items.push({
-          kind: match[1] as ItemKind,
+          kind,
           name: match[2]!,
           signature: signatureOf(line),
           doc: joinDoc(pending),
           line: index + 1,
+          members: kind === 'struct' || kind === 'enum' ? readMembers(lines, index) : [],
         });
       }
     }

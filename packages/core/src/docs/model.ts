@@ -1,9 +1,12 @@
 /**
  * The documentation model `flock doc` writes and the registry stores and renders.
  * Versioned by `schema`: a reader refuses a schema it does not know rather than
- * misrendering it. See docs/docs-schema.md for the documented shape.
+ * misrendering it, and upgrades an older one it does know (parse.ts), so docs
+ * stored before a change still render. See docs/docs-schema.md for the documented shape.
  */
-export const DOCS_SCHEMA = 'flock-docs/1' as const;
+export const DOCS_SCHEMA = 'flock-docs/2' as const;
+/** Schemas parseDocModel still reads, each upgraded to DOCS_SCHEMA: flock-docs/1 had no `members`. */
+export const OLDER_DOCS_SCHEMAS = ['flock-docs/1'] as const;
 
 /** What `flock doc --format` writes; here, away from the renderers, so the CLI's help can name them without loading marked. */
 export const DOC_FORMATS = ['json', 'html', 'markdown'] as const;
@@ -23,7 +26,19 @@ export interface DocItem {
   signature: string;
   /** Markdown from the `///` lines, markers and one following space removed. */
   doc: string;
-  /** 1-based line of the declaration in its source file. */
+  /** 1-based line of the declaration in its source file (the module's `path`). */
+  line: number;
+  /** A struct's fields or an enum's variants, in source order; [] for other kinds. */
+  members: DocMember[];
+}
+
+/** One field of a struct or variant of an enum: documented or not, all are listed. */
+export interface DocMember {
+  name: string;
+  /** The member's line, trimmed, without a trailing `,` or an opening `{`: "r: U8", "Circle(Float)". */
+  signature: string;
+  /** Markdown from the `///` lines right above it ('' when none). */
+  doc: string;
   line: number;
 }
 

@@ -37,14 +37,33 @@ describe('parseDocModel', () => {
     expect('extra' in parsed).toBe(false);
   });
 
+  it('upgrades a flock-docs/1 model (stored before members existed): every item gets no members', () => {
+    const current = sample();
+    const v1 = JSON.parse(JSON.stringify({ ...current, schema: 'flock-docs/1' })) as { modules: Array<{ items: Array<Record<string, unknown>> }> };
+    for (const item of v1.modules[0]!.items) delete item.members;
+    const parsed = parseDocModel(v1);
+    expect(parsed.schema).toBe('flock-docs/2');
+    expect(parsed.modules[0]!.items.map((item) => item.members)).toEqual([[], [], []]);
+    expect(parsed).toEqual({ ...current, modules: [{ ...current.modules[0]!, items: current.modules[0]!.items.map((item) => ({ ...item, members: [] })) }] });
+    // A flock-docs/2 model must name its members.
+    expect(failure({ ...v1, schema: 'flock-docs/2' }).message).toBe('Invalid docs: modules.0.items.0.members: is required');
+  });
+
+  it('bounds the members of one item', () => {
+    const model = sample();
+    const member = { name: 'f', signature: 'f: Int', doc: '', line: 1 };
+    model.modules[0]!.items[1]!.members = Array.from({ length: 1001 }, () => member);
+    expect(failure(model).message).toBe('Invalid docs: modules.0.items.1.members: at most 1000 members');
+  });
+
   it('rejects non-objects', () => {
     for (const value of [null, 'x', 3, []]) expect(failure(value).code).toBe('invalid_docs');
   });
 
   it('rejects an unknown or missing schema', () => {
-    const bad = failure({ ...sample(), schema: 'flock-docs/2' });
+    const bad = failure({ ...sample(), schema: 'flock-docs/9' });
     expect(bad.code).toBe('invalid_docs');
-    expect(bad.message).toBe('Unsupported docs schema "flock-docs/2"; expected "flock-docs/1"');
+    expect(bad.message).toBe('Unsupported docs schema "flock-docs/9"; expected "flock-docs/2"');
     const { schema: _schema, ...rest } = sample();
     expect(failure(rest).message).toMatch(/^Unsupported docs schema none/);
   });

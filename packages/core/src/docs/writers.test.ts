@@ -47,7 +47,7 @@ describe('writeDocsJson', () => {
   it('writes pretty JSON with a trailing newline', () => {
     const json = writeDocsJson(model());
     expect(json.endsWith('}\n')).toBe(true);
-    expect(json).toContain('\n  "schema": "flock-docs/1",\n');
+    expect(json).toContain('\n  "schema": "flock-docs/2",\n');
     expect(JSON.parse(json)).toEqual(model());
   });
 });
@@ -108,12 +108,29 @@ describe('renderDocsMarkdown', () => {
 
   it('omits the org when there is none and keeps fences intact around backticks', () => {
     const docs: DocModel = {
-      schema: 'flock-docs/1',
+      schema: 'flock-docs/2',
       package: { name: 'solo', version: '0.1.0' },
-      modules: [{ name: 'm', path: 'src/m.ks', doc: '', items: [{ kind: 'fn', name: 'f', signature: 'fn f(s: ```)', doc: '', line: 2 }] }],
+      modules: [{ name: 'm', path: 'src/m.ks', doc: '', items: [{ kind: 'fn', name: 'f', signature: 'fn f(s: ```)', doc: '', line: 2, members: [] }] }],
     };
     const md = renderDocsMarkdown(docs);
     expect(md.startsWith('# solo 0.1.0\n')).toBe(true);
     expect(md).toContain('````kestrel\nfn f(s: ```)\n````');
+  });
+
+  it('lists a struct\'s fields and an enum\'s variants under the item, in HTML and Markdown', () => {
+    const docs: DocModel = {
+      schema: 'flock-docs/2',
+      package: { name: 'shapes', version: '0.1.0' },
+      modules: [{ name: 'm', path: 'src/m.ks', doc: '', items: [
+        { kind: 'struct', name: 'P', signature: 'pub struct P', doc: '', line: 1, members: [{ name: 'x', signature: 'x: Int', doc: 'Across.', line: 2 }] },
+        { kind: 'enum', name: 'S', signature: 'pub enum S', doc: '', line: 4, members: [{ name: 'Tick', signature: 'Tick(`a`)', doc: '', line: 5 }] },
+      ] }],
+    };
+    const html = renderDocsHtml(docs);
+    expect(html).toContain('<h4>Fields</h4>\n<ul class="members"><li><code>x: Int</code><div class="doc"><p>Across.</p>\n</div></li></ul>');
+    expect(html).toContain('<h4>Variants</h4>\n<ul class="members"><li><code>Tick(`a`)</code></li></ul>');
+    const md = renderDocsMarkdown(docs);
+    expect(md).toContain('Fields:\n\n- `x: Int`: Across.');
+    expect(md).toContain('Variants:\n\n- `` Tick(`a`) ``');
   });
 });

@@ -40,6 +40,19 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
 }
 
+/** "Fields" of a struct, "Variants" of an enum. */
+function membersTitle(item: DocItem): string {
+  return item.kind === 'enum' ? 'Variants' : 'Fields';
+}
+
+function renderMembersHtml(item: DocItem): string {
+  if (item.members.length === 0) return '';
+  const entries = item.members.map(
+    (member) => `<li><code>${escapeHtml(member.signature)}</code>${member.doc ? `<div class="doc">${renderMarkdown(member.doc)}</div>` : ''}</li>`,
+  );
+  return `<h4>${membersTitle(item)}</h4>\n<ul class="members">${entries.join('')}</ul>`;
+}
+
 function renderItemHtml(module: DocModule, item: DocItem): string {
   const anchor = escapeHtml(itemAnchor(module, item));
   return [
@@ -47,6 +60,7 @@ function renderItemHtml(module: DocModule, item: DocItem): string {
     `<h3><a href="#${anchor}"><span class="kind">${escapeHtml(item.kind)}</span> ${escapeHtml(item.name)}</a></h3>`,
     `<pre><code class="language-kestrel">${escapeHtml(item.signature)}</code></pre>`,
     item.doc ? `<div class="doc">${renderMarkdown(item.doc)}</div>` : '',
+    renderMembersHtml(item),
     '</article>',
   ]
     .filter((part) => part !== '')
@@ -109,10 +123,21 @@ function fenceFor(text: string): string {
   return '`'.repeat(Math.max(3, longest + 1));
 }
 
+/** Inline code whose delimiter is longer than any backtick run in `text`. */
+function inlineCode(text: string): string {
+  const ticks = '`'.repeat(Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length)) + 1);
+  return ticks.length > 1 ? `${ticks} ${text} ${ticks}` : `${ticks}${text}${ticks}`;
+}
+
 function renderItemMarkdown(item: DocItem): string {
   const fence = fenceFor(item.signature);
   const parts = [`### ${item.kind} ${item.name}`, `${fence}kestrel\n${item.signature}\n${fence}`];
   if (item.doc) parts.push(item.doc);
+  if (item.members.length > 0) {
+    // A member's doc is indented under its bullet so a multi-line doc stays in the list.
+    const entries = item.members.map((m) => `- ${inlineCode(m.signature)}${m.doc ? `: ${m.doc.replace(/\n/g, '\n  ')}` : ''}`);
+    parts.push(`${membersTitle(item)}:\n\n${entries.join('\n')}`);
+  }
   return parts.join('\n\n');
 }
 

@@ -4,6 +4,7 @@ import type { Principal } from '../../auth/principal.js';
 import { authenticate, packageParams, type AppContext, type AppEnv } from '../../http.js';
 import { toVersionDto } from '../../services/packages.js';
 import { accountRoutes } from './account.js';
+import { renderApiPage } from './api.js';
 import { authRoutes, methodsOf } from './auth.js';
 import { deviceRoutes } from './device.js';
 import { HomePage } from './home.js';
@@ -95,6 +96,9 @@ export function webRoutes(): Hono<AppEnv> {
     await c.var.services.admin.setVisibility({ principal: session.principal, org, name, visibility });
     return c.redirect(`/flock/${org}/${name}`, 303);
   });
+  // Before /:version, which would take "api" as a version (no version can be called that: it is not semver).
+  app.get('/flock/:org/:name/api', (c) => renderApiPage(c, undefined));
+  app.get('/flock/:org/:name/:version/api', (c) => renderApiPage(c, c.req.param('version')));
   app.get('/flock/:org/:name', (c) => renderPackage(c, undefined));
   app.get('/flock/:org/:name/:version', (c) => renderPackage(c, c.req.param('version')));
   return app;

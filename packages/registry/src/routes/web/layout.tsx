@@ -46,6 +46,19 @@ th, td { padding:8px 8px 8px 0; border-bottom:1px solid var(--line); vertical-al
 .notice.error { background:#fdecec; border-color:#f1b5b0; } .notice .secret { margin-top:10px; } .notice p.muted { margin:10px 0 0; }
 form.search { margin-left:auto; } .spread { justify-content:space-between; } .nowrap { white-space:nowrap; }
 .flush { margin:0; } .flush-bottom { margin-bottom:0; } .spaced { margin-top:16px; }
+/* P4: API reference page */
+.api-layout { display:grid; grid-template-columns:240px minmax(0,1fr); gap:32px; align-items:start; }
+.api-layout [hidden] { display:none; }
+.api-index { position:sticky; top:16px; max-height:calc(100vh - 32px); overflow-y:auto; font-size:14px; }
+@media (max-width: 860px) { .api-layout { grid-template-columns:minmax(0,1fr); } .api-index { position:static; max-height:none; } }
+.api-index input[type=search] { width:100%; min-width:0; margin-bottom:10px; }
+.api-index ul { list-style:none; padding:0; margin:2px 0 12px; } .api-index li { padding:1px 0; overflow-wrap:anywhere; }
+.api-group .muted { font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
+.api-module h2 small { font-size:13px; font-weight:normal; overflow-wrap:anywhere; }
+.api-item { border-top:1px solid var(--line); padding:14px 0; } .api-item h3 { margin:0 0 6px; font-size:16px; overflow-wrap:anywhere; }
+.api-item .kind { color:var(--muted); font-weight:500; } .api-item h4 { font-size:14px; margin:10px 0 4px; color:var(--muted); }
+.api-anchor, .api-source { color:var(--muted); font-size:13px; font-weight:normal; margin-left:8px; }
+.api-members { padding-left:18px; margin:0; } .api-members li { margin:4px 0; }
 `;
 
 /** `user`: the signed-in username, null for "Sign in", or absent for no account links at all. */

@@ -154,6 +154,7 @@ export function PackagePage({ pkg, version, content, isLatest, user, owner }: Pa
         {version.yanked ? <span class="badge yanked">yanked</span> : null}
       </h1>
       <p class="lead">{version.description ?? ''}{!isLatest && pkg.latest && pkg.latest !== version.version ? <> — newest is <a href={`/flock/${pkg.org}/${pkg.name}`}>{pkg.latest}</a></> : null}</p>
+      {version.hasDocs ? <p><a class="button" id="api-link" href={`/flock/${pkg.org}/${pkg.name}/${version.version}/api`}>API reference</a></p> : null}
       {pkg.deprecated !== null ? <div class="card" id="deprecated"><span class="badge yanked">deprecated</span> {pkg.deprecated}</div> : null}
       {version.yanked ? (
         <div class="card" id="yanked">
