@@ -1,5 +1,5 @@
 import { raw } from 'hono/html';
-import { itemAnchor, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
+import { highlightKestrel, itemAnchor, renderDocMarkdown, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
 import { Layout } from './layout.js';
 
 export interface PackagePageProps {
@@ -24,7 +24,7 @@ function ApiReference({ docs }: { docs: DocModel }) {
           <h3>
             <code>{module.name}</code>
           </h3>
-          {module.doc ? <div class="doc">{raw(renderMarkdown(module.doc))}</div> : null}
+          {module.doc ? <div class="doc">{raw(renderDocMarkdown(module.doc))}</div> : null}
           {module.items.map((item) => {
             const anchor = itemAnchor(module, item);
             return (
@@ -37,9 +37,9 @@ function ApiReference({ docs }: { docs: DocModel }) {
                   </a>
                 </h4>
                 <pre>
-                  <code>{item.signature}</code>
+                  <code class="hljs language-kestrel">{raw(highlightKestrel(item.signature))}</code>
                 </pre>
-                <div class="doc">{raw(renderMarkdown(item.doc))}</div>
+                <div class="doc">{raw(renderDocMarkdown(item.doc))}</div>
               </div>
             );
           })}

@@ -1,0 +1,59 @@
+import { createRequire } from 'node:module';
+import { kestrel, type LanguageApi } from './kestrel-language.js';
+
+// highlight.js (pinned in package.json): maintained, synchronous and pure JavaScript, and it takes a
+// language definition as an object, so Kestrel is a grammar rather than a hand-written tokenizer.
+// shiki would bring TextMate grammars with an Oniguruma WASM engine and an async API to every
+// renderMarkdown caller. Only the core is loaded, with the few languages READMEs use, and only on
+// first use (CommonJS, so synchronously): the CLI loads @flock/core for commands that never render.
+
+interface Highlighter extends LanguageApi {
+  newInstance(): Highlighter;
+  registerLanguage(name: string, language: (hljs: Highlighter) => object): void;
+  getLanguage(name: string): object | undefined;
+  highlight(code: string, options: { language: string; ignoreIllegals: boolean }): { value: string };
+}
+
+const require = createRequire(import.meta.url);
+let loaded: Highlighter | undefined;
+
+function highlighter(): Highlighter {
+  if (loaded) return loaded;
+  const hljs = (require('highlight.js/lib/core') as Highlighter).newInstance();
+  hljs.registerLanguage('kestrel', kestrel as (hljs: Highlighter) => object);
+  // `ini` is highlight.js's TOML too (alias `toml`); `bash` answers to `sh` and `shell` is a console session.
+  for (const name of ['ini', 'bash', 'json']) {
+    hljs.registerLanguage(name, require(`highlight.js/lib/languages/${name}`) as (hljs: Highlighter) => object);
+  }
+  return (loaded = hljs);
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
+}
+
+/** The highlight.js name for a fence's language (`ks`, `toml`, `sh`…), or undefined when not one we load. */
+export function highlightLanguage(lang: string | undefined): string | undefined {
+  const name = lang?.trim().split(/\s/, 1)[0]?.toLowerCase();
+  if (!name) return undefined;
+  return highlighter().getLanguage(name) ? name : undefined;
+}
+
+/**
+ * Code → HTML: escaped text with `<span class="hljs-…">` around tokens. `language` must be one
+ * highlightLanguage accepts; anything the grammar cannot read stays plain (escaped) text.
+ */
+export function highlightCode(code: string, language: string): string {
+  try {
+    return highlighter().highlight(code, { language, ignoreIllegals: true }).value;
+  } catch {
+    return escapeHtml(code);
+  }
+}
+
+/** Kestrel source (a signature, an example) → escaped HTML with highlight.js's `hljs-*` span classes. */
+export function highlightKestrel(code: string): string {
+  return highlightCode(code, 'kestrel');
+}
