@@ -46,6 +46,16 @@ th, td { padding:8px 8px 8px 0; border-bottom:1px solid var(--line); vertical-al
 .notice.error { background:#fdecec; border-color:#f1b5b0; } .notice .secret { margin-top:10px; } .notice p.muted { margin:10px 0 0; }
 form.search { margin-left:auto; } .spread { justify-content:space-between; } .nowrap { white-space:nowrap; }
 .flush { margin:0; } .flush-bottom { margin-bottom:0; } .spaced { margin-top:16px; }
+/* P5: highlighting */
+:root { --hl-keyword:#a21caf; --hl-string:#166534; --hl-comment:#5c6370; --hl-number:#9a3412; --hl-type:#0c6478; --hl-title:#1d4ed8; --hl-meta:#92400e; }
+@media (prefers-color-scheme: dark) { :root { --hl-keyword:#e0a3ff; --hl-string:#9ad99a; --hl-comment:#a3adbb; --hl-number:#f5ab78; --hl-type:#7fd8ea; --hl-title:#9dbdff; --hl-meta:#f2c572; } }
+.hljs-keyword, .hljs-section, .hljs-selector-tag { color:var(--hl-keyword); }
+.hljs-string, .hljs-char, .hljs-regexp { color:var(--hl-string); }
+.hljs-comment, .hljs-quote, .hljs-code { color:var(--hl-comment); font-style:italic; }
+.hljs-number, .hljs-literal, .hljs-variable, .hljs-symbol { color:var(--hl-number); }
+.hljs-type, .hljs-built_in { color:var(--hl-type); }
+.hljs-title, .hljs-attr, .hljs-property { color:var(--hl-title); }
+.hljs-meta, .hljs-doctag { color:var(--hl-meta); }
 `;
 
 /** `user`: the signed-in username, null for "Sign in", or absent for no account links at all. */
