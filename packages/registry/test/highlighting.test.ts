@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCS_SCHEMA, packArchive, parseManifest, renderManifest } from '@flock/core';
 import { copyExample, publisherEnv, tempDir } from '../../../test-support/cli.js';
 import { publishProject } from '../../../test-support/publish.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
@@ -11,6 +12,7 @@ describe('highlighted code on a published package page', () => {
   let registry: TestRegistry;
   let dir: { path: string; cleanup(): Promise<void> };
   let html = '';
+  let token = '';
 
   beforeAll(async () => {
     registry = await createTestRegistry();
@@ -21,7 +23,9 @@ describe('highlighted code on a published package page', () => {
     // A doc comment with an example in a fence that names no language: Kestrel, in Kestrel docs.
     const source = join(palette, 'src/palette.ks');
     await writeFile(source, (await readFile(source, 'utf8')).replace('/// Formats a colour', '/// ```\n/// let hex = to_hex(DEFAULT.colors[0])\n/// ```\n///\n/// Formats a colour'));
-    const published = await publishProject(palette, await publisherEnv(registry, dir.path));
+    const env = await publisherEnv(registry, dir.path);
+    token = env.FLOCK_TOKEN!;
+    const published = await publishProject(palette, env);
     expect(published.code, published.stderr).toBe(0);
     const response = await fetch(`${registry.url}/flock/your-name/palette`);
     expect(response.status).toBe(200);
@@ -57,5 +61,22 @@ describe('highlighted code on a published package page', () => {
   it('serves the colours in the page\'s one stylesheet', () => {
     expect(html).toContain('/* P5: highlighting */');
     expect(html).toMatch(/\.hljs-keyword[^{]*\{ color:var\(--hl-keyword\); \}/);
+  });
+
+  it('highlights an API reference up to a budget, and shows the rest plain', async () => {
+    const headers = { authorization: `Bearer ${token}` };
+    const manifest = renderManifest(parseManifest('[package]\nname = "wide"\nversion = "1.0.0"\norg = "your-name"\n'));
+    const archive = await packArchive({ root: 'wide-1.0.0', entries: [{ path: 'flock.toml', bytes: Buffer.from(manifest) }] });
+    expect((await fetch(`${registry.url}/api/v1/packages/your-name/wide/1.0.0`, { method: 'PUT', body: archive, headers })).status).toBe(200);
+    // 40 signatures of 1,900 characters: 76,000 in all, past the 50,000 one page highlights.
+    const params = Array.from({ length: 150 }, (_, i) => `p${String(i).padStart(3, '0')}: U8`).join(', ');
+    const items = Array.from({ length: 40 }, (_, i) => ({ kind: 'fn', name: `f${i}`, signature: `pub fn f${i}(${params})`.padEnd(1900, ' '), doc: `\`\`\`\nlet r${i} = f${i}()\n\`\`\``, line: i + 1 }));
+    const docs = { schema: DOCS_SCHEMA, package: { org: 'your-name', name: 'wide', version: '1.0.0' }, modules: [{ name: 'wide', path: 'src/wide.ks', doc: '', items }] };
+    expect((await fetch(`${registry.url}/api/v1/packages/your-name/wide/1.0.0/docs`, { method: 'PUT', body: JSON.stringify(docs), headers })).status).toBe(200);
+    const page = await (await fetch(`${registry.url}/flock/your-name/wide`)).text();
+    expect(page).toContain('<span class="hljs-keyword">pub</span> <span class="hljs-keyword">fn</span> <span class="hljs-title">f0</span>(p000: <span class="hljs-type">U8</span>');
+    expect(page).toContain('<span class="hljs-keyword">let</span> r0 = f0()');
+    expect(page).toContain('<code class="hljs language-kestrel">pub fn f39(p000: U8, p001: U8');
+    expect(page.match(/<code class="hljs language-kestrel">pub fn f\d+\(/g)!.length).toBeGreaterThanOrEqual(40 - 50_000 / 1900);
   });
 });

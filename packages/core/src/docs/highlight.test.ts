@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { highlightCode, highlightKestrel, highlightLanguage } from './highlight.js';
+import { HighlightBudget, highlightCode, highlightKestrel, highlightLanguage } from './highlight.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 const palette = readFileSync(join(EXAMPLES, 'palette/src/palette.ks'), 'utf8');
@@ -90,5 +90,15 @@ describe('the Kestrel grammar', () => {
     expect(highlightLanguage('python')).toBeUndefined();
     expect(highlightLanguage('')).toBeUndefined();
     expect(highlightCode('[package]\nname = "palette"', 'toml')).toBe('<span class="hljs-section">[package]</span>\n<span class="hljs-attr">name</span> = <span class="hljs-string">&quot;palette&quot;</span>');
+  });
+
+  it('shows code plain (escaped) once a budget is spent', () => {
+    const budget = new HighlightBudget(20);
+    expect(highlightKestrel('fn a() {}', budget)).toBe('<span class="hljs-keyword">fn</span> <span class="hljs-title">a</span>() {}');
+    expect(highlightKestrel('fn <b>() {} fn c()', budget)).toBe('fn &lt;b&gt;() {} fn c()');
+    // What did not fit was not spent: a smaller piece still fits.
+    expect(highlightKestrel('let x', budget)).toBe('<span class="hljs-keyword">let</span> x');
+    expect(new HighlightBudget().take('x'.repeat(HighlightBudget.DEFAULT_CHARS))).toBe(true);
+    expect(new HighlightBudget().take('x'.repeat(HighlightBudget.DEFAULT_CHARS + 1))).toBe(false);
   });
 });

@@ -42,10 +42,31 @@ export function highlightLanguage(lang: string | undefined): string | undefined 
 }
 
 /**
- * Code → HTML: escaped text with `<span class="hljs-…">` around tokens. `language` must be one
- * highlightLanguage accepts; anything the grammar cannot read stays plain (escaped) text.
+ * How much code one rendering may highlight. highlight.js spends several microseconds a token
+ * (a 300 KB file takes seconds), and a README or docs upload is a publisher's text: past the
+ * budget, code is shown plain (escaped), so a page's cost stays bounded whatever was published.
  */
-export function highlightCode(code: string, language: string): string {
+export class HighlightBudget {
+  /** 50,000 characters: about a thousand lines of code, well under a second. */
+  static readonly DEFAULT_CHARS = 50_000;
+
+  constructor(private remaining = HighlightBudget.DEFAULT_CHARS) {}
+
+  /** Whether `code` may be highlighted; if so, its length is spent. */
+  take(code: string): boolean {
+    if (code.length > this.remaining) return false;
+    this.remaining -= code.length;
+    return true;
+  }
+}
+
+/**
+ * Code → HTML: escaped text with `<span class="hljs-…">` around tokens. `language` must be one
+ * highlightLanguage accepts; anything the grammar cannot read, or what `budget` has no room
+ * for, stays plain (escaped) text.
+ */
+export function highlightCode(code: string, language: string, budget?: HighlightBudget): string {
+  if (budget && !budget.take(code)) return escapeHtml(code);
   try {
     return highlighter().highlight(code, { language, ignoreIllegals: true }).value;
   } catch {
@@ -54,6 +75,6 @@ export function highlightCode(code: string, language: string): string {
 }
 
 /** Kestrel source (a signature, an example) → escaped HTML with highlight.js's `hljs-*` span classes. */
-export function highlightKestrel(code: string): string {
-  return highlightCode(code, 'kestrel');
+export function highlightKestrel(code: string, budget?: HighlightBudget): string {
+  return highlightCode(code, 'kestrel', budget);
 }

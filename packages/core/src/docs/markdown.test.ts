@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { HighlightBudget } from './highlight.js';
 import { renderDocMarkdown, renderMarkdown } from './markdown.js';
 
 describe('renderMarkdown', () => {
@@ -120,5 +121,17 @@ describe('renderMarkdown', () => {
   it('keeps only hljs-* token classes on spans, and nothing else of them', () => {
     const html = renderMarkdown('<span class="hljs-keyword btn" style="color:red" onclick="alert(1)" id="x">a</span> <span class="hljs-keyword" title="t">b</span> <span class="HLJS-x hljs-1 hljs-">c</span> <span class="card">d</span>');
     expect(html).toBe('<p><span class="hljs-keyword">a</span> <span class="hljs-keyword">b</span> <span>c</span> <span>d</span></p>\n');
+  });
+
+  it('highlights at most a budget of code per rendering, the rest plain and escaped', () => {
+    const big = `let s = "<b>"\n${'x = 1\n'.repeat(HighlightBudget.DEFAULT_CHARS / 6)}`;
+    const html = renderMarkdown(`\`\`\`ks\nfn small() {}\n\`\`\`\n\n\`\`\`ks\n${big}\`\`\``);
+    expect(html).toContain('<span class="hljs-title">small</span>');
+    expect(html).toContain('<pre><code class="hljs language-ks">let s = "&lt;b&gt;"\nx = 1\n');
+    expect(html.match(/<span/g)).toHaveLength(2);
+    // Doc comments of one page share one budget.
+    const budget = new HighlightBudget(8);
+    expect(renderDocMarkdown('```\nlet a\n```', budget)).toContain('<span class="hljs-keyword">let</span> a');
+    expect(renderDocMarkdown('```\nlet b\n```', budget)).toContain('<code class="hljs language-kestrel">let b\n</code>');
   });
 });

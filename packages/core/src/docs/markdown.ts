@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Marked } from 'marked';
 import type SanitizeHtml from 'sanitize-html';
-import { highlightCode, highlightLanguage } from './highlight.js';
+import { HighlightBudget, highlightCode, highlightLanguage } from './highlight.js';
 
 // sanitize-html (with htmlparser2 and postcss) is the heaviest module core has, and `flock publish`
 // and `flock install` load core without ever rendering Markdown: it is required on first use
@@ -45,6 +45,8 @@ function sanitizeOptions(): SanitizeHtml.IOptions {
 export interface RenderMarkdownOptions {
   /** The language of fenced code blocks that name none: 'kestrel' in Kestrel doc comments. */
   defaultLanguage?: string;
+  /** Shared by the renderings of one page; by default each call has its own HighlightBudget. */
+  highlightBudget?: HighlightBudget;
 }
 
 /**
@@ -54,6 +56,7 @@ export interface RenderMarkdownOptions {
 export function renderMarkdown(markdown: string, options: RenderMarkdownOptions = {}): string {
   // A fresh instance per call: the shared `marked` object can be reconfigured
   // by any other importer via marked.use(), which must not affect sanitizing.
+  const budget = options.highlightBudget ?? new HighlightBudget();
   const marked = new Marked({
     gfm: true,
     renderer: {
@@ -61,7 +64,7 @@ export function renderMarkdown(markdown: string, options: RenderMarkdownOptions 
         const language = highlightLanguage(lang || options.defaultLanguage);
         // false: marked's own rendering (escaped, with a language-* class).
         if (language === undefined) return false;
-        return `<pre><code class="hljs language-${language}">${highlightCode(text.replace(/\n$/, ''), language)}\n</code></pre>\n`;
+        return `<pre><code class="hljs language-${language}">${highlightCode(text.replace(/\n$/, ''), language, budget)}\n</code></pre>\n`;
       },
     },
   });
@@ -70,6 +73,6 @@ export function renderMarkdown(markdown: string, options: RenderMarkdownOptions 
 }
 
 /** An item's or module's doc comment: Markdown whose unlabelled code blocks are Kestrel. */
-export function renderDocMarkdown(markdown: string): string {
-  return renderMarkdown(markdown, { defaultLanguage: 'kestrel' });
+export function renderDocMarkdown(markdown: string, highlightBudget?: HighlightBudget): string {
+  return renderMarkdown(markdown, { defaultLanguage: 'kestrel', ...(highlightBudget ? { highlightBudget } : {}) });
 }
