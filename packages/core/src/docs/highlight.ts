@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { kestrel, type LanguageApi } from './kestrel-language.js';
 
-// highlight.js (pinned in package.json): maintained, synchronous and pure JavaScript, and it takes a
+// highlight.js 11.12.0 (pinned exactly in package.json): maintained, synchronous and pure JavaScript, and it takes a
 // language definition as an object, so Kestrel is a grammar rather than a hand-written tokenizer.
 // shiki would bring TextMate grammars with an Oniguruma WASM engine and an async API to every
 // renderMarkdown caller. Only the core is loaded, with the few languages READMEs use, and only on
@@ -21,7 +21,7 @@ function highlighter(): Highlighter {
   if (loaded) return loaded;
   const hljs = (require('highlight.js/lib/core') as Highlighter).newInstance();
   hljs.registerLanguage('kestrel', kestrel as (hljs: Highlighter) => object);
-  // `ini` is highlight.js's TOML too (alias `toml`); `bash` answers to `sh` and `shell` is a console session.
+  // `ini` is highlight.js's TOML too (alias `toml`); `bash` answers to `sh` and `zsh`.
   for (const name of ['ini', 'bash', 'json']) {
     hljs.registerLanguage(name, require(`highlight.js/lib/languages/${name}`) as (hljs: Highlighter) => object);
   }
