@@ -79,7 +79,8 @@ describe('flock init and flock doc', () => {
 
   it.each([
     ['json', 'Json', 'docs.json', '"name": "parse_hex"'],
-    ['html', 'Html', 'index.html', 'id="palette.parse_hex"'],
+    // Signatures come out highlighted, as on the registry's pages.
+    ['html', 'Html', 'index.html', '<span class="hljs-keyword">fn</span> <span class="hljs-title">parse_hex</span>(text: <span class="hljs-type">String</span>)'],
     ['markdown', 'Markdown', 'api.md', '### fn parse_hex'],
   ])('doc --format %s writes the palette docs', async (format, label, file, needle) => {
     const palette = await copyExample('palette', join(dir.path, format));

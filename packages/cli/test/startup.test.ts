@@ -66,7 +66,7 @@ describe('flock loads only what the command needs', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('startup-user\n  startup-user (owner)\n');
     expect(result.code).toBe(0);
-    for (const heavy of ['marked', 'sanitize-html', 'semver', 'tar', 'smol-toml']) expect(packages.has(heavy), heavy).toBe(false);
+    for (const heavy of ['marked', 'sanitize-html', 'highlight.js', 'semver', 'tar', 'smol-toml']) expect(packages.has(heavy), heavy).toBe(false);
   });
 
   /** examples/palette as a pushed git repository, optionally with a build command, and a publisher's env. */
@@ -89,6 +89,7 @@ describe('flock loads only what the command needs', () => {
     // The log is real: publish packs with tar.
     expect(packages.has('tar')).toBe(true);
     expect(packages.has('sanitize-html')).toBe(false);
+    expect(packages.has('highlight.js')).toBe(false);
   });
 
   it('flock publish builds in a clone that reads the repository\'s objects in place rather than copying them', async () => {

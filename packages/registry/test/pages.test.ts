@@ -59,7 +59,7 @@ describe('package pages', () => {
     // The manifest's repository is shown, but as text: it is not an http(s) URL.
     expect(body).toContain('<code>javascript:alert(9)</code>');
     expect(body).toContain('A &lt;b&gt;page&lt;/b&gt; test');
-    expect(body).toContain('pub fn safe&lt;T&gt;()');
+    expect(body).toContain('<span class="hljs-title">safe</span>&lt;<span class="hljs-type">T</span>&gt;()');
     expect(body).toContain('id="pages.safe"');
     expect(body).toContain('href="#pages.safe"');
   });

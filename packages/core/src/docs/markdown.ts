@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Marked } from 'marked';
 import type SanitizeHtml from 'sanitize-html';
+import { HighlightBudget, highlightCode, highlightLanguage } from './highlight.js';
 
 // sanitize-html (with htmlparser2 and postcss) is the heaviest module core has, and `flock publish`
 // and `flock install` load core without ever rendering Markdown: it is required on first use
@@ -18,6 +19,9 @@ function sanitizeOptions(): SanitizeHtml.IOptions {
   // Only language/highlighter classes: arbitrary classes would let a README
   // borrow the registry's own CSS and imitate its UI.
   const codeClasses = ['language-*', 'lang-*', 'hljs', 'hljs-*'];
+  // The highlighter's token classes and nothing else (hljs-keyword, hljs-built_in); its second
+  // classes on nested scopes (`function_`) go, the colours key on the first.
+  const tokenClasses = [/^hljs-[a-z_-]+$/];
   return {
     allowedTags: [...sanitizer().defaults.allowedTags, 'img', 'h1', 'h2'],
     allowedAttributes: {
@@ -27,7 +31,7 @@ function sanitizeOptions(): SanitizeHtml.IOptions {
       pre: ['class'],
       span: ['class'],
     },
-    allowedClasses: { code: codeClasses, pre: codeClasses, span: codeClasses },
+    allowedClasses: { code: codeClasses, pre: codeClasses, span: tokenClasses },
     allowedSchemes: ['http', 'https', 'mailto'],
     allowedSchemesByTag: { img: ['http', 'https'] },
     allowedSchemesAppliedToAttributes: ['href', 'src', 'cite'],
@@ -38,11 +42,37 @@ function sanitizeOptions(): SanitizeHtml.IOptions {
   };
 }
 
-/** Markdown (GFM) → HTML that is safe to embed in a registry page. */
-export function renderMarkdown(markdown: string): string {
+export interface RenderMarkdownOptions {
+  /** The language of fenced code blocks that name none: 'kestrel' in Kestrel doc comments. */
+  defaultLanguage?: string;
+  /** Shared by the renderings of one page; by default each call has its own HighlightBudget. */
+  highlightBudget?: HighlightBudget;
+}
+
+/**
+ * Markdown (GFM) → HTML that is safe to embed in a registry page. Fenced code in Kestrel
+ * (`kestrel`, `ks`), TOML, shell or JSON comes out highlighted: `<span class="hljs-…">`.
+ */
+export function renderMarkdown(markdown: string, options: RenderMarkdownOptions = {}): string {
   // A fresh instance per call: the shared `marked` object can be reconfigured
   // by any other importer via marked.use(), which must not affect sanitizing.
-  const marked = new Marked({ gfm: true });
+  const budget = options.highlightBudget ?? new HighlightBudget();
+  const marked = new Marked({
+    gfm: true,
+    renderer: {
+      code({ text, lang }) {
+        const language = highlightLanguage(lang || options.defaultLanguage);
+        // false: marked's own rendering (escaped, with a language-* class).
+        if (language === undefined) return false;
+        return `<pre><code class="hljs language-${language}">${highlightCode(text.replace(/\n$/, ''), language, budget)}\n</code></pre>\n`;
+      },
+    },
+  });
   const html = marked.parse(markdown, { async: false });
   return sanitizer()(html, sanitizeOptions());
+}
+
+/** An item's or module's doc comment: Markdown whose unlabelled code blocks are Kestrel. */
+export function renderDocMarkdown(markdown: string, highlightBudget?: HighlightBudget): string {
+  return renderMarkdown(markdown, { defaultLanguage: 'kestrel', ...(highlightBudget ? { highlightBudget } : {}) });
 }

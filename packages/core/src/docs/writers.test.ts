@@ -72,8 +72,11 @@ describe('renderDocsHtml', () => {
     expect(html).toContain('href="#tools.text.parse"');
   });
 
-  it('escapes signatures and renders docs through the sanitizer', () => {
-    expect(html).toContain('<pre><code class="language-kestrel">pub fn parse(text: String) -&gt; Option&lt;List&lt;Int&gt;&gt;</code></pre>');
+  it('escapes and highlights signatures and renders docs through the sanitizer', () => {
+    expect(html).toContain(
+      '<pre><code class="hljs language-kestrel"><span class="hljs-keyword">pub</span> <span class="hljs-keyword">fn</span> <span class="hljs-title">parse</span>(text: <span class="hljs-type">String</span>) -&gt; <span class="hljs-type">Option</span>&lt;<span class="hljs-type">List</span>&lt;<span class="hljs-type">Int</span>&gt;&gt;</code></pre>',
+    );
+    expect(html).toMatch(/\.hljs-keyword\{color:/);
     expect(html).toContain('<p>A point &amp; more.</p>');
     expect(html).toContain('<code>none</code>');
     expect(html).not.toContain('<script>');

@@ -1,4 +1,5 @@
-import { renderMarkdown } from './markdown.js';
+import { highlightKestrel } from './highlight.js';
+import { renderDocMarkdown } from './markdown.js';
 import { countItems, type DocFormat, type DocItem, type DocModel, type DocModule } from './model.js';
 
 /** The file `flock doc` writes for each format, inside the output directory. */
@@ -48,7 +49,7 @@ function membersTitle(item: DocItem): string {
 function renderMembersHtml(item: DocItem): string {
   if (item.members.length === 0) return '';
   const entries = item.members.map(
-    (member) => `<li><code>${escapeHtml(member.signature)}</code>${member.doc ? `<div class="doc">${renderMarkdown(member.doc)}</div>` : ''}</li>`,
+    (member) => `<li><code class="hljs language-kestrel">${highlightKestrel(member.signature)}</code>${member.doc ? `<div class="doc">${renderDocMarkdown(member.doc)}</div>` : ''}</li>`,
   );
   return `<h4>${membersTitle(item)}</h4>\n<ul class="members">${entries.join('')}</ul>`;
 }
@@ -58,8 +59,8 @@ function renderItemHtml(module: DocModule, item: DocItem): string {
   return [
     `<article class="item" id="${anchor}">`,
     `<h3><a href="#${anchor}"><span class="kind">${escapeHtml(item.kind)}</span> ${escapeHtml(item.name)}</a></h3>`,
-    `<pre><code class="language-kestrel">${escapeHtml(item.signature)}</code></pre>`,
-    item.doc ? `<div class="doc">${renderMarkdown(item.doc)}</div>` : '',
+    `<pre><code class="hljs language-kestrel">${highlightKestrel(item.signature)}</code></pre>`,
+    item.doc ? `<div class="doc">${renderDocMarkdown(item.doc)}</div>` : '',
     renderMembersHtml(item),
     '</article>',
   ]
@@ -71,7 +72,7 @@ function renderModuleHtml(module: DocModule): string {
   return [
     `<section class="module" id="module-${escapeHtml(module.name)}">`,
     `<h2>${escapeHtml(module.name)} <small>${escapeHtml(module.path)}</small></h2>`,
-    module.doc ? `<div class="doc">${renderMarkdown(module.doc)}</div>` : '',
+    module.doc ? `<div class="doc">${renderDocMarkdown(module.doc)}</div>` : '',
     ...module.items.map((item) => renderItemHtml(module, item)),
     '</section>',
   ]
@@ -91,7 +92,9 @@ function renderTocHtml(model: DocModel): string {
 
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 pre{background:#f4f4f6;padding:.75rem;overflow-x:auto}.kind{color:#666;font-weight:normal}
-h2 small{color:#666;font-weight:normal;font-size:.6em}.item{margin:1.5rem 0}`;
+h2 small{color:#666;font-weight:normal;font-size:.6em}.item{margin:1.5rem 0}
+.hljs-keyword{color:#a21caf}.hljs-string{color:#166534}.hljs-comment,.hljs-code{color:#5c6370;font-style:italic}
+.hljs-number,.hljs-literal{color:#9a3412}.hljs-type{color:#0e7490}.hljs-title{color:#1d4ed8}.hljs-meta{color:#92400e}`;
 
 /** A complete standalone HTML5 page for the package's API docs. */
 export function renderDocsHtml(model: DocModel): string {

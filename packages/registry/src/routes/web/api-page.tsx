@@ -1,5 +1,5 @@
 import { raw } from 'hono/html';
-import { itemAnchor, renderMarkdown, type DocItem, type DocModel, type DocModule, type ItemKind, type PackageDto, type VersionDto } from '@flock/core';
+import { HighlightBudget, highlightKestrel, itemAnchor, renderDocMarkdown, type DocItem, type DocModel, type DocModule, type ItemKind, type PackageDto, type VersionDto } from '@flock/core';
 import { linkSignature, sourceUrl, typeAnchors, type LinkedDependency } from './api-links.js';
 import { Layout } from './layout.js';
 
@@ -34,7 +34,7 @@ function Signature({ item, local, deps }: { item: DocItem; local: Map<string, st
   );
 }
 
-function Item({ module, item, context, local }: { module: DocModule; item: DocItem; context: ApiContext; local: Map<string, string> }) {
+function Item({ module, item, context, local, budget }: { module: DocModule; item: DocItem; context: ApiContext; local: Map<string, string>; budget: HighlightBudget }) {
   const anchor = itemAnchor(module, item);
   const source = sourceUrl(context.provenance, module.path, item.line);
   return (
@@ -45,15 +45,15 @@ function Item({ module, item, context, local }: { module: DocModule; item: DocIt
         {source ? <a class="api-source" href={source} rel="nofollow noopener">source</a> : null}
       </h3>
       <Signature item={item} local={local} deps={context.dependencies} />
-      {item.doc ? <div class="doc">{raw(renderMarkdown(item.doc))}</div> : null}
+      {item.doc ? <div class="doc">{raw(renderDocMarkdown(item.doc, budget))}</div> : null}
       {item.members.length > 0 ? (
         <>
           <h4>{item.kind === 'enum' ? 'Variants' : 'Fields'}</h4>
           <ul class="api-members">
             {item.members.map((member) => (
               <li id={`${anchor}.${member.name}`}>
-                <code>{member.signature}</code>
-                {member.doc ? <div class="doc">{raw(renderMarkdown(member.doc))}</div> : null}
+                <code class="hljs language-kestrel">{raw(highlightKestrel(member.signature, budget))}</code>
+                {member.doc ? <div class="doc">{raw(renderDocMarkdown(member.doc, budget))}</div> : null}
               </li>
             ))}
           </ul>
@@ -94,6 +94,8 @@ function Index({ docs }: { docs: DocModel }) {
  */
 export async function renderApiContent(docs: DocModel, context: ApiContext): Promise<string> {
   const local = typeAnchors(docs);
+  // One highlighting budget for the whole page (see HighlightBudget): a docs upload may hold 10,000 items.
+  const budget = new HighlightBudget();
   const content = (
     <div class="api-layout">
       <Index docs={docs} />
@@ -101,8 +103,8 @@ export async function renderApiContent(docs: DocModel, context: ApiContext): Pro
         {docs.modules.map((module) => (
           <section class="card api-module" id={`module.${module.name}`}>
             <h2><code>{module.name}</code> <small class="muted">{module.path}</small></h2>
-            {module.doc ? <div class="doc">{raw(renderMarkdown(module.doc))}</div> : null}
-            {module.items.map((item) => <Item module={module} item={item} context={context} local={local} />)}
+            {module.doc ? <div class="doc">{raw(renderDocMarkdown(module.doc, budget))}</div> : null}
+            {module.items.map((item) => <Item module={module} item={item} context={context} local={local} budget={budget} />)}
           </section>
         ))}
         {docs.modules.length === 0 ? <p class="lead">This version documents no modules.</p> : null}

@@ -59,6 +59,16 @@ form.search { margin-left:auto; } .spread { justify-content:space-between; } .no
 .api-item .kind { color:var(--muted); font-weight:500; } .api-item h4 { font-size:14px; margin:10px 0 4px; color:var(--muted); }
 .api-anchor, .api-source { color:var(--muted); font-size:13px; font-weight:normal; margin-left:8px; }
 .api-members { padding-left:18px; margin:0; } .api-members li { margin:4px 0; }
+/* P5: highlighting */
+:root { --hl-keyword:#a21caf; --hl-string:#166534; --hl-comment:#5c6370; --hl-number:#9a3412; --hl-type:#0c6478; --hl-title:#1d4ed8; --hl-meta:#92400e; }
+@media (prefers-color-scheme: dark) { :root { --hl-keyword:#e0a3ff; --hl-string:#9ad99a; --hl-comment:#a3adbb; --hl-number:#f5ab78; --hl-type:#7fd8ea; --hl-title:#9dbdff; --hl-meta:#f2c572; } }
+.hljs-keyword, .hljs-section, .hljs-selector-tag { color:var(--hl-keyword); }
+.hljs-string, .hljs-char, .hljs-regexp { color:var(--hl-string); }
+.hljs-comment, .hljs-quote, .hljs-code { color:var(--hl-comment); font-style:italic; }
+.hljs-number, .hljs-literal, .hljs-variable, .hljs-symbol { color:var(--hl-number); }
+.hljs-type, .hljs-built_in { color:var(--hl-type); }
+.hljs-title, .hljs-attr, .hljs-property { color:var(--hl-title); }
+.hljs-meta, .hljs-doctag { color:var(--hl-meta); }
 `;
 
 /** `user`: the signed-in username, null for "Sign in", or absent for no account links at all. */

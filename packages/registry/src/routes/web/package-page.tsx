@@ -1,5 +1,5 @@
 import { raw } from 'hono/html';
-import { itemAnchor, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
+import { HighlightBudget, highlightKestrel, itemAnchor, renderDocMarkdown, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
 import { Layout } from './layout.js';
 
 export interface PackagePageProps {
@@ -16,6 +16,8 @@ export interface PackagePageProps {
 }
 
 function ApiReference({ docs }: { docs: DocModel }) {
+  // One budget for the whole reference: a docs upload may hold 10,000 items, each with a signature and examples.
+  const budget = new HighlightBudget();
   return (
     <section class="card" id="api">
       <h2>API reference</h2>
@@ -24,7 +26,7 @@ function ApiReference({ docs }: { docs: DocModel }) {
           <h3>
             <code>{module.name}</code>
           </h3>
-          {module.doc ? <div class="doc">{raw(renderMarkdown(module.doc))}</div> : null}
+          {module.doc ? <div class="doc">{raw(renderDocMarkdown(module.doc, budget))}</div> : null}
           {module.items.map((item) => {
             const anchor = itemAnchor(module, item);
             return (
@@ -37,9 +39,9 @@ function ApiReference({ docs }: { docs: DocModel }) {
                   </a>
                 </h4>
                 <pre>
-                  <code>{item.signature}</code>
+                  <code class="hljs language-kestrel">{raw(highlightKestrel(item.signature, budget))}</code>
                 </pre>
-                <div class="doc">{raw(renderMarkdown(item.doc))}</div>
+                <div class="doc">{raw(renderDocMarkdown(item.doc, budget))}</div>
               </div>
             );
           })}
