@@ -150,7 +150,45 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     const versions = await listVersions(visible.pkg);
     const row = version === null ? latestOf(versions) : versions.find((v) => v.version === version);
     if (!row) throw new FlockError('not_found', `Version ${org}/${name}@${version ?? 'latest'} not found`);
-    return { ...visible, package: toPackageDto(visible, versions), version: row };
+    return { ...visible, package: toPackageDto(visible, versions), version: row, versions };
+  }
+
+  /**
+   * "Used by": the packages `principal` may see whose newest version (as latestOf picks it) depends on
+   * org/name, sorted, the first `limit` of them and how many there are. Candidates are found by the
+   * dependency key in the stored JSON (LIKE is only a prefilter: `_` is a wildcard, SQLite's LIKE
+   * ignores case), then checked exactly against each candidate's newest version.
+   */
+  async function dependents(principal: Principal | null, org: OrgName, name: PackageName, limit: number): Promise<{ total: number; first: Array<{ org: string; name: string; version: string; range: string }> }> {
+    const key = `${org}/${name}`;
+    const candidates = await db
+      .selectFrom('versions')
+      .innerJoin('packages', 'packages.id', 'versions.package_id')
+      .innerJoin('orgs', 'orgs.id', 'packages.org_id')
+      .select(['packages.id', 'packages.visibility', 'packages.org_id', 'orgs.name as org', 'packages.name'])
+      .distinct()
+      .where('versions.dependencies', 'like', `%${JSON.stringify(key)}%`)
+      .execute();
+    const readable: typeof candidates = [];
+    for (const candidate of candidates) if (await access.canRead(principal, candidate)) readable.push(candidate);
+    const found: Array<{ org: string; name: string; version: string; range: string }> = [];
+    // In slices, so a much-used package never builds one statement past the databases' parameter limits.
+    for (let i = 0; i < readable.length; i += 500) {
+      const slice = readable.slice(i, i + 500);
+      const rows = await db
+        .selectFrom('versions')
+        .select(['package_id', 'version', 'yanked', 'dependencies'])
+        .where('package_id', 'in', slice.map((c) => c.id))
+        .execute();
+      for (const candidate of slice) {
+        const versions = rows.filter((r) => r.package_id === candidate.id).sort((a, b) => compareVersions(b.version as Version, a.version as Version));
+        const newest = latestOf(versions);
+        const range = newest ? (JSON.parse(newest.dependencies) as Record<string, string>)[key] : undefined;
+        if (newest && range !== undefined) found.push({ org: candidate.org, name: candidate.name, version: newest.version, range });
+      }
+    }
+    found.sort((a, b) => `${a.org}/${a.name}`.localeCompare(`${b.org}/${b.name}`));
+    return { total: found.length, first: found.slice(0, limit) };
   }
 
   async function readReadme(versionId: string): Promise<string | null> {
@@ -234,7 +272,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return rows;
   }
 
-  return { findVisible, listVersions, latestOf, getPackage, findPage, readReadme, findVersion, getVersion, readDocs, getDocs, download, recent };
+  return { findVisible, listVersions, latestOf, getPackage, findPage, dependents, readReadme, findVersion, getVersion, readDocs, getDocs, download, recent };
 }
 
 export type PackagesService = ReturnType<typeof createPackagesService>;

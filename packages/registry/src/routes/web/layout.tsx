@@ -46,6 +46,13 @@ th, td { padding:8px 8px 8px 0; border-bottom:1px solid var(--line); vertical-al
 .notice.error { background:#fdecec; border-color:#f1b5b0; } .notice .secret { margin-top:10px; } .notice p.muted { margin:10px 0 0; }
 form.search { margin-left:auto; } .spread { justify-content:space-between; } .nowrap { white-space:nowrap; }
 .flush { margin:0; } .flush-bottom { margin-bottom:0; } .spaced { margin-top:16px; }
+/* P3: package page */
+.layout.package { grid-template-areas:"main install" "main side"; grid-template-rows:auto 1fr; row-gap:0; }
+.layout.package > #install-card { grid-area:install; padding:16px 18px; font-size:14px; } .layout.package > .package-main { grid-area:main; min-width:0; } .layout.package > aside { grid-area:side; min-width:0; }
+@media (max-width: 860px) { .layout.package { grid-template-areas:"install" "main" "side"; grid-template-columns:minmax(0,1fr); grid-template-rows:auto; } }
+#install-card .install { margin-top:8px; } #install-card .install code { flex:1; min-width:0; overflow-x:auto; white-space:nowrap; background:none; padding:0; } .install-or { font-size:13px; margin-top:10px; }
+.keywords { display:flex; flex-wrap:wrap; gap:6px; } .keywords a { background:var(--code); border-radius:999px; padding:1px 9px; font-size:13px; }
+aside .dependency code, #used-by code { font-size:12px; } .package-main .item pre { max-width:100%; overflow-x:auto; }
 `;
 
 /** `user`: the signed-in username, null for "Sign in", or absent for no account links at all. */
