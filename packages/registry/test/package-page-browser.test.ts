@@ -49,7 +49,7 @@ describe.skipIf(!hasChromium)('the package page in Chromium', () => {
       content: "window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.effectiveDirective + ' ' + e.blockedURI));",
     });
     page = await context.newPage();
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -47,7 +47,7 @@ describe('the package page', () => {
     dir = await tempDir();
     env = await publisherEnv(registry, dir.path);
     await publishExample('palette');
-  });
+  }, 120_000);
   afterAll(async () => {
     await registry?.close();
     await dir?.cleanup();
@@ -90,7 +90,7 @@ describe('the package page', () => {
     const banner = await page('/flock/your-name/banner');
     expect(banner).toContain('<dd class="dependency"><a href="/flock/your-name/palette">your-name/palette</a> <code>^0.1.0</code></dd>');
     expect(section(banner, 'used-by')).toContain('id="used-by-count">0<');
-  });
+  }, 120_000);
 
   it('a private dependent is shown to members of its org only', async () => {
     await publishSpec(dir.path, { org: 'your-name', name: 'secret-tool', version: '1.0.0', visibility: 'private', dependencies: { 'your-name/palette': '^0.1.0' } }, env);
@@ -102,7 +102,7 @@ describe('the package page', () => {
     const member = section(await page('/flock/your-name/palette', env.FLOCK_TOKEN), 'used-by');
     expect(member).toContain('id="used-by-count">2<');
     expect(member).toContain('<a href="/flock/your-name/secret-tool">your-name/secret-tool</a> <code>^0.1.0</code>');
-  });
+  }, 120_000);
 
   it('a yanked newest version is marked with its reason and not offered by the install snippet', async () => {
     await publishExample('palette', '0.2.0');
@@ -125,7 +125,7 @@ describe('the package page', () => {
     const yanked = section(await page('/flock/your-name/palette/0.2.0'), 'yanked');
     expect(yanked).toContain('This version is yanked: mixes colours wrongly');
     expect(yanked).toContain('<a id="newest-good" href="/flock/your-name/palette/0.1.0">0.1.0</a>');
-  });
+  }, 120_000);
 
   it('relative times follow the registry clock, even on a cached page', async () => {
     expect(section(await page('/flock/your-name/palette/0.1.0'), 'published')).toContain('>3 days ago<');

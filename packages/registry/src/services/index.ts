@@ -68,13 +68,13 @@ export function createServices(deps: ServiceDeps) {
   const audit = createAuditService({ db, clock });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
   const sparseIndex = createSparseIndexService({ db });
-  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex });
-  // Package pages: each version's README and API reference, and whole anonymous pages until their package changes.
-  const renderedPages = createHtmlCache();
-  const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db, SEARCH_CAPS, deps.sqliteReader ?? null) : createPostgresSearchIndex(db);
   // Bumped by every package change on any replica: a page that shows other packages' state (its
   // dependents) stamps its cache with this too, since a dependent's publish leaves its own entry alone.
   let packageGeneration = 0;
+  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, packageGeneration: () => packageGeneration });
+  // Package pages: each version's README and API reference, and whole anonymous pages until their package changes.
+  const renderedPages = createHtmlCache();
+  const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db, SEARCH_CAPS, deps.sqliteReader ?? null) : createPostgresSearchIndex(db);
   const events: PackageEvents = {
     async changed({ org, name, packageId }) {
       // Here at once; on other replicas when the feed delivers (this one hears its own event again, harmlessly).
