@@ -39,9 +39,13 @@ export function When({ iso, now }: { iso: string; now: Date }) {
   return <time datetime={iso} title={iso}>{relativeTime(iso, now)}</time>;
 }
 
-/** The newest version that is not yanked: what `flock add` picks and the snippet offers (null when all are yanked). */
-export function installable(pkg: PackageDto): string | null {
-  return pkg.versions.find((v) => !v.yanked)?.version ?? null;
+/**
+ * The newest version that is not yanked and, like `flock add`'s choice, not a pre-release unless
+ * nothing else is: what the snippet offers (null when every version is yanked). `pkg.versions` is newest first.
+ */
+export function installable(pkg: Pick<PackageDto, 'versions'>): string | null {
+  const good = pkg.versions.filter((v) => !v.yanked);
+  return (good.find((v) => !v.version.includes('-')) ?? good[0])?.version ?? null;
 }
 
 /**
@@ -59,7 +63,8 @@ export function InstallCard({ pkg }: { pkg: PackageDto }) {
       ) : (
         <>
           <div class="install">
-            <code id="install-command">flock add {ref}</code>
+            {/* `flock add org/name` takes no pre-release by itself: one must be asked for. */}
+            <code id="install-command">flock add {ref}{good.includes('-') ? `@^${good}` : ''}</code>
             <button type="button" class="secondary small" data-copy="install-command" id="copy-install">Copy</button>
           </div>
           <div class="muted install-or">or under <code>[dependencies]</code> in flock.toml:</div>
