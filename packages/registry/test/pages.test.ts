@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCS_SCHEMA, packArchive, parseManifest, renderManifest } from '@flock/core';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { COPY_SCRIPT } from '../src/routes/web/account-page.js';
 
 const HOSTILE_README = `# Evil
 
@@ -49,7 +50,10 @@ describe('package pages', () => {
     expect(status).toBe(200);
     expect(html).toContain('<p>kept without its handler</p>');
     expect(html).toContain('Some <strong>bold</strong> text.');
-    const body = html.slice(html.indexOf('<main>'));
+    // The registry's own copy script (the Install card's, allowed by its hash) is the one script there.
+    const own = `<script>${COPY_SCRIPT}</script>`;
+    expect(html).toContain(own);
+    const body = html.slice(html.indexOf('<main>')).replace(own, '');
     expect(body).not.toMatch(/<script/i);
     expect(body).not.toMatch(/<iframe/i);
     expect(body).not.toMatch(/\son[a-z]+\s*=/i);

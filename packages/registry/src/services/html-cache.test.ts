@@ -39,4 +39,17 @@ describe('html cache', () => {
     expect(await cache.getOrRender('p', render, first)).toBe('page 3');
     expect(cache.stats()).toMatchObject({ hits: 1, misses: 3, entries: 1, bytes: 12 });
   });
+
+  it('compares array stamps element by element: any one part changing re-renders', async () => {
+    const cache = createHtmlCache({ maxBytes: 100 });
+    const entry = {};
+    let renders = 0;
+    const render = () => Promise.resolve(`page ${++renders}`);
+    expect(await cache.getOrRender('p', render, [entry, 1, 7])).toBe('page 1');
+    expect(await cache.getOrRender('p', render, [entry, 1, 7])).toBe('page 1');
+    expect(await cache.getOrRender('p', render, [entry, 2, 7])).toBe('page 2');
+    expect(await cache.getOrRender('p', render, [entry, 2, 8])).toBe('page 3');
+    expect(await cache.getOrRender('p', render, [{}, 2, 8])).toBe('page 4');
+    expect(await cache.getOrRender('p', render, [entry, 2])).toBe('page 5');
+  });
 });

@@ -10,6 +10,15 @@ export interface HtmlCacheDeps {
  * state it was built from changes (a whole anonymous package page).
  * Callers check access before they ask, so the cache never decides who sees what.
  */
+/**
+ * Stamps match when they are the same value, or arrays of the same values (a page built from
+ * several pieces of state, each versioned on its own: a package's index entry, a generation, a minute).
+ */
+function sameStamp(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
 export function createHtmlCache({ maxBytes = 32 * 1024 * 1024 }: HtmlCacheDeps = {}) {
   const entries = new Map<string, { html: string; stamp: unknown }>();
   let bytes = 0;
@@ -25,12 +34,12 @@ export function createHtmlCache({ maxBytes = 32 * 1024 * 1024 }: HtmlCacheDeps =
 
   /**
    * The HTML under `key`, rendered by `render` only when not cached. With a
-   * `stamp`, what is cached counts only for that same stamp (compared with ===):
+   * `stamp`, what is cached counts only for that same stamp (compared with ===, element by element for arrays):
    * HTML built from state that can change is kept with the state's version.
    */
   async function getOrRender(key: string, render: () => Promise<string>, stamp?: unknown): Promise<string> {
     const cached = entries.get(key);
-    if (cached !== undefined && cached.stamp === stamp) {
+    if (cached !== undefined && sameStamp(cached.stamp, stamp)) {
       hits++;
       // Re-inserted, so the Map's order is least recently used first.
       entries.delete(key);

@@ -68,7 +68,10 @@ export function createServices(deps: ServiceDeps) {
   const audit = createAuditService({ db, clock });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
   const sparseIndex = createSparseIndexService({ db });
-  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex });
+  // Bumped by every package change on any replica: a page that shows other packages' state (its
+  // dependents) stamps its cache with this too, since a dependent's publish leaves its own entry alone.
+  let packageGeneration = 0;
+  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, packageGeneration: () => packageGeneration });
   // Package pages: each version's README and API reference, and whole anonymous pages until their package changes.
   const renderedPages = createHtmlCache();
   const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db, SEARCH_CAPS, deps.sqliteReader ?? null) : createPostgresSearchIndex(db);
@@ -76,12 +79,14 @@ export function createServices(deps: ServiceDeps) {
     async changed({ org, name, packageId }) {
       // Here at once; on other replicas when the feed delivers (this one hears its own event again, harmlessly).
       sparseIndex.invalidate(org, name);
+      packageGeneration++;
       await searchIndex.update(packageId);
       await feed.notify({ kind: 'package', org, name });
     },
   };
   feed.subscribe((event) => {
     if (event.kind === 'package') {
+      packageGeneration++;
       if (event.org === '*') sparseIndex.clear();
       else sparseIndex.invalidate(event.org, event.name);
     } else if (event.kind === 'token') auth.invalidateToken(event.tokenHash);
@@ -106,6 +111,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     accounts, tokens, auth, access, orgStores, packages, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
     audit, sessions, signIn, tokenAdmin, orgs, deviceCodes,
+    clock, packageGeneration: () => packageGeneration,
   };
 }
 

@@ -16,6 +16,8 @@ export interface PackagesDeps {
   redirectDownloads: boolean;
   /** Where downloads find a version's archive (in memory once warm). */
   sparseIndex: Pick<SparseIndexService, 'get'>;
+  /** Changes with every package change on any replica: what "Used by" found holds until it does. */
+  packageGeneration?: () => number;
 }
 
 /** How long a presigned download URL lives: long enough to start, short enough not to be shared. */
@@ -83,7 +85,7 @@ function toProvenance(row: Omit<VersionRow, 'readme' | 'manifest'>): VersionDto[
 }
 
 /** Reads of packages and versions, each filtered through access.canRead. */
-export function createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex }: PackagesDeps) {
+export function createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, packageGeneration }: PackagesDeps) {
   // The two queries of every page view and API read, compiled once.
   const selectPackage = compileOnce(db, ['org', 'name'], ({ org, name }) =>
     db
@@ -150,7 +152,65 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     const versions = await listVersions(visible.pkg);
     const row = version === null ? latestOf(versions) : versions.find((v) => v.version === version);
     if (!row) throw new FlockError('not_found', `Version ${org}/${name}@${version ?? 'latest'} not found`);
-    return { ...visible, package: toPackageDto(visible, versions), version: row };
+    return { ...visible, package: toPackageDto(visible, versions), version: row, versions };
+  }
+
+  type Dependent = { org: string; name: string; version: string; range: string; visibility: PackageRow['visibility']; org_id: string };
+  // Every package's dependents (before access is checked), found by a scan of the versions table:
+  // kept until any package changes, so page views between publishes do not repeat the scan.
+  const dependentsFound = new Map<string, Dependent[]>();
+  let dependentsGeneration: number | undefined;
+
+  async function findDependents(key: string): Promise<Dependent[]> {
+    const candidates = await db
+      .selectFrom('versions')
+      .innerJoin('packages', 'packages.id', 'versions.package_id')
+      .innerJoin('orgs', 'orgs.id', 'packages.org_id')
+      .select(['packages.id', 'packages.visibility', 'packages.org_id', 'orgs.name as org', 'packages.name'])
+      .distinct()
+      .where('versions.dependencies', 'like', `%${JSON.stringify(key)}%`)
+      .execute();
+    const found: Dependent[] = [];
+    // In slices, so a much-used package never builds one statement past the databases' parameter limits.
+    for (let i = 0; i < candidates.length; i += 500) {
+      const slice = candidates.slice(i, i + 500);
+      const rows = await db
+        .selectFrom('versions')
+        .select(['package_id', 'version', 'yanked', 'dependencies'])
+        .where('package_id', 'in', slice.map((c) => c.id))
+        .execute();
+      for (const c of slice) {
+        const versions = rows.filter((r) => r.package_id === c.id).sort((a, b) => compareVersions(b.version as Version, a.version as Version));
+        const newest = latestOf(versions);
+        const range = newest ? (JSON.parse(newest.dependencies) as Record<string, string>)[key] : undefined;
+        if (newest && range !== undefined) found.push({ org: c.org, name: c.name, version: newest.version, range, visibility: c.visibility, org_id: c.org_id });
+      }
+    }
+    return found.sort((a, b) => `${a.org}/${a.name}`.localeCompare(`${b.org}/${b.name}`));
+  }
+
+  /**
+   * "Used by": the packages `principal` may see whose newest version (as latestOf picks it) depends on
+   * org/name, sorted, the first `limit` of them and how many there are. Candidates are found by the
+   * dependency key in the stored JSON (LIKE is only a prefilter: `_` is a wildcard, SQLite's LIKE
+   * ignores case), then checked exactly against each candidate's newest version.
+   */
+  async function dependents(principal: Principal | null, org: OrgName, name: PackageName, limit: number): Promise<{ total: number; first: Array<{ org: string; name: string; version: string; range: string }> }> {
+    const key = `${org}/${name}`;
+    const generation = packageGeneration?.();
+    if (generation === undefined || generation !== dependentsGeneration || dependentsFound.size >= 10_000) {
+      dependentsFound.clear();
+      dependentsGeneration = generation;
+    }
+    let all = generation === undefined ? undefined : dependentsFound.get(key);
+    if (all === undefined) {
+      all = await findDependents(key);
+      // Kept only if nothing changed meanwhile: a publish during the scan may not be in it.
+      if (generation !== undefined && packageGeneration?.() === generation) dependentsFound.set(key, all);
+    }
+    const visible: Array<{ org: string; name: string; version: string; range: string }> = [];
+    for (const d of all) if (await access.canRead(principal, d)) visible.push({ org: d.org, name: d.name, version: d.version, range: d.range });
+    return { total: visible.length, first: visible.slice(0, limit) };
   }
 
   async function readReadme(versionId: string): Promise<string | null> {
@@ -234,7 +294,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return rows;
   }
 
-  return { findVisible, listVersions, latestOf, getPackage, findPage, readReadme, findVersion, getVersion, readDocs, getDocs, download, recent };
+  return { findVisible, listVersions, latestOf, getPackage, findPage, dependents, readReadme, findVersion, getVersion, readDocs, getDocs, download, recent };
 }
 
 export type PackagesService = ReturnType<typeof createPackagesService>;

@@ -9,6 +9,7 @@ import { authRoutes, methodsOf } from './auth.js';
 import { deviceRoutes } from './device.js';
 import { HomePage } from './home.js';
 import { orgRoutes } from './org.js';
+import { DEPENDENTS_SHOWN } from './package-facts.js';
 import { PackagePage, renderPackageContent } from './package-page.js';
 import { SearchPage } from './search-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
@@ -16,7 +17,7 @@ import { parsePage } from '../api/search.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
-  const { sparseIndex, renderedPages } = c.var.services;
+  const { sparseIndex, renderedPages, clock, packageGeneration } = c.var.services;
   const version = rawVersion === undefined ? null : parseVersion(rawVersion);
   // The browser session (or a bearer token): members see their org's private packages.
   const session = await pageSession(c);
@@ -26,11 +27,19 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
     // changes, so it is kept whole, stamped with the sparse index's entry: every publish, yank, visibility
     // change and docs upload replaces that entry, on every replica. Taken before the page is read, so a
     // change while it renders leaves a page that is already stale by its stamp.
+    // Two things on the page change without touching that entry, so they are in the stamp too:
+    // "Used by" (a dependent's publish changes the dependent's entry: any package change bumps the
+    // generation) and the relative times ("3 days ago", from the registry clock), which would go stale
+    // in a page kept for days. Those are rendered on the server rather than by a script, so the page
+    // reads the same without JavaScript; the cost is a page kept for the current minute only (as long
+    // as browsers and proxies keep it, max-age=60). Only the page shell is rendered again then: the
+    // README and API reference, the costly part, stay cached per version.
     const entry = await sparseIndex.get(org, name);
     if (entry?.visibility === 'public') {
+      const minute = Math.floor(clock().getTime() / 60_000);
       const render = async () => String(await (await packageView(c, { org, name, version, session: null, principal: null })).element.toString());
       c.header('cache-control', 'public, max-age=60');
-      return c.html(await renderedPages.getOrRender(`page\n${org}/${name}\n${rawVersion ?? ''}`, render, entry));
+      return c.html(await renderedPages.getOrRender(`page\n${org}/${name}\n${rawVersion ?? ''}`, render, [entry, packageGeneration(), minute]));
     }
   }
   const { element, visibility } = await packageView(c, { org, name, version, session, principal });
@@ -48,7 +57,7 @@ interface ViewInput {
 }
 
 async function packageView(c: AppContext, { org, name, version: wanted, session, principal }: ViewInput) {
-  const { packages, access, renderedPages } = c.var.services;
+  const { packages, access, renderedPages, clock } = c.var.services;
   // Access is checked here, before the cache of rendered READMEs is consulted.
   const page = await packages.findPage(principal, org, name, wanted);
   const row = page.version;
@@ -61,10 +70,13 @@ async function packageView(c: AppContext, { org, name, version: wanted, session,
   });
   const version = toVersionDto(page.org, page.pkg, row, row.publisher);
   const isOwner = session !== null && (await access.roleIn(session.principal, page.org)) === 'owner';
+  const dependents = await packages.dependents(principal, page.org.name as OrgName, page.pkg.name as PackageName, DEPENDENTS_SHOWN);
+  const versions = page.versions.map((v) => ({ version: v.version, yanked: v.yanked !== 0, yankReason: v.yanked !== 0 ? v.yank_reason : null, publishedAt: v.published_at }));
   const element = (
     <PackagePage
       pkg={page.package} version={version} content={content} isLatest={wanted === null}
       user={session?.principal.username ?? null} owner={isOwner ? { csrf: session.csrf } : null}
+      versions={versions} dependents={dependents} now={clock()}
     />
   );
   return { element, visibility: page.pkg.visibility };

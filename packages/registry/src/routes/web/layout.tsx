@@ -69,6 +69,13 @@ form.search { margin-left:auto; } .spread { justify-content:space-between; } .no
 .hljs-type, .hljs-built_in { color:var(--hl-type); }
 .hljs-title, .hljs-attr, .hljs-property { color:var(--hl-title); }
 .hljs-meta, .hljs-doctag { color:var(--hl-meta); }
+/* P3: package page */
+.layout.package { grid-template-areas:"main install" "main side"; grid-template-rows:auto 1fr; row-gap:0; }
+.layout.package > #install-card { grid-area:install; padding:16px 18px; font-size:14px; } .layout.package > .package-main { grid-area:main; min-width:0; } .layout.package > aside { grid-area:side; min-width:0; }
+@media (max-width: 860px) { .layout.package { grid-template-areas:"install" "main" "side"; grid-template-columns:minmax(0,1fr); grid-template-rows:auto; } }
+#install-card .install { margin-top:8px; } #install-card .install code { flex:1; min-width:0; overflow-x:auto; white-space:nowrap; background:none; padding:0; } .install-or { font-size:13px; margin-top:10px; }
+.keywords { display:flex; flex-wrap:wrap; gap:6px; } .keywords a { background:var(--code); border-radius:999px; padding:1px 9px; font-size:13px; }
+aside .dependency code, #used-by code { font-size:12px; } .package-main .item pre { max-width:100%; overflow-x:auto; }
 `;
 
 /** `user`: the signed-in username, null for "Sign in", or absent for no account links at all. */

@@ -1,6 +1,7 @@
 import { raw } from 'hono/html';
 import { HighlightBudget, highlightKestrel, itemAnchor, renderDocMarkdown, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
 import { Layout } from './layout.js';
+import { Facts, InstallCard, installable, UsedBy, VersionsCard, type Dependents, type ListedVersion } from './package-facts.js';
 
 export interface PackagePageProps {
   pkg: PackageDto;
@@ -13,6 +14,12 @@ export interface PackagePageProps {
   user?: string | null;
   /** For an owner signed in with a session: the CSRF token for the owner's forms. */
   owner?: { csrf: string } | null;
+  /** Every version, newest first, with yank reasons. */
+  versions: ListedVersion[];
+  /** "Used by", already filtered to what the viewer may see. */
+  dependents: Dependents;
+  /** The registry clock's now, for relative times. */
+  now: Date;
 }
 
 function ApiReference({ docs }: { docs: DocModel }) {
@@ -90,40 +97,25 @@ function VisibilityCard({ pkg, csrf }: { pkg: PackageDto; csrf: string }) {
   );
 }
 
-function Sidebar({ pkg, version, owner }: { pkg: PackageDto; version: VersionDto; owner: { csrf: string } | null }) {
-  const base = `/flock/${pkg.org}/${pkg.name}`;
+function Sidebar({ pkg, version, owner, versions, dependents, now }: Pick<PackagePageProps, 'pkg' | 'version' | 'versions' | 'dependents' | 'now'> & { owner: { csrf: string } | null }) {
   return (
     <aside>
       {owner ? <VisibilityCard pkg={pkg} csrf={owner.csrf} /> : null}
-      <div class="card">
-        <div>Install</div>
-        <div class="install">
-          <code>flock add {pkg.org}/{pkg.name}@{version.version}</code>
-        </div>
-        <dl>
-          {version.license ? (<><dt>License</dt><dd>{version.license}</dd></>) : null}
+      <div class="card" id="about">
+        <dl class="flush">
+          <Facts pkg={pkg} version={version} now={now} />
           {version.repository ? (<><dt>Repository</dt><dd><MaybeLink url={version.repository} /></dd></>) : null}
-          <dt>Published</dt>
-          <dd><time datetime={version.publishedAt}>{version.publishedAt.slice(0, 10)}</time> by {version.publisher}</dd>
           <dt>Checksum</dt>
           <dd><code>{version.checksum}</code></dd>
-          {version.dependencies.length > 0 ? (
-            <><dt>Dependencies</dt>{version.dependencies.map((d) => (<dd><a href={`/flock/${d.package}`}>{d.package}</a> {d.range}</dd>))}</>
-          ) : null}
+          <dt>Dependencies</dt>
+          {version.dependencies.length > 0
+            ? version.dependencies.map((d) => (<dd class="dependency"><a href={`/flock/${d.package}`}>{d.package}</a> <code>{d.range}</code></dd>))
+            : <dd class="muted">none</dd>}
         </dl>
       </div>
+      <UsedBy dependents={dependents} />
       <Provenance pkg={pkg} version={version} />
-      <div class="card">
-        <div>Versions</div>
-        <ul class="versions">
-          {pkg.versions.map((v) => (
-            <li>
-              <a href={`${base}/${v.version}`}>{v.version}</a>
-              {v.yanked ? <span class="badge yanked">yanked</span> : <span>{v.publishedAt.slice(0, 10)}</span>}
-            </li>
-          ))}
-        </ul>
-      </div>
+      <VersionsCard pkg={pkg} versions={versions} now={now} />
     </aside>
   );
 }
@@ -145,7 +137,8 @@ export async function renderPackageContent(readme: string | null, docs: DocModel
   return String(await content.toString());
 }
 
-export function PackagePage({ pkg, version, content, isLatest, user, owner }: PackagePageProps) {
+export function PackagePage({ pkg, version, content, isLatest, user, owner, versions, dependents, now }: PackagePageProps) {
+  const good = installable(pkg);
   return (
     <Layout title={`${pkg.org}/${pkg.name} ${version.version} — Flock`} user={user}>
       <h1>
@@ -160,12 +153,15 @@ export function PackagePage({ pkg, version, content, isLatest, user, owner }: Pa
       {pkg.deprecated !== null ? <div class="card" id="deprecated"><span class="badge yanked">deprecated</span> {pkg.deprecated}</div> : null}
       {version.yanked ? (
         <div class="card" id="yanked">
-          <span class="badge yanked">yanked</span> {version.yankReason ?? 'Installed only from lockfiles that already pin it; never chosen anew.'}
+          <span class="badge yanked">yanked</span> This version is yanked: {version.yankReason ?? 'installed only from lockfiles that already pin it; never chosen anew.'}
+          {good !== null ? <> The newest version that is not yanked is <a id="newest-good" href={`/flock/${pkg.org}/${pkg.name}/${good}`}>{good}</a>.</> : null}
         </div>
       ) : null}
-      <div class="layout">
-        {raw(content)}
-        <Sidebar pkg={pkg} version={version} owner={owner ?? null} />
+      {/* The Install card comes first in the markup, so on a phone (one column) it is above the README. */}
+      <div class="layout package">
+        <InstallCard pkg={pkg} />
+        <div class="package-main">{raw(content)}</div>
+        <Sidebar pkg={pkg} version={version} owner={owner ?? null} versions={versions} dependents={dependents} now={now} />
       </div>
     </Layout>
   );
