@@ -12,7 +12,9 @@ import { createTestRegistry, type TestRegistry } from '../../../test-support/reg
 describe.skipIf(!hasChromium)('every page fits 320–1280 px wide and passes axe-core in light and dark', () => {
   let registry: TestRegistry;
   let browser: Browser;
+  /** Signed in as lena, and a visitor who is not. */
   let page: Page;
+  let visitor: Page;
   let dir: { path: string; cleanup(): Promise<void> };
   let userCode = '';
   const at = (path: string) => `${registry.url}${path}`;
@@ -28,6 +30,7 @@ describe.skipIf(!hasChromium)('every page fits 320–1280 px wide and passes axe
     browser = await launchBrowser();
     // axe-core goes in as an inline script, which the policy refuses: auditPage checks the policy in a context of its own.
     page = await (await browser.newContext({ bypassCSP: true })).newPage();
+    visitor = await (await browser.newContext({ bypassCSP: true })).newPage();
     // A signed-in browser, with some activity to list.
     await page.goto(at('/login'));
     await page.fill('#signup-username', 'lena');
@@ -47,12 +50,12 @@ describe.skipIf(!hasChromium)('every page fits 320–1280 px wide and passes axe
     await dir?.cleanup();
   });
 
-  const pages: Array<[string, () => Target]> = [
-    ['home', () => at('/')],
-    ['search', () => at('/search?q=palette')],
-    ['package-palette', () => at('/flock/your-name/palette')],
-    ['package-banner', () => at('/flock/your-name/banner/0.1.0')],
-    ['org-public', () => at('/flock/your-name')],
+  const pages: Array<[string, () => Target, 'visitor'?]> = [
+    ['home', () => at('/'), 'visitor'],
+    ['search', () => at('/search?q=palette'), 'visitor'],
+    ['package-palette', () => at('/flock/your-name/palette'), 'visitor'],
+    ['package-banner', () => at('/flock/your-name/banner/0.1.0'), 'visitor'],
+    ['org-public', () => at('/flock/your-name'), 'visitor'],
     ['org-owner', () => at('/flock/lena')],
     ['account', () => at('/account')],
     ['account-new-token', () => async (p: Page) => {
@@ -61,21 +64,21 @@ describe.skipIf(!hasChromium)('every page fits 320–1280 px wide and passes axe
       await p.click('#new-token-button');
       await p.waitForSelector('#token-value');
     }],
-    ['login', () => at('/login')],
+    ['login', () => at('/login'), 'visitor'],
     ['sign-in-refused', () => async (p: Page) => {
       await p.goto(at('/login'));
       await p.fill('#login-username', 'nobody');
       await p.fill('#login-password', 'wrong password!');
       await p.click('#login-submit');
       await p.waitForSelector('#error');
-    }],
-    ['not-found', () => at('/no/such/page')],
-    ['not-found-package', () => at('/flock/your-name/no-such-package')],
+    }, 'visitor'],
+    ['not-found', () => at('/no/such/page'), 'visitor'],
+    ['not-found-package', () => at('/flock/your-name/no-such-package'), 'visitor'],
     ['device', () => at('/device')],
     ['device-approve', () => at(`/device?code=${userCode}`)],
   ];
 
-  it.for(pages)('%s', { timeout: 120_000 }, async ([name, target]) => {
-    expect(await auditPage(page, target(), name)).toEqual([]);
+  it.for(pages)('%s', { timeout: 120_000 }, async ([name, target, who]) => {
+    expect(await auditPage(who === 'visitor' ? visitor : page, target(), name)).toEqual([]);
   });
 });

@@ -51,7 +51,7 @@ th, td { padding:8px 8px 8px 0; border-bottom:1px solid var(--line); vertical-al
 .notice.error { background:var(--danger-bg); border-color:var(--danger-line); } .notice .secret { margin-top:10px; } .notice p.muted { margin:10px 0 0; }
 form.search { margin-left:auto; } .spread { justify-content:space-between; } .nowrap { white-space:nowrap; }
 .flush { margin:0; } .flush-bottom { margin-bottom:0; } .spaced { margin-top:16px; }
-.scroll { overflow-x:auto; max-width:100%; } td time { white-space:nowrap; }
+.scroll { overflow-x:auto; max-width:100%; position:relative; } td time { white-space:nowrap; }
 .sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0,0,0,0); white-space:nowrap; border:0; }
 .row > div { min-width:0; max-width:100%; }
 @media (max-width: 600px) {
@@ -60,6 +60,8 @@ form.search { margin-left:auto; } .spread { justify-content:space-between; } .no
   form.search { order:3; flex:1 1 100%; margin-left:0; } form.search input { width:100%; }
   .card { padding:16px; }
   h1 { font-size:24px; }
+  /* Wrapped rather than scrolled: a scrolled block would need to take keyboard focus (axe: scrollable-region-focusable). */
+  pre { white-space:pre-wrap; overflow-wrap:anywhere; }
 }
 `;
 
