@@ -18,7 +18,7 @@ import { tokenRoutes } from './routes/api/tokens.js';
 import { indexRoutes } from './routes/index.js';
 import { metricsAccess } from './routes/metrics-access.js';
 import { webRoutes } from './routes/web/index.js';
-import { errorPage } from './routes/web/layout.js';
+import { errorPage, notFoundPage } from './routes/web/layout.js';
 import type { Services } from './services/index.js';
 
 /** The one place where error codes become HTTP statuses. */
@@ -93,7 +93,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   app.route('/api/v1/orgs', orgApiRoutes());
   app.route('/', webRoutes());
 
-  app.notFound((c) => (wantsJson(c.req.path) ? c.json({ error: 'Not found' }, 404) : c.text('Not found', 404)));
+  app.notFound((c) => (wantsJson(c.req.path) ? c.json({ error: 'Not found' }, 404) : c.html(notFoundPage('There is no page at this address.'), 404)));
 
   app.onError((error, c) => {
     const known = error instanceof FlockError && error.code !== 'internal';
@@ -108,7 +108,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
     const message = known ? error.message : 'Internal server error';
     if (known && error.retryAfterSeconds !== undefined) c.header('retry-after', String(Math.max(1, error.retryAfterSeconds)));
     if (wantsJson(c.req.path)) return c.json({ error: message }, status);
-    return c.html(errorPage(status === 404 ? 'Not found' : 'Something went wrong', message), status);
+    return c.html(status === 404 ? notFoundPage(message) : errorPage('Something went wrong', message), status);
   });
 
   return app;

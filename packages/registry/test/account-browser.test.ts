@@ -66,6 +66,10 @@ describe.skipIf(!hasChromium)('the account page in Chromium, signed in with GitH
   it('New token shows a flock_… token once, which publishes palette with the real flock binary', async () => {
     await page.goto(`${registry.url}/account`);
     await page.fill('#token-name', 'laptop');
+    // The form ticks only read: publishing is asked for on purpose.
+    expect(await page.locator('input[name=scopes]:checked').evaluateAll((boxes) => boxes.map((b) => (b as unknown as { value: string }).value))).toEqual(['read']);
+    await page.check('input[name=scopes][value=publish]');
+    await page.check('input[name=scopes][value=yank]');
     await page.click('#new-token-button');
     firstToken = (await page.locator('#token-value').textContent()) ?? '';
     expect(firstToken).toMatch(/^flock_[0-9A-Za-z]{38}$/);
@@ -83,7 +87,7 @@ describe.skipIf(!hasChromium)('the account page in Chromium, signed in with GitH
     const row = page.locator('tr[data-token-name="laptop"]');
     expect(await row.textContent()).toContain('publish, yank, read');
     expect(await row.locator('td').nth(4).textContent()).toBe(new Date().toISOString().slice(0, 10));
-    expect(await page.locator('.events').textContent()).toContain('publish octo-cat/palette@0.1.0');
+    expect(await page.locator('.events').textContent()).toContain('Published: octo-cat/palette@0.1.0');
     await page.screenshot({ path: join(ARTIFACTS, 'account-page.png'), fullPage: true });
   });
 
@@ -107,13 +111,13 @@ describe.skipIf(!hasChromium)('the account page in Chromium, signed in with GitH
     const revoked = await runFlock(['whoami'], { cwd: dir.path, env: env(rotatedToken) });
     expect(revoked.stderr.trim()).toBe('{"error":"Invalid token"}');
     const events = (await page.locator('.events').textContent()) ?? '';
-    for (const action of ['sign_up', 'token.create', 'token.rotate', 'token.revoke']) expect(events).toContain(action);
+    for (const action of ['Signed up: github:Octo-Cat', 'Created token: laptop', 'Rotated token: laptop', 'Revoked token: laptop']) expect(events).toContain(action);
   });
 
   it('the org page lists the package and, for its owner, the members and the audit log', async () => {
     await page.goto(`${registry.url}/flock/octo-cat`);
     expect(await page.locator('#packages').textContent()).toContain('octo-cat/palette');
-    expect(await page.locator('.events').textContent()).toContain('publish octo-cat/palette@0.1.0');
+    expect(await page.locator('.events').textContent()).toContain('Published: octo-cat/palette@0.1.0');
     await page.fill('#member-username', 'nobody-here');
     await page.click('#add-member button');
     expect(await page.locator('#error').textContent()).toBe('No user named "nobody-here"');

@@ -55,10 +55,10 @@ describe('managing the account needs a session or a manage token', () => {
     expect((await api('/api/v1/orgs', { token }, { method: 'POST', body: JSON.stringify({ name: 'by-token' }) })).status).toBe(201);
   });
 
-  it("the account page's new-token form ticks every scope but manage", async () => {
+  it("the account page's new-token form ticks only read: more is asked for on purpose", async () => {
     const page = await (await fetch(`${registry.url}/account`, { headers: { cookie } })).text();
     const boxes = [...page.matchAll(/<input type="checkbox" name="scopes" value="(\w+)"( checked(?:="")?)?/g)].map((m) => `${m[1]}:${m[2] ? 'on' : 'off'}`);
-    expect(boxes).toEqual(['publish:on', 'yank:on', 'read:on', 'manage:off']);
+    expect(boxes).toEqual(['publish:off', 'yank:off', 'read:on', 'manage:off']);
   });
 
   it('a token restricted to another org neither reads the org store status nor sees the members on the org page', async () => {

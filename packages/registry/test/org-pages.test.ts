@@ -67,8 +67,9 @@ describe('org pages and private packages for a signed-in member', () => {
     expect(again.status).toBe(409);
     expect(await again.text()).toContain('grace is already a member of ada');
     const events = await (await page('/flock/ada', true)).text();
-    expect(events).toContain('member.add');
-    expect(events).toContain('member.role');
+    // Readable names for the actions, the stored name kept as data.
+    expect(events).toContain('<td data-action="member.add">Added member: <span class="subject">grace (member)</span></td>');
+    expect(events).toContain('<td data-action="member.role">Changed role: <span class="subject">grace (owner)</span></td>');
   });
 
   it('the JSON API changes roles too, but never leaves an org without an owner', async () => {

@@ -1,7 +1,8 @@
 import { raw } from 'hono/html';
 import type { NewTokenDto, TokenDto } from '@flock/core';
-import { DEFAULT_SCOPES, SCOPES } from '../../auth/principal.js';
+import { SCOPES, type Scope } from '../../auth/principal.js';
 import type { AuditEventRow } from '../../db/schema.js';
+import { actionLabel } from './audit-labels.js';
 import { Layout } from './layout.js';
 
 export interface AccountPageProps {
@@ -44,8 +45,9 @@ function NewTokenNotice({ created }: { created: NewTokenDto }) {
 function TokenTable({ tokens, csrf }: { tokens: TokenDto[]; csrf: string }) {
   if (tokens.length === 0) return <p class="muted">No tokens yet.</p>;
   return (
+    <div class="scroll">
     <table id="tokens">
-      <tr><th>Name</th><th>Scopes</th><th>Orgs</th><th>Created</th><th>Last used</th><th>Expires</th><th></th></tr>
+      <tr><th>Name</th><th>Scopes</th><th>Orgs</th><th>Created</th><th>Last used</th><th>Expires</th><th><span class="sr-only">Actions</span></th></tr>
       {tokens.map((t) => (
         <tr data-token-id={t.id} data-token-name={t.name}>
           <td><strong>{t.name}</strong></td>
@@ -61,8 +63,12 @@ function TokenTable({ tokens, csrf }: { tokens: TokenDto[]; csrf: string }) {
         </tr>
       ))}
     </table>
+    </div>
   );
 }
+
+/** The new-token form starts with the least a token can do; publishing or managing is a deliberate tick. */
+const FORM_SCOPES: readonly Scope[] = ['read'];
 
 function NewTokenForm({ orgs, csrf }: { orgs: AccountPageProps['orgs']; csrf: string }) {
   return (
@@ -74,7 +80,7 @@ function NewTokenForm({ orgs, csrf }: { orgs: AccountPageProps['orgs']; csrf: st
       </div>
       <label>Scopes (manage: your tokens, organizations, members and stores)</label>
       <div class="checks">
-        {SCOPES.map((s) => (<label><input type="checkbox" name="scopes" value={s} checked={DEFAULT_SCOPES.includes(s)} />{s}</label>))}
+        {SCOPES.map((s) => (<label><input type="checkbox" name="scopes" value={s} checked={FORM_SCOPES.includes(s)} />{s}</label>))}
       </div>
       <label>Only for these organizations (none ticked: all of yours)</label>
       <div class="checks">{orgs.map((o) => (<label><input type="checkbox" name="orgs" value={o.name} />{o.name}</label>))}</div>
@@ -86,17 +92,19 @@ function NewTokenForm({ orgs, csrf }: { orgs: AccountPageProps['orgs']; csrf: st
 export function EventList({ events }: { events: AuditEventRow[] }) {
   if (events.length === 0) return <p class="muted">Nothing yet.</p>;
   return (
+    <div class="scroll" tabindex={0} role="region" aria-label="Activity">
     <table class="events">
       <tr><th>When</th><th>Who</th><th>What</th><th>Token</th></tr>
       {events.map((e) => (
         <tr>
           <td><time datetime={e.at}>{e.at.slice(0, 16).replace('T', ' ')}</time></td>
           <td>{e.actor_name ?? ''}</td>
-          <td><code>{e.action}</code> {e.subject ?? ''}</td>
+          <td data-action={e.action}>{actionLabel(e.action)}{e.subject ? <>: <span class="subject">{e.subject}</span></> : null}</td>
           <td>{e.token_name ?? <span class="muted">browser</span>}</td>
         </tr>
       ))}
     </table>
+    </div>
   );
 }
 

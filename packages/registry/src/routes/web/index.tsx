@@ -8,6 +8,7 @@ import { renderApiPage } from './api.js';
 import { authRoutes, methodsOf } from './auth.js';
 import { deviceRoutes } from './device.js';
 import { HomePage } from './home.js';
+import { FAVICON_SVG } from './layout.js';
 import { orgRoutes } from './org.js';
 import { DEPENDENTS_SHOWN } from './package-facts.js';
 import { PackagePage, renderPackageContent } from './package-page.js';
@@ -85,6 +86,10 @@ async function packageView(c: AppContext, { org, name, version: wanted, session,
 /** Server-rendered pages. */
 export function webRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // One small icon for both names: browsers that ask for /favicon.ico without reading the page's <link> get it too.
+  const favicon = (c: AppContext) => c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' });
+  app.get('/favicon.svg', favicon);
+  app.get('/favicon.ico', favicon);
   app.get('/', async (c) => {
     const principal = await authenticate(c);
     return c.html(<HomePage recent={await c.var.services.packages.recent(10)} methods={methodsOf(c)} user={principal?.username ?? null} />);

@@ -3,49 +3,66 @@ import type { Child } from 'hono/jsx';
 
 /** The pages' one stylesheet, inline: the Content-Security-Policy allows it by its hash (see security-headers.ts). */
 export const STYLE = `
-:root { --fg:#1d2433; --muted:#5b6478; --line:#e3e6ee; --accent:#4a5fd0; --bg:#fafbfd; --code:#f2f4f8; }
+:root { color-scheme:light dark; --fg:#1d2433; --muted:#5b6478; --line:#e3e6ee; --accent:#4a5fd0; --bg:#fafbfd; --code:#f2f4f8;
+  --surface:#fff; --on-accent:#fff; --ok-bg:#eef7ee; --ok-line:#b7dfb9; --warn-bg:#fff1d6; --warn-fg:#8a5a00; --danger-bg:#fdecec; --danger-fg:#9b1c1c; --danger-line:#f1b5b0; }
+@media (prefers-color-scheme: dark) { :root { --fg:#e3e7f0; --muted:#a4acbe; --line:#343b4d; --accent:#93a3ff; --bg:#11141b; --code:#232836;
+  --surface:#191d27; --on-accent:#0e1220; --ok-bg:#16301d; --ok-line:#2f6b3b; --warn-bg:#3b2e0e; --warn-fg:#f3cd78; --danger-bg:#3a1a1c; --danger-fg:#ffaba6; --danger-line:#7a3a38; } }
 * { box-sizing: border-box; }
-body { margin:0; font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif; color:var(--fg); background:var(--bg); }
+body { margin:0; font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif; color:var(--fg); background:var(--bg); overflow-wrap:break-word; }
 a { color:var(--accent); text-decoration:none; } a:hover { text-decoration:underline; }
-header.top { background:#fff; border-bottom:1px solid var(--line); }
+main a:not(.button):not(.anchor) { text-decoration:underline; text-decoration-color:color-mix(in srgb, currentColor 45%, transparent); text-underline-offset:2px; }
+main a:not(.button):hover { text-decoration-color:currentColor; }
+header.top { background:var(--surface); border-bottom:1px solid var(--line); }
 header.top .inner, main { max-width:1100px; margin:0 auto; padding:0 24px; }
-header.top .inner { display:flex; align-items:center; gap:24px; height:56px; }
+header.top .inner { display:flex; flex-wrap:wrap; align-items:center; gap:8px 24px; min-height:56px; padding-top:8px; padding-bottom:8px; }
 .brand { font-weight:700; font-size:18px; color:var(--fg); }
 main { padding-top:28px; padding-bottom:64px; }
-h1 { font-size:28px; margin:0 0 4px; } h1 .org { color:var(--muted); font-weight:500; }
+h1 { font-size:28px; margin:0 0 4px; overflow-wrap:anywhere; } h1 .org { color:var(--muted); font-weight:500; }
 .badge { display:inline-block; font-size:13px; padding:2px 8px; border-radius:999px; background:var(--code); color:var(--muted); margin-left:8px; vertical-align:middle; }
-.badge.private { background:#fff1d6; color:#8a5a00; } .badge.yanked { background:#fde2e2; color:#9b1c1c; }
+.badge.private { background:var(--warn-bg); color:var(--warn-fg); } .badge.yanked { background:var(--danger-bg); color:var(--danger-fg); }
 .lead { color:var(--muted); margin:4px 0 20px; }
 .layout { display:grid; grid-template-columns:minmax(0,1fr) 280px; gap:32px; }
-@media (max-width: 860px) { .layout { grid-template-columns:1fr; } }
-.card { background:#fff; border:1px solid var(--line); border-radius:10px; padding:20px 24px; margin-bottom:24px; }
+@media (max-width: 860px) { .layout { grid-template-columns:minmax(0,1fr); } }
+.card { background:var(--surface); border:1px solid var(--line); border-radius:10px; padding:20px 24px; margin-bottom:24px; }
 aside .card { padding:16px 18px; font-size:14px; } aside dt { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; margin-top:10px; } aside dd { margin:2px 0 0; word-break:break-all; }
 pre, code { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:14px; }
 pre { background:var(--code); padding:12px 14px; border-radius:8px; overflow-x:auto; }
 :not(pre) > code { background:var(--code); padding:1px 5px; border-radius:4px; }
-.install { display:flex; align-items:center; gap:8px; background:var(--code); border-radius:8px; padding:8px 12px; font-family:ui-monospace,monospace; font-size:14px; }
+.install { display:flex; align-items:center; gap:8px; background:var(--code); border-radius:8px; padding:8px 12px; font-family:ui-monospace,monospace; font-size:14px; } .install > * { min-width:0; overflow-wrap:anywhere; }
 .item { border-top:1px solid var(--line); padding:14px 0; } .item:first-of-type { border-top:none; }
 .item h4 { margin:0 0 6px; font-size:15px; } .item .kind { color:var(--muted); font-weight:500; margin-right:6px; }
 .item a.anchor { color:var(--muted); margin-left:6px; visibility:hidden; } .item:hover a.anchor { visibility:visible; }
-ul.versions { list-style:none; padding:0; margin:0; } ul.versions li { display:flex; justify-content:space-between; padding:3px 0; }
+ul.versions { list-style:none; padding:0; margin:0; } ul.versions li { display:flex; justify-content:space-between; gap:12px; padding:3px 0; } ul.versions li > * { min-width:0; }
 h2 { font-size:20px; margin:0 0 12px; } h3 { font-size:17px; margin:18px 0 8px; }
 .readme img { max-width:100%; }
 header.top nav { margin-left:auto; display:flex; gap:16px; align-items:center; font-size:15px; }
 label { display:block; font-size:14px; color:var(--muted); margin:10px 0 4px; }
-input[type=text], input[type=password], input[type=date], input[type=search], input[type=url], select { font:inherit; padding:7px 10px; border:1px solid var(--line); border-radius:8px; background:#fff; min-width:220px; }
+input[type=text], input[type=password], input[type=date], input[type=search], input[type=url], select { font:inherit; padding:7px 10px; border:1px solid var(--line); border-radius:8px; background:var(--surface); color:var(--fg); min-width:min(220px,100%); max-width:100%; }
 .checks { display:flex; gap:14px; flex-wrap:wrap; } .checks label { display:inline-flex; gap:6px; align-items:center; margin:0; color:var(--fg); }
-button, .button { font:inherit; font-size:15px; padding:7px 14px; border-radius:8px; border:1px solid var(--accent); background:var(--accent); color:#fff; cursor:pointer; display:inline-block; }
-button.secondary { background:#fff; color:var(--accent); } button.danger { background:#fff; color:#b42318; border-color:#f1b5b0; }
+button, .button { font:inherit; font-size:15px; padding:7px 14px; border-radius:8px; border:1px solid var(--accent); background:var(--accent); color:var(--on-accent); cursor:pointer; display:inline-block; }
+button.secondary { background:var(--surface); color:var(--accent); } button.danger { background:var(--surface); color:var(--danger-fg); border-color:var(--danger-line); }
 button.small { font-size:13px; padding:3px 10px; }
 form.inline { display:inline; } .row { display:flex; gap:12px; align-items:flex-end; flex-wrap:wrap; }
 table { width:100%; border-collapse:collapse; font-size:14px; } th { text-align:left; color:var(--muted); font-weight:500; font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
 th, td { padding:8px 8px 8px 0; border-bottom:1px solid var(--line); vertical-align:middle; } tr:last-child td { border-bottom:none; }
-.notice { background:#eef7ee; border:1px solid #b7dfb9; border-radius:10px; padding:16px 20px; margin-bottom:24px; }
-.secret { display:flex; gap:8px; align-items:center; } .secret code { font-size:15px; background:#fff; padding:6px 10px; border-radius:6px; border:1px solid var(--line); word-break:break-all; }
-.muted { color:var(--muted); } .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:24px; } @media (max-width:860px) { .grid2 { grid-template-columns:1fr; } }
-.notice.error { background:#fdecec; border-color:#f1b5b0; } .notice .secret { margin-top:10px; } .notice p.muted { margin:10px 0 0; }
+.notice { background:var(--ok-bg); border:1px solid var(--ok-line); border-radius:10px; padding:16px 20px; margin-bottom:24px; }
+.secret { display:flex; gap:8px; align-items:center; } .secret code { font-size:15px; background:var(--surface); padding:6px 10px; border-radius:6px; border:1px solid var(--line); word-break:break-all; }
+.muted { color:var(--muted); } .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:24px; } @media (max-width:860px) { .grid2 { grid-template-columns:minmax(0,1fr); } }
+.notice.error { background:var(--danger-bg); border-color:var(--danger-line); } .notice .secret { margin-top:10px; } .notice p.muted { margin:10px 0 0; }
 form.search { margin-left:auto; } .spread { justify-content:space-between; } .nowrap { white-space:nowrap; }
 .flush { margin:0; } .flush-bottom { margin-bottom:0; } .spaced { margin-top:16px; }
+.scroll { overflow-x:auto; max-width:100%; position:relative; } td time { white-space:nowrap; }
+.sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0,0,0,0); white-space:nowrap; border:0; }
+.row > div { min-width:0; max-width:100%; }
+@media (max-width: 600px) {
+  header.top .inner, main { padding-left:14px; padding-right:14px; }
+  header.top .lead { display:none; }
+  form.search { order:3; flex:1 1 100%; margin-left:0; } form.search input { width:100%; }
+  .card { padding:16px; }
+  h1 { font-size:24px; }
+  /* Wrapped rather than scrolled: a scrolled block would need to take keyboard focus (axe: scrollable-region-focusable). */
+  pre { white-space:pre-wrap; overflow-wrap:anywhere; }
+}
 /* P4: API reference page */
 .api-layout { display:grid; grid-template-columns:240px minmax(0,1fr); gap:32px; align-items:start; }
 .api-layout [hidden] { display:none; }
@@ -88,6 +105,7 @@ export function Layout(props: { title: string; children: Child; user?: string | 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <style>{raw(STYLE)}</style>
       </head>
       <body>
@@ -119,7 +137,30 @@ export function ErrorPage(props: { title: string; message: string }) {
   );
 }
 
-/** For app.ts's error boundary, which is not a .tsx file. */
+/** Any unknown page, package, org or version: where to go from here. */
+export function NotFoundPage(props: { message: string }) {
+  return (
+    <Layout title="Not found — Flock">
+      <div class="card" id="not-found">
+        <h1>Not found</h1>
+        <p class="lead">{props.message}</p>
+        <form method="get" action="/search" class="row">
+          <input type="search" name="q" aria-label="Search packages" placeholder="Search packages" />
+          <button type="submit">Search</button>
+        </form>
+        <p class="spaced flush-bottom"><a href="/">Back to the front page</a></p>
+      </div>
+    </Layout>
+  );
+}
+
+/** For app.ts's error boundary and not-found answer, which are not .tsx files. */
 export function errorPage(title: string, message: string) {
   return <ErrorPage title={title} message={message} />;
 }
+export function notFoundPage(message: string) {
+  return <NotFoundPage message={message} />;
+}
+
+/** The site's icon, also answered at /favicon.ico: the brand's initial on its accent colour. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#4a5fd0"/><path d="M11 25V7h11.5v3.4h-7.6v3.9h7v3.4h-7V25z" fill="#fff"/></svg>`;

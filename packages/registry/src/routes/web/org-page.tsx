@@ -24,8 +24,9 @@ function MemberTable({ props }: { props: OrgPageProps }) {
   const csrf = props.csrf ?? '';
   const lastOwner = props.members.filter((m) => m.role === 'owner').length === 1;
   return (
+    <div class="scroll">
     <table id="members">
-      <tr><th>Member</th><th>Role</th><th>Since</th>{owner ? <th></th> : null}</tr>
+      <tr><th>Member</th><th>Role</th><th>Since</th>{owner ? <th><span class="sr-only">Actions</span></th> : null}</tr>
       {props.members.map((m) => (
         <tr data-member={m.username}>
           <td><strong>{m.username}</strong>{m.username === props.user ? <span class="muted"> (you)</span> : null}</td>
@@ -46,6 +47,7 @@ function MemberTable({ props }: { props: OrgPageProps }) {
         </tr>
       ))}
     </table>
+    </div>
   );
 }
 

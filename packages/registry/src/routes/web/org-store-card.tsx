@@ -19,20 +19,20 @@ export function OrgStoreCard({ org, store, owner, csrf }: { org: string; store: 
           <form method="post" action={`/flock/${org}/store`}>
             <Csrf value={csrf} />
             <div class="row">
-              <label>Endpoint<input name="endpoint" type="url" required placeholder="https://s3.eu-west-1.amazonaws.com" value={store.endpoint ?? ''} /></label>
-              <label>Bucket<input name="bucket" required value={store.bucket ?? ''} /></label>
-              <label>Region<input name="region" required value={store.region ?? 'us-east-1'} /></label>
-              <label>Prefix (optional)<input name="prefix" value={store.prefix ?? ''} /></label>
+              <div><label for="store-endpoint">Endpoint</label><input id="store-endpoint" name="endpoint" type="url" required placeholder="https://s3.eu-west-1.amazonaws.com" value={store.endpoint ?? ''} /></div>
+              <div><label for="store-bucket">Bucket</label><input id="store-bucket" name="bucket" type="text" required value={store.bucket ?? ''} /></div>
+              <div><label for="store-region">Region</label><input id="store-region" name="region" type="text" required value={store.region ?? 'us-east-1'} /></div>
+              <div><label for="store-prefix">Prefix (optional)</label><input id="store-prefix" name="prefix" type="text" value={store.prefix ?? ''} /></div>
             </div>
             <div class="row">
-              <label>Access key id<input name="accessKeyId" required autocomplete="off" /></label>
-              <label>Secret access key<input name="secretAccessKey" type="password" required autocomplete="new-password" /></label>
+              <div><label for="store-key-id">Access key id</label><input id="store-key-id" name="accessKeyId" type="text" required autocomplete="off" /></div>
+              <div><label for="store-secret">Secret access key</label><input id="store-secret" name="secretAccessKey" type="password" required autocomplete="new-password" /></div>
             </div>
             <p class="muted">The registry writes and deletes a probe object to check the store, then keeps the secret encrypted; it is never shown again.</p>
             <button type="submit">{store.configured ? 'Replace store' : 'Use this store'}</button>
           </form>
           {store.configured ? (
-            <form method="post" action={`/flock/${org}/store/remove`}>
+            <form method="post" action={`/flock/${org}/store/remove`} class="spaced">
               <Csrf value={csrf} />
               <button type="submit" class="danger">Go back to the registry's store</button>
             </form>
