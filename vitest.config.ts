@@ -7,6 +7,9 @@ import { postgresAdminUrl } from './test-support/backend.js';
 const integration = ['packages/*/test/**/*.test.ts'];
 // Client tests that start no registry (fake servers, local files): the backend cannot matter, so they run once.
 const withoutRegistry = ['registry-answers', 'untrusted-input', 'fs-errors', 'usage-errors', 'repo-stands-alone', 'search-capped', 'completions'].map((name) => `packages/cli/test/${name}.test.ts`);
+// Layout, colour and accessibility audits at four widths in two schemes: the HTML they look at is the same on
+// either backend (pages.test.ts and the other page tests check what each backend puts in it), so they run once.
+const layoutOnly = ['pages-responsive'].map((name) => `packages/registry/test/${name}.test.ts`);
 
 /** Whether PostgreSQL answers; CI (.ci/run makes sure one runs) must have it. */
 async function postgresReachable(): Promise<boolean> {
@@ -39,7 +42,7 @@ export default defineConfig(async () => ({
       // *.postgres.test.ts need a shared PostgreSQL (replicas, LISTEN/NOTIFY): the postgres-s3 run only.
       { extends: true, test: { name: 'sqlite', include: ['packages/*/src/**/*.test.ts', ...integration], exclude: ['**/*.postgres.test.ts', '**/node_modules/**'] } },
       ...((await postgresReachable())
-        ? [{ extends: true, test: { name: 'postgres-s3', include: integration, exclude: [...withoutRegistry, '**/node_modules/**'], env: { FLOCK_TEST_BACKEND: 'postgres-s3' } } }]
+        ? [{ extends: true, test: { name: 'postgres-s3', include: integration, exclude: [...withoutRegistry, ...layoutOnly, '**/node_modules/**'], env: { FLOCK_TEST_BACKEND: 'postgres-s3' } } }]
         : []),
     ],
   },

@@ -55,6 +55,8 @@ describe.skipIf(!hasChromium)('every page fits 320–1280 px wide and passes axe
     ['search', () => at('/search?q=palette'), 'visitor'],
     ['package-palette', () => at('/flock/your-name/palette'), 'visitor'],
     ['package-banner', () => at('/flock/your-name/banner/0.1.0'), 'visitor'],
+    ['api-palette', () => at('/flock/your-name/palette/api'), 'visitor'],
+    ['api-banner', () => at('/flock/your-name/banner/0.1.0/api'), 'visitor'],
     ['org-public', () => at('/flock/your-name'), 'visitor'],
     ['org-owner', () => at('/flock/lena')],
     ['account', () => at('/account')],
