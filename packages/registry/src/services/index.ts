@@ -10,6 +10,7 @@ import { createAuditService } from './audit.js';
 import { createAuthCache } from './auth-cache.js';
 import type { Clock } from './clock.js';
 import { createDeviceCodesService } from './device-codes.js';
+import { createDownloadsService } from './downloads.js';
 import { createHtmlCache } from './html-cache.js';
 import { createOrgStoresService } from './org-stores.js';
 import { createOrgsService } from './orgs.js';
@@ -22,6 +23,7 @@ import { createPostgresSearchIndex } from './search/search-postgres.js';
 import { createSearchService } from './search/search-service.js';
 import { createSqliteSearchIndex } from './search/search-sqlite.js';
 import { SEARCH_CAPS } from './search/index.js';
+import { refreshKeywords } from './search/keywords.js';
 import { createSessionsService } from './sessions.js';
 import { createSignInService } from './sign-in.js';
 import { createSparseIndexService } from './sparse-index.js';
@@ -48,6 +50,10 @@ export interface ServiceDeps {
   feed: ChangeFeed;
   /** SQLite on a file: where search runs, off the server's thread (see db/sqlite-reader.ts). */
   sqliteReader?: SqliteReader | null;
+  /** Milliseconds between writes of this process's download tally (FLOCK_DOWNLOAD_FLUSH_MS). */
+  downloadFlushMs?: number;
+  /** Told when writing the download tally fails (it is kept for the next try). */
+  onDownloadFlushError?: (error: unknown) => void;
 }
 
 /** Wires the services together; each gets only what it uses. */
@@ -68,7 +74,11 @@ export function createServices(deps: ServiceDeps) {
   const audit = createAuditService({ db, clock });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
   const sparseIndex = createSparseIndexService({ db });
-  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex });
+  const downloads = createDownloadsService({
+    db, clock, flushMs: deps.downloadFlushMs ?? 5000,
+    ...(deps.onDownloadFlushError ? { onFlushError: deps.onDownloadFlushError } : {}),
+  });
+  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, downloads });
   // Package pages: each version's README and API reference, and whole anonymous pages until their package changes.
   const renderedPages = createHtmlCache();
   const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db, SEARCH_CAPS, deps.sqliteReader ?? null) : createPostgresSearchIndex(db);
@@ -77,6 +87,7 @@ export function createServices(deps: ServiceDeps) {
       // Here at once; on other replicas when the feed delivers (this one hears its own event again, harmlessly).
       sparseIndex.invalidate(org, name);
       await searchIndex.update(packageId);
+      await refreshKeywords(db, packageId);
       await feed.notify({ kind: 'package', org, name });
     },
   };
@@ -91,7 +102,7 @@ export function createServices(deps: ServiceDeps) {
   const publishRate = { limit: publishesPerHour, windowSeconds: 3600 };
   const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit, events });
   const admin = createPackageAdminService({ db, clock, accounts, access, audit, events });
-  const search = createSearchService({ db, index: searchIndex, access, packages });
+  const search = createSearchService({ db, index: searchIndex, access, packages, downloads });
   const sessions = createSessionsService({ db, clock });
   const signIn = createSignInService({ db, accounts, audit, rateLimits });
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
@@ -104,7 +115,7 @@ export function createServices(deps: ServiceDeps) {
     },
   });
   return {
-    accounts, tokens, auth, access, orgStores, packages, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
+    accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
     audit, sessions, signIn, tokenAdmin, orgs, deviceCodes,
   };
 }

@@ -34,6 +34,8 @@ export interface IndexEntry {
 }
 
 export interface StoredArchive {
+  /** versions.id: what a download is counted against. */
+  versionId: string;
   blobKey: string;
   checksum: string;
   /** versions.store: null for the registry's own store. */
@@ -79,7 +81,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       .where('packages.name', '=', name)
       .executeTakeFirst();
     if (!pkg) return null;
-    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'published_at', 'yank_reason', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
+    const rows = await db.selectFrom('versions').select(['id', 'version', 'dependencies', 'checksum', 'yanked', 'published_at', 'yank_reason', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
     const body = renderIndex(rows, pkg.deprecation);
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
     const headers = {
@@ -88,7 +90,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       'cache-control': pkg.visibility === 'public' ? 'public, max-age=60' : 'private, no-cache',
       'content-length': String(body.byteLength),
     };
-    const archives = new Map(rows.map((row) => [row.version, { blobKey: row.blob_key, checksum: row.checksum, store: row.store }]));
+    const archives = new Map(rows.map((row) => [row.version, { versionId: row.id, blobKey: row.blob_key, checksum: row.checksum, store: row.store }]));
     return { packageId: pkg.id, orgId: pkg.org_id, visibility: pkg.visibility, body, etag, headers, archives };
   }
 

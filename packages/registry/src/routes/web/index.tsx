@@ -6,12 +6,13 @@ import { toVersionDto } from '../../services/packages.js';
 import { accountRoutes } from './account.js';
 import { authRoutes, methodsOf } from './auth.js';
 import { deviceRoutes } from './device.js';
+import { fillDownloadsSlot, renderDownloadsCard } from './downloads-card.js';
 import { HomePage } from './home.js';
 import { orgRoutes } from './org.js';
 import { PackagePage, renderPackageContent } from './package-page.js';
 import { SearchPage } from './search-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
-import { parsePage } from '../api/search.js';
+import { parsePage, parseSearchOptions } from '../api/search.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
@@ -29,13 +30,20 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
     if (entry?.visibility === 'public') {
       const render = async () => String(await (await packageView(c, { org, name, version, session: null, principal: null })).element.toString());
       c.header('cache-control', 'public, max-age=60');
-      return c.html(await renderedPages.getOrRender(`page\n${org}/${name}\n${rawVersion ?? ''}`, render, entry));
+      const page = await renderedPages.getOrRender(`page\n${org}/${name}\n${rawVersion ?? ''}`, render, entry);
+      // Download counts change without a publish, so they are filled in per answer: see DOWNLOADS_SLOT.
+      return c.html(fillDownloadsSlot(page, await downloadsCard(c, entry.packageId)));
     }
   }
-  const { element, visibility } = await packageView(c, { org, name, version, session, principal });
+  const { element, visibility, packageId } = await packageView(c, { org, name, version, session, principal });
   // A signed-in view (owner forms, the user's name) is never shared through a cache.
   c.header('cache-control', visibility === 'public' && !session ? 'public, max-age=60' : 'private, no-store');
-  return c.html(element);
+  return c.html(fillDownloadsSlot(String(await element.toString()), await downloadsCard(c, packageId)));
+}
+
+/** The downloads card of a package the asker may read (checked by the caller). */
+async function downloadsCard(c: AppContext, packageId: string): Promise<string> {
+  return renderDownloadsCard(await c.var.services.downloads.summary(packageId));
 }
 
 interface ViewInput {
@@ -66,7 +74,7 @@ async function packageView(c: AppContext, { org, name, version: wanted, session,
       user={session?.principal.username ?? null} owner={isOwner ? { csrf: session.csrf } : null}
     />
   );
-  return { element, visibility: page.pkg.visibility };
+  return { element, visibility: page.pkg.visibility, packageId: page.pkg.id };
 }
 
 /** Server-rendered pages. */
@@ -74,7 +82,15 @@ export function webRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/', async (c) => {
     const principal = await authenticate(c);
-    return c.html(<HomePage recent={await c.var.services.packages.recent(10)} methods={methodsOf(c)} user={principal?.username ?? null} />);
+    const { search, downloads } = c.var.services;
+    // As nobody in particular: the front page lists public packages only, whoever asks.
+    const [counts, recent, popular] = await Promise.all([
+      downloads.publicCounts(),
+      search.search(null, '', 1, { sort: 'recent', keyword: null }),
+      search.search(null, '', 1, { sort: 'downloads', keyword: null }),
+    ]);
+    const front = { counts, recent: recent.hits.slice(0, 10), popular: popular.hits.filter((hit) => hit.downloads > 0).slice(0, 10) };
+    return c.html(<HomePage front={front} now={new Date()} methods={methodsOf(c)} user={principal?.username ?? null} />);
   });
   app.route('/', authRoutes());
   app.route('/', accountRoutes());
@@ -82,7 +98,7 @@ export function webRoutes(): Hono<AppEnv> {
   app.route('/', orgRoutes());
   // The search service filters private packages by principal (session or bearer token).
   app.get('/search', async (c) => {
-    const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')));
+    const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')), parseSearchOptions(c));
     return c.html(<SearchPage result={result} user={(await pageSession(c))?.principal.username ?? null} />);
   });
   app.post('/flock/:org/:name/visibility', async (c) => {

@@ -46,6 +46,9 @@ th, td { padding:8px 8px 8px 0; border-bottom:1px solid var(--line); vertical-al
 .notice.error { background:#fdecec; border-color:#f1b5b0; } .notice .secret { margin-top:10px; } .notice p.muted { margin:10px 0 0; }
 form.search { margin-left:auto; } .spread { justify-content:space-between; } .nowrap { white-space:nowrap; }
 .flush { margin:0; } .flush-bottom { margin-bottom:0; } .spaced { margin-top:16px; }
+/* P2: downloads, front page, search */
+.downloads-chart { display:block; color:var(--accent); margin:12px 0 8px; }
+dl.stats { display:flex; flex-wrap:wrap; gap:12px 32px; margin:16px 0 0; } dl.stats dt { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; } dl.stats dd { margin:0; font-size:22px; font-weight:600; }
 `;
 
 /** `user`: the signed-in username, null for "Sign in", or absent for no account links at all. */

@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
 import { itemAnchor, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
+import { DOWNLOADS_SLOT } from './downloads-card.js';
 import { Layout } from './layout.js';
 
 export interface PackagePageProps {
@@ -122,6 +123,7 @@ function Sidebar({ pkg, version, owner }: { pkg: PackageDto; version: VersionDto
           ))}
         </ul>
       </div>
+      {raw(DOWNLOADS_SLOT)}
     </aside>
   );
 }
