@@ -54,9 +54,10 @@ export function postgresSearchSql(words: string[], query: SearchQuery, caps: Sea
     UNION (SELECT package_id FROM package_search WHERE document @@ ${tsquery(':*')} LIMIT ${caps.rank})`;
   // Sorting by downloads or recency orders the same bounded candidates.
   const first = sort === 'downloads' ? sql`c.downloads DESC, ` : sort === 'recent' ? sql`c.updated_at DESC, ` : sql``;
+  const downloads = sort === 'downloads' ? downloadsOf : sql`0`;
   const rows = sql<{ id: string }>`SELECT c.id FROM (${candidates}) m (id)
     CROSS JOIN LATERAL (SELECT p.id, p.name, o.name AS org, ts_rank(s.document, ${tsquery(':*')}, 0) AS rank,
-        p.updated_at, ${downloadsOf} AS downloads
+        p.updated_at, ${downloads} AS downloads
       FROM packages p JOIN orgs o ON o.id = p.org_id JOIN package_search s ON s.package_id = p.id
       WHERE p.id = m.id AND s.document @@ ${tsquery(':*')} AND ${visible} OFFSET 0) c
     ORDER BY ${first}(c.name = ${exact} OR c.org || '/' || c.name = ${exact}) DESC, c.rank DESC, c.org, c.name
