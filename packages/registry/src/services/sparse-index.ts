@@ -69,6 +69,7 @@ export function renderIndex(
  */
 export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseIndexDeps) {
   const entries = new Map<string, IndexEntry | null>();
+  const loading = new Map<string, Promise<IndexEntry | null>>();
   // Bumped by every invalidation: a load that raced with one must not store what it read.
   let generation = 0;
 
@@ -99,13 +100,22 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
     const key = `${org}/${name}`;
     const cached = entries.get(key);
     if (cached !== undefined) return cached;
+    // One load per name at a time: a burst of cold requests (many parallel downloads) shares it
+    // rather than each taking a pool connection and queueing past the pool's timeout.
+    const pending = loading.get(key);
+    if (pending) return pending;
     const started = generation;
-    const fresh = await load(org, name);
-    if (started === generation) {
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(key, fresh);
-    }
-    return fresh;
+    const loaded = load(org, name).then((fresh) => {
+      if (started === generation) {
+        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+        entries.set(key, fresh);
+      }
+      return fresh;
+    }).finally(() => {
+      if (loading.get(key) === loaded) loading.delete(key);
+    });
+    loading.set(key, loaded);
+    return loaded;
   }
 
   /** The cached entry without loading: undefined when not cached, null for a cached "no such package". */
@@ -116,11 +126,13 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
   function invalidate(org: string, name: string): void {
     generation++;
     entries.delete(`${org}/${name}`);
+    loading.delete(`${org}/${name}`);
   }
 
   function clear(): void {
     generation++;
     entries.clear();
+    loading.clear();
   }
 
   return { get, peek, invalidate, clear };
