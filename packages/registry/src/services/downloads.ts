@@ -79,7 +79,8 @@ export function createDownloadsService({ db, clock, flushMs, onFlushError }: Dow
 
   /** Writes this process's tally now (flushes run one at a time). */
   function flush(): Promise<void> {
-    flushing = flushing.then(async () => {
+    // After the previous flush, whether it wrote or failed (its caller heard of a failure).
+    flushing = flushing.catch(() => {}).then(async () => {
       if (pending.size === 0) return;
       const tally = pending;
       pending = new Map();
