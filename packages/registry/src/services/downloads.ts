@@ -23,6 +23,17 @@ export function dayOf(time: Date, days = 0): string {
   return new Date(time.getTime() - days * 86_400_000).toISOString().slice(0, 10);
 }
 
+type Tally = Map<string, Map<string, { packageId: string; count: number }>>;
+
+// No string building or allocation per download once a version has been counted that day.
+function add(tally: Tally, day: string, versionId: string, packageId: string, count: number): void {
+  let byVersion = tally.get(day);
+  if (byVersion === undefined) tally.set(day, (byVersion = new Map()));
+  const counted = byVersion.get(versionId);
+  if (counted === undefined) byVersion.set(versionId, { packageId, count });
+  else counted.count += count;
+}
+
 /**
  * Download counts. A download only bumps a number in this process's memory (no query, no lock on the
  * hot path); every `flushMs`, and on close, the tally is added to the database with `count = count + n`
@@ -31,8 +42,8 @@ export function dayOf(time: Date, days = 0): string {
  * fresher than the tallies of other replicas anyway); this process's own flush drops them at once.
  */
 export function createDownloadsService({ db, clock, flushMs, onFlushError }: DownloadsDeps) {
-  // "packageId\nversionId\nday" → downloads not yet written.
-  let pending = new Map<string, number>();
+  // day → version id → downloads not yet written (and the version's package).
+  let pending: Tally = new Map();
   let today = '';
   let todayEnds = 0;
   let flushing: Promise<void> = Promise.resolve();
@@ -49,17 +60,17 @@ export function createDownloadsService({ db, clock, flushMs, onFlushError }: Dow
 
   /** Counts one download of a version (its ids from the sparse index's memory). */
   function record(packageId: string, versionId: string): void {
-    const key = `${packageId}\n${versionId}\n${currentDay()}`;
-    pending.set(key, (pending.get(key) ?? 0) + 1);
+    add(pending, currentDay(), versionId, packageId, 1);
   }
 
-  async function write(tally: Map<string, number>): Promise<void> {
+  async function write(tally: Tally): Promise<void> {
     const versions: Array<{ version_id: string; day: string; count: number }> = [];
     const packages = new Map<string, number>();
-    for (const [key, count] of tally) {
-      const [packageId, versionId, day] = key.split('\n') as [string, string, string];
-      versions.push({ version_id: versionId, day, count });
-      packages.set(packageId, (packages.get(packageId) ?? 0) + count);
+    for (const [day, byVersion] of tally) {
+      for (const [versionId, { packageId, count }] of byVersion) {
+        versions.push({ version_id: versionId, day, count });
+        packages.set(packageId, (packages.get(packageId) ?? 0) + count);
+      }
     }
     const totals = [...packages].map(([package_id, count]) => ({ package_id, count }));
     await db.transaction().execute(async (trx) => {
@@ -88,7 +99,7 @@ export function createDownloadsService({ db, clock, flushMs, onFlushError }: Dow
         await write(tally);
       } catch (error) {
         // Kept, not lost: added back to what arrived meanwhile.
-        for (const [key, count] of tally) pending.set(key, (pending.get(key) ?? 0) + count);
+        for (const [day, byVersion] of tally) for (const [versionId, { packageId, count }] of byVersion) add(pending, day, versionId, packageId, count);
         throw error;
       }
     });

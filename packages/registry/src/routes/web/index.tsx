@@ -41,9 +41,14 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   return c.html(fillDownloadsSlot(String(await element.toString()), await downloadsCard(c, packageId)));
 }
 
-/** The downloads card of a package the asker may read (checked by the caller). */
+/**
+ * The downloads card of a package the asker may read (checked by the caller), rendered again only
+ * when its counts change: the summary is the same object until a flush or its reuse time ends.
+ */
 async function downloadsCard(c: AppContext, packageId: string): Promise<string> {
-  return renderDownloadsCard(await c.var.services.downloads.summary(packageId));
+  const { downloads, renderedPages } = c.var.services;
+  const summary = await downloads.summary(packageId);
+  return renderedPages.getOrRender(`downloads\n${packageId}`, () => renderDownloadsCard(summary), summary);
 }
 
 interface ViewInput {
