@@ -83,7 +83,9 @@ describe('download counts: API, package page, front page, search sort and keywor
     expect(html).toContain('<dd id="downloads-total">203</dd>');
     expect(html).toContain('<dd id="downloads-recent">203</dd>');
     expect(html).toMatch(/<svg class="downloads-chart" role="img" aria-label="Downloads per day from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d: 203 in all, most on \d{4}-\d\d-\d\d \(203\)"/);
-    expect(html).toContain(`data-day="${today}" data-count="203"`);
+    // One bar, today's, full height; days without downloads draw none.
+    expect(html.match(/<rect /g)).toHaveLength(1);
+    expect(html).toContain(`<rect x="267" y="0" width="2" height="40"><title>${today}: 203</title></rect>`);
     expect(html).toContain('<span data-version="0.2.0">83</span>');
     expect(html).toContain('<span data-version="0.1.0">120</span>');
   });

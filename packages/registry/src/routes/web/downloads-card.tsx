@@ -34,15 +34,13 @@ export function DownloadsChart({ daily }: { daily: DownloadsDto['daily'] }) {
   const last = daily[daily.length - 1]?.day ?? '';
   const label = `Downloads per day from ${first} to ${last}: ${formatCount(total)} in all` + (peak.count > 0 ? `, most on ${peak.day} (${formatCount(peak.count)})` : '');
   return (
-    <svg class="downloads-chart" role="img" aria-label={label} viewBox={`0 0 ${daily.length * BAR} ${HEIGHT}`} width="100%" height={HEIGHT} preserveAspectRatio="none">
+    <svg class="downloads-chart" role="img" aria-label={label} viewBox={`0 0 ${daily.length * BAR} ${HEIGHT}`} width="100%" height={HEIGHT} preserveAspectRatio="none" fill="currentColor">
       <title>{label}</title>
       {daily.map((d, i) => {
-        const h = peak.count === 0 ? 0 : Math.max(d.count > 0 ? 1 : 0, Math.round((d.count / peak.count) * HEIGHT));
-        return (
-          <rect x={i * BAR} y={HEIGHT - h} width={BAR - 1} height={h} fill="currentColor" data-day={d.day} data-count={d.count}>
-            <title>{`${d.day}: ${formatCount(d.count)}`}</title>
-          </rect>
-        );
+        // Days without downloads draw nothing: most days of most packages, and bytes on every page view.
+        if (d.count === 0) return null;
+        const h = Math.max(1, Math.round((d.count / peak.count) * HEIGHT));
+        return <rect x={i * BAR} y={HEIGHT - h} width={BAR - 1} height={h}><title>{`${d.day}: ${formatCount(d.count)}`}</title></rect>;
       })}
     </svg>
   );
