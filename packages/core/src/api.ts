@@ -74,6 +74,17 @@ export interface PackageDto {
   deprecated: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Downloads of every version so far (as last written by the registry, within seconds); in API answers. */
+  downloads?: number;
+}
+
+/** GET /api/v1/packages/:org/:name/downloads */
+export interface DownloadsDto {
+  total: number;
+  /** Version → downloads; versions never downloaded are absent. */
+  versions: Record<string, number>;
+  /** The last 90 UTC days, oldest first, today last, days without downloads as 0. */
+  daily: Array<{ day: string; count: number }>;
 }
 
 export interface MeDto {
@@ -132,10 +143,21 @@ export interface SearchHitDto {
   version: string | null;
   description: string | null;
   visibility: 'public' | 'private';
+  /** Downloads of every version so far. */
+  downloads: number;
+  /** When the package last changed (a publish, mostly). */
+  updatedAt: string;
 }
+
+/** How search orders its hits: relevance (the default), downloads (most first), recent (last updated first). */
+export const SEARCH_SORTS = ['relevance', 'downloads', 'recent'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
 
 export interface SearchResultDto {
   query: string;
+  sort: SearchSort;
+  /** Only packages with this keyword (lower-cased), or null. */
+  keyword: string | null;
   page: number;
   perPage: number;
   /** Matches the asker may read; private packages of other orgs are never counted. */

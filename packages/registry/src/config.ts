@@ -30,6 +30,8 @@ export interface Config {
   localAccounts: boolean;
   /** Bearer token a scraper sends for /metrics; when unset, /metrics answers only 127.0.0.1. */
   metricsToken?: string;
+  /** Milliseconds between writes of each process's download counts to the database. */
+  downloadFlushMs: number;
 }
 
 export interface GithubConfig {
@@ -120,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     s3Redirect: env.FLOCK_S3_REDIRECT !== 'false',
     publishesPerHour: parseLimit(env, 'FLOCK_PUBLISHES_PER_HOUR', 100),
     devicePollInterval: parseLimit(env, 'FLOCK_DEVICE_POLL_INTERVAL', 5),
+    downloadFlushMs: parseLimit(env, 'FLOCK_DOWNLOAD_FLUSH_MS', 5000),
     ...(env.FLOCK_SECRET_KEY ? { secretKey: env.FLOCK_SECRET_KEY } : {}),
     ...(env.FLOCK_METRICS_TOKEN ? { metricsToken: env.FLOCK_METRICS_TOKEN } : {}),
     github,

@@ -68,12 +68,20 @@ export async function openRegistry(
   const services = createServices({
     db: database.db, sqliteReader: database.reader, blobs, clock, limits: config.limits, secretKey, feed,
     redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour, devicePollInterval: config.devicePollInterval,
+    downloadFlushMs: config.downloadFlushMs,
+    onDownloadFlushError: (error) => hooks.logger?.warn({ err: error }, 'writing download counts failed; kept for the next try'),
     ...(hooks.onStoreError ? { onStoreError: hooks.onStoreError } : {}),
   });
   return {
     services,
     database,
     async close() {
+      // The downloads counted since the last flush are written before the database closes.
+      try {
+        await services.downloads.close();
+      } catch (error) {
+        hooks.logger?.error({ err: error }, 'writing download counts on close failed; they are lost');
+      }
       await feed.close();
       await database.close();
     },

@@ -19,7 +19,7 @@ describe('search: query plan and bounded work', () => {
   let registry: TestRegistry;
   let dir: { path: string; cleanup(): Promise<void> };
 
-  const query = (text: string): SearchQuery => ({ text, readableOrgIds: [], limit: 20, offset: 0 });
+  const query = (text: string): SearchQuery => ({ text, readableOrgIds: [], limit: 20, offset: 0, sort: 'relevance', keyword: null });
   const searchSql = (text: string, caps: SearchCaps) => (postgres ? postgresSearchSql : sqliteSearchSql)(searchWords(text), query(text), caps);
   const index = (caps: SearchCaps) => (postgres ? createPostgresSearchIndex : createSqliteSearchIndex)(registry.db, caps);
   async function names(ids: string[]): Promise<string[]> {
@@ -89,7 +89,7 @@ describe('search: query plan and bounded work', () => {
   });
 
   it('a capped total reads "N+" on the web page', async () => {
-    const result = { query: 'widget', page: 1, perPage: 20, total: 5000, capped: true as const, hits: [] };
+    const result = { query: 'widget', sort: 'relevance' as const, keyword: null, page: 1, perPage: 20, total: 5000, capped: true as const, hits: [] };
     expect(String(await SearchPage({ result }).toString())).toContain('<p class="lead" id="total">5000+ packages</p>');
     const { capped: _, ...exact } = result;
     expect(String(await SearchPage({ result: exact }).toString())).toContain('<p class="lead" id="total">5000 packages</p>');

@@ -17,6 +17,29 @@ export interface Database {
   org_stores: OrgStoresTable;
   rate_limits: RateLimitsTable;
   device_codes: DeviceCodesTable;
+  version_downloads: VersionDownloadsTable;
+  package_downloads: PackageDownloadsTable;
+  package_keywords: PackageKeywordsTable;
+}
+
+/** Downloads of one version on one UTC day (migration 0011). */
+export interface VersionDownloadsTable {
+  version_id: string;
+  /** "YYYY-MM-DD", UTC. */
+  day: string;
+  count: number;
+}
+
+/** A package's downloads, all versions and days (migration 0011); bigint, so PostgreSQL may answer a string. */
+export interface PackageDownloadsTable {
+  package_id: string;
+  count: number | string;
+}
+
+/** The keywords of a package's newest version, lower-cased (migration 0011). */
+export interface PackageKeywordsTable {
+  keyword: string;
+  package_id: string;
 }
 
 export interface DeviceCodesTable {

@@ -10,6 +10,7 @@ import { createAuditService } from './audit.js';
 import { createAuthCache } from './auth-cache.js';
 import type { Clock } from './clock.js';
 import { createDeviceCodesService } from './device-codes.js';
+import { createDownloadsService } from './downloads.js';
 import { createHtmlCache } from './html-cache.js';
 import { createOrgStoresService } from './org-stores.js';
 import { createOrgsService } from './orgs.js';
@@ -22,6 +23,7 @@ import { createPostgresSearchIndex } from './search/search-postgres.js';
 import { createSearchService } from './search/search-service.js';
 import { createSqliteSearchIndex } from './search/search-sqlite.js';
 import { SEARCH_CAPS } from './search/index.js';
+import { refreshKeywords } from './search/keywords.js';
 import { createSessionsService } from './sessions.js';
 import { createSignInService } from './sign-in.js';
 import { createSparseIndexService } from './sparse-index.js';
@@ -48,6 +50,10 @@ export interface ServiceDeps {
   feed: ChangeFeed;
   /** SQLite on a file: where search runs, off the server's thread (see db/sqlite-reader.ts). */
   sqliteReader?: SqliteReader | null;
+  /** Milliseconds between writes of this process's download tally (FLOCK_DOWNLOAD_FLUSH_MS). */
+  downloadFlushMs?: number;
+  /** Told when writing the download tally fails (it is kept for the next try). */
+  onDownloadFlushError?: (error: unknown) => void;
 }
 
 /** Wires the services together; each gets only what it uses. */
@@ -68,10 +74,14 @@ export function createServices(deps: ServiceDeps) {
   const audit = createAuditService({ db, clock });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
   const sparseIndex = createSparseIndexService({ db });
+  const downloads = createDownloadsService({
+    db, clock, flushMs: deps.downloadFlushMs ?? 5000,
+    ...(deps.onDownloadFlushError ? { onFlushError: deps.onDownloadFlushError } : {}),
+  });
   // Bumped by every package change on any replica: a page that shows other packages' state (its
   // dependents) stamps its cache with this too, since a dependent's publish leaves its own entry alone.
   let packageGeneration = 0;
-  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, packageGeneration: () => packageGeneration });
+  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, downloads, packageGeneration: () => packageGeneration });
   // Package pages: each version's README and API reference, and whole anonymous pages until their package changes.
   const renderedPages = createHtmlCache();
   const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db, SEARCH_CAPS, deps.sqliteReader ?? null) : createPostgresSearchIndex(db);
@@ -81,6 +91,7 @@ export function createServices(deps: ServiceDeps) {
       sparseIndex.invalidate(org, name);
       packageGeneration++;
       await searchIndex.update(packageId);
+      await refreshKeywords(db, packageId);
       await feed.notify({ kind: 'package', org, name });
     },
   };
@@ -96,7 +107,7 @@ export function createServices(deps: ServiceDeps) {
   const publishRate = { limit: publishesPerHour, windowSeconds: 3600 };
   const publish = createPublishService({ db, clock, limits, accounts, access, orgStores, rateLimits, publishRate, onStoreError, audit, events });
   const admin = createPackageAdminService({ db, clock, accounts, access, audit, events });
-  const search = createSearchService({ db, index: searchIndex, access, packages });
+  const search = createSearchService({ db, index: searchIndex, access, packages, downloads });
   const sessions = createSessionsService({ db, clock });
   const signIn = createSignInService({ db, accounts, audit, rateLimits });
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
@@ -109,7 +120,7 @@ export function createServices(deps: ServiceDeps) {
     },
   });
   return {
-    accounts, tokens, auth, access, orgStores, packages, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
+    accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
     audit, sessions, signIn, tokenAdmin, orgs, deviceCodes,
     clock, packageGeneration: () => packageGeneration,
   };

@@ -5,6 +5,7 @@ import { compileOnce } from '../db/compile-once.js';
 import type { Db } from '../db/connect.js';
 import type { OrgRow, PackageRow, VersionRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
+import type { DownloadsService } from './downloads.js';
 import type { OrgStoresService, Placement } from './org-stores.js';
 import type { SparseIndexService, StoredArchive } from './sparse-index.js';
 
@@ -18,6 +19,8 @@ export interface PackagesDeps {
   sparseIndex: Pick<SparseIndexService, 'get'>;
   /** Changes with every package change on any replica: what "Used by" found holds until it does. */
   packageGeneration?: () => number;
+  /** Counts downloads (in memory) and reads the counts. */
+  downloads: Pick<DownloadsService, 'record' | 'totals'>;
 }
 
 /** How long a presigned download URL lives: long enough to start, short enough not to be shared. */
@@ -85,7 +88,7 @@ function toProvenance(row: Omit<VersionRow, 'readme' | 'manifest'>): VersionDto[
 }
 
 /** Reads of packages and versions, each filtered through access.canRead. */
-export function createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, packageGeneration }: PackagesDeps) {
+export function createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, downloads, packageGeneration }: PackagesDeps) {
   // The two queries of every page view and API read, compiled once.
   const selectPackage = compileOnce(db, ['org', 'name'], ({ org, name }) =>
     db
@@ -140,7 +143,8 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
 
   async function getPackage(principal: Principal | null, org: OrgName, name: PackageName): Promise<PackageDto> {
     const visible = await findVisible(principal, org, name);
-    return toPackageDto(visible, await listVersions(visible.pkg));
+    const [versions, totals] = await Promise.all([listVersions(visible.pkg), downloads.totals([visible.pkg.id])]);
+    return { ...toPackageDto(visible, versions), downloads: totals.get(visible.pkg.id) ?? 0 };
   }
 
   /**
@@ -265,7 +269,10 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     const archive = entry.archives.get(version);
     if (!archive) throw new FlockError('not_found', `Version ${org}/${name}@${version} not found`);
     const placement = await orgStores.placementOf(archive, entry.orgId, org);
-    return deliver(placement, archive, entry.visibility, `${org}/${name}@${version}`);
+    const delivered = await deliver(placement, archive, entry.visibility, `${org}/${name}@${version}`);
+    // Counted once it can be served (a redirect included): a Map increment, written in batches.
+    downloads.record(entry.packageId, archive.versionId);
+    return delivered;
   }
 
   async function deliver(placement: Placement, archive: StoredArchive, visibility: PackageRow['visibility'], what: string): Promise<Download> {
@@ -280,21 +287,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return { kind: 'bytes', body, size, visibility, checksum: archive.checksum };
   }
 
-  /** The newest public versions, for the front page. Private packages never appear. */
-  async function recent(limit: number) {
-    const rows = await db
-      .selectFrom('versions')
-      .innerJoin('packages', 'packages.id', 'versions.package_id')
-      .innerJoin('orgs', 'orgs.id', 'packages.org_id')
-      .select(['orgs.name as org', 'packages.name as name', 'versions.version', 'packages.description'])
-      .where('packages.visibility', '=', 'public')
-      .orderBy('versions.published_at', 'desc')
-      .limit(limit)
-      .execute();
-    return rows;
-  }
-
-  return { findVisible, listVersions, latestOf, getPackage, findPage, dependents, readReadme, findVersion, getVersion, readDocs, getDocs, download, recent };
+  return { findVisible, listVersions, latestOf, getPackage, findPage, dependents, readReadme, findVersion, getVersion, readDocs, getDocs, download };
 }
 
 export type PackagesService = ReturnType<typeof createPackagesService>;

@@ -34,6 +34,8 @@ export interface IndexEntry {
 }
 
 export interface StoredArchive {
+  /** versions.id: what a download is counted against. */
+  versionId: string;
   blobKey: string;
   checksum: string;
   /** versions.store: null for the registry's own store. */
@@ -67,6 +69,7 @@ export function renderIndex(
  */
 export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseIndexDeps) {
   const entries = new Map<string, IndexEntry | null>();
+  const loading = new Map<string, Promise<IndexEntry | null>>();
   // Bumped by every invalidation: a load that raced with one must not store what it read.
   let generation = 0;
 
@@ -79,7 +82,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       .where('packages.name', '=', name)
       .executeTakeFirst();
     if (!pkg) return null;
-    const rows = await db.selectFrom('versions').select(['version', 'dependencies', 'checksum', 'yanked', 'published_at', 'yank_reason', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
+    const rows = await db.selectFrom('versions').select(['id', 'version', 'dependencies', 'checksum', 'yanked', 'published_at', 'yank_reason', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
     const body = renderIndex(rows, pkg.deprecation);
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
     const headers = {
@@ -88,7 +91,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       'cache-control': pkg.visibility === 'public' ? 'public, max-age=60' : 'private, no-cache',
       'content-length': String(body.byteLength),
     };
-    const archives = new Map(rows.map((row) => [row.version, { blobKey: row.blob_key, checksum: row.checksum, store: row.store }]));
+    const archives = new Map(rows.map((row) => [row.version, { versionId: row.id, blobKey: row.blob_key, checksum: row.checksum, store: row.store }]));
     return { packageId: pkg.id, orgId: pkg.org_id, visibility: pkg.visibility, body, etag, headers, archives };
   }
 
@@ -97,13 +100,22 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
     const key = `${org}/${name}`;
     const cached = entries.get(key);
     if (cached !== undefined) return cached;
+    // One load per name at a time: a burst of cold requests (many parallel downloads) shares it
+    // rather than each taking a pool connection and queueing past the pool's timeout.
+    const pending = loading.get(key);
+    if (pending) return pending;
     const started = generation;
-    const fresh = await load(org, name);
-    if (started === generation) {
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(key, fresh);
-    }
-    return fresh;
+    const loaded = load(org, name).then((fresh) => {
+      if (started === generation) {
+        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+        entries.set(key, fresh);
+      }
+      return fresh;
+    }).finally(() => {
+      if (loading.get(key) === loaded) loading.delete(key);
+    });
+    loading.set(key, loaded);
+    return loaded;
   }
 
   /** The cached entry without loading: undefined when not cached, null for a cached "no such package". */
@@ -114,11 +126,13 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
   function invalidate(org: string, name: string): void {
     generation++;
     entries.delete(`${org}/${name}`);
+    loading.delete(`${org}/${name}`);
   }
 
   function clear(): void {
     generation++;
     entries.clear();
+    loading.clear();
   }
 
   return { get, peek, invalidate, clear };

@@ -9,6 +9,7 @@ import { packageNameKeys } from './0007-package-name-keys.js';
 import { packageNameIndex } from './0008-package-name-index.js';
 import { deviceCodes } from './0009-device-codes.js';
 import { yankReasonsDeprecation } from './0010-yank-reasons-deprecation.js';
+import { downloads } from './0011-downloads.js';
 
 /**
  * Migrations live in code (not files on disk) so the compiled server carries them.
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0008_package_name_index': packageNameIndex,
   '0009_device_codes': deviceCodes,
   '0010_yank_reasons_deprecation': yankReasonsDeprecation,
+  '0011_downloads': downloads,
 };
 
 export const migrationProvider: MigrationProvider = {

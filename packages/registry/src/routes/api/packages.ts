@@ -5,7 +5,7 @@ import type { AppEnv } from '../../http.js';
 import { authenticate, readBody, requirePrincipal, packageParams, versionParams } from '../../http.js';
 import { parseProvenanceHeaders } from './provenance.js';
 
-/** /api/v1/packages/:org/:name[/:version[/download|/docs]] */
+/** /api/v1/packages/:org/:name[/downloads|/:version[/download|/docs]] */
 export function packageRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -36,6 +36,15 @@ export function packageRoutes(): Hono<AppEnv> {
   app.get('/:org/:name', async (c) => {
     const { org, name } = packageParams(c);
     return c.json(await c.var.services.packages.getPackage(await authenticate(c), org, name));
+  });
+
+  // Before /:org/:name/:version, which would take "downloads" for a version (and refuse it).
+  app.get('/:org/:name/downloads', async (c) => {
+    const { org, name } = packageParams(c);
+    const { packages, downloads } = c.var.services;
+    const { pkg } = await packages.findVisible(await authenticate(c), org, name);
+    c.header('cache-control', pkg.visibility === 'public' ? 'public, max-age=60' : 'private, no-store');
+    return c.json(await downloads.summary(pkg.id));
   });
 
   app.get('/:org/:name/:version', async (c) => {

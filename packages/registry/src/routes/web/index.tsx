@@ -7,6 +7,7 @@ import { accountRoutes } from './account.js';
 import { renderApiPage } from './api.js';
 import { authRoutes, methodsOf } from './auth.js';
 import { deviceRoutes } from './device.js';
+import { fillDownloadsSlot, renderDownloadsCard } from './downloads-card.js';
 import { HomePage } from './home.js';
 import { FAVICON_SVG } from './layout.js';
 import { orgRoutes } from './org.js';
@@ -14,7 +15,7 @@ import { DEPENDENTS_SHOWN } from './package-facts.js';
 import { PackagePage, renderPackageContent } from './package-page.js';
 import { SearchPage } from './search-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
-import { parsePage } from '../api/search.js';
+import { parsePage, parseSearchOptions } from '../api/search.js';
 
 async function renderPackage(c: AppContext, rawVersion: string | undefined) {
   const { org, name } = packageParams(c);
@@ -40,13 +41,25 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
       const minute = Math.floor(clock().getTime() / 60_000);
       const render = async () => String(await (await packageView(c, { org, name, version, session: null, principal: null })).element.toString());
       c.header('cache-control', 'public, max-age=60');
-      return c.html(await renderedPages.getOrRender(`page\n${org}/${name}\n${rawVersion ?? ''}`, render, [entry, packageGeneration(), minute]));
+      const page = await renderedPages.getOrRender(`page\n${org}/${name}\n${rawVersion ?? ''}`, render, [entry, packageGeneration(), minute]);
+      // Download counts change without a publish, so they are filled in per answer: see DOWNLOADS_SLOT.
+      return c.html(fillDownloadsSlot(page, await downloadsCard(c, entry.packageId)));
     }
   }
-  const { element, visibility } = await packageView(c, { org, name, version, session, principal });
+  const { element, visibility, packageId } = await packageView(c, { org, name, version, session, principal });
   // A signed-in view (owner forms, the user's name) is never shared through a cache.
   c.header('cache-control', visibility === 'public' && !session ? 'public, max-age=60' : 'private, no-store');
-  return c.html(element);
+  return c.html(fillDownloadsSlot(String(await element.toString()), await downloadsCard(c, packageId)));
+}
+
+/**
+ * The downloads card of a package the asker may read (checked by the caller), rendered again only
+ * when its counts change: the summary is the same object until a flush or its reuse time ends.
+ */
+async function downloadsCard(c: AppContext, packageId: string): Promise<string> {
+  const { downloads, renderedPages } = c.var.services;
+  const summary = await downloads.summary(packageId);
+  return renderedPages.getOrRender(`downloads\n${packageId}`, () => renderDownloadsCard(summary), summary);
 }
 
 interface ViewInput {
@@ -80,7 +93,7 @@ async function packageView(c: AppContext, { org, name, version: wanted, session,
       versions={versions} dependents={dependents} now={clock()}
     />
   );
-  return { element, visibility: page.pkg.visibility };
+  return { element, visibility: page.pkg.visibility, packageId: page.pkg.id };
 }
 
 /** Server-rendered pages. */
@@ -92,7 +105,15 @@ export function webRoutes(): Hono<AppEnv> {
   app.get('/favicon.ico', favicon);
   app.get('/', async (c) => {
     const principal = await authenticate(c);
-    return c.html(<HomePage recent={await c.var.services.packages.recent(10)} methods={methodsOf(c)} user={principal?.username ?? null} />);
+    const { search, downloads } = c.var.services;
+    // As nobody in particular: the front page lists public packages only, whoever asks.
+    const [counts, recent, popular] = await Promise.all([
+      downloads.publicCounts(),
+      search.search(null, '', 1, { sort: 'recent', keyword: null }),
+      search.search(null, '', 1, { sort: 'downloads', keyword: null }),
+    ]);
+    const front = { counts, recent: recent.hits.slice(0, 10), popular: popular.hits.filter((hit) => hit.downloads > 0).slice(0, 10) };
+    return c.html(<HomePage front={front} now={c.var.services.clock()} methods={methodsOf(c)} user={principal?.username ?? null} />);
   });
   app.route('/', authRoutes());
   app.route('/', accountRoutes());
@@ -100,7 +121,7 @@ export function webRoutes(): Hono<AppEnv> {
   app.route('/', orgRoutes());
   // The search service filters private packages by principal (session or bearer token).
   app.get('/search', async (c) => {
-    const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')));
+    const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')), parseSearchOptions(c));
     return c.html(<SearchPage result={result} user={(await pageSession(c))?.principal.username ?? null} />);
   });
   app.post('/flock/:org/:name/visibility', async (c) => {

@@ -93,6 +93,9 @@ form.search { margin-left:auto; } .spread { justify-content:space-between; } .no
 #install-card .install { margin-top:8px; } #install-card .install code { flex:1; min-width:0; overflow-x:auto; white-space:nowrap; background:none; padding:0; } .install-or { font-size:13px; margin-top:10px; }
 .keywords { display:flex; flex-wrap:wrap; gap:6px; } .keywords a { background:var(--code); border-radius:999px; padding:1px 9px; font-size:13px; }
 aside .dependency code, #used-by code { font-size:12px; } .package-main .item pre { max-width:100%; overflow-x:auto; }
+/* P2: downloads, front page, search */
+.downloads-chart { display:block; color:var(--accent); margin:12px 0 8px; }
+dl.stats { display:flex; flex-wrap:wrap; gap:12px 32px; margin:16px 0 0; } dl.stats dt { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; } dl.stats dd { margin:0; font-size:22px; font-weight:600; }
 `;
 
 /** `user`: the signed-in username, null for "Sign in", or absent for no account links at all. */

@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
 import { HighlightBudget, highlightKestrel, itemAnchor, renderDocMarkdown, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
+import { DOWNLOADS_SLOT } from './downloads-card.js';
 import { Layout } from './layout.js';
 import { Facts, InstallCard, installable, UsedBy, VersionsCard, type Dependents, type ListedVersion } from './package-facts.js';
 
@@ -116,6 +117,7 @@ function Sidebar({ pkg, version, owner, versions, dependents, now }: Pick<Packag
       <UsedBy dependents={dependents} />
       <Provenance pkg={pkg} version={version} />
       <VersionsCard pkg={pkg} versions={versions} now={now} />
+      {raw(DOWNLOADS_SLOT)}
     </aside>
   );
 }

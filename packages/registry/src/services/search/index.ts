@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { SearchSort } from '@flock/core';
 import type { Database } from '../../db/schema.js';
 
 /**
@@ -12,6 +13,10 @@ export interface SearchQuery {
   readableOrgIds: readonly string[];
   limit: number;
   offset: number;
+  /** relevance: as below; downloads: most downloaded first; recent: last updated first (then by relevance, then name). */
+  sort: SearchSort;
+  /** Only packages whose newest version has this keyword (lower-cased), or null. */
+  keyword: string | null;
 }
 
 export interface SearchPage {
@@ -78,16 +83,37 @@ export function visibleTo(readableOrgIds: readonly string[]): RawBuilder<unknown
   return sql`(p.visibility = 'public' OR p.org_id IN (${sql.join(readableOrgIds.map((id) => sql`${id}`))}))`;
 }
 
+/**
+ * What a search may return: visible to the asker and, with a keyword, having it (an index look-up in
+ * package_keywords). Portable SQL over `packages p`.
+ */
+export function filterOf({ readableOrgIds, keyword }: Pick<SearchQuery, 'readableOrgIds' | 'keyword'>): RawBuilder<unknown> {
+  const visible = visibleTo(readableOrgIds);
+  if (keyword === null) return visible;
+  return sql`(${visible} AND p.id IN (SELECT k.package_id FROM package_keywords k WHERE k.keyword = ${keyword}))`;
+}
+
+/** A package's download total, 0 when never downloaded (portable SQL over `packages p`). */
+export const downloadsOf = sql`coalesce((SELECT d.count FROM package_downloads d WHERE d.package_id = p.id), 0)`;
+
+/** The ORDER BY terms that come before relevance for a sort (none for relevance itself). */
+export function sortFirst(sort: SearchSort): RawBuilder<unknown> {
+  if (sort === 'downloads') return sql`${downloadsOf} DESC, `;
+  if (sort === 'recent') return sql`p.updated_at DESC, `;
+  return sql``;
+}
+
 /** Runs statements on the database's own connection. */
 export function runOn(db: Kysely<Database>): RunQuery {
   return async (query) => (await query.execute(db)).rows;
 }
 
-/** An empty query lists every readable package by org and name: the same SQL on every database. */
-export async function listReadable(run: RunQuery, { readableOrgIds, limit, offset }: SearchQuery): Promise<SearchPage> {
-  const visible = visibleTo(readableOrgIds);
+/** An empty query lists every readable package (with the keyword) by org and name, or by the sort: the same SQL on every database. */
+export async function listReadable(run: RunQuery, query: SearchQuery): Promise<SearchPage> {
+  const { limit, offset, sort } = query;
+  const visible = filterOf(query);
   const count = await run(sql<{ n: number | string }>`SELECT count(*) AS n FROM packages p WHERE ${visible}`);
   const rows = await run(sql<{ id: string }>`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE ${visible}
-    ORDER BY o.name, p.name LIMIT ${limit} OFFSET ${offset}`);
+    ORDER BY ${sortFirst(sort)}o.name, p.name LIMIT ${limit} OFFSET ${offset}`);
   return { total: Number(count[0]?.n ?? 0), packageIds: rows.map((r) => r.id) };
 }

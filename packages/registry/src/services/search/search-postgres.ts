@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { listReadable, runOn, runSearch, SEARCH_CAPS, searchWords, visibleTo, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
+import { downloadsOf, filterOf, listReadable, runOn, runSearch, SEARCH_CAPS, searchWords, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
 
 /**
  * PostgreSQL full-text search: one row per package with a weighted tsvector
@@ -33,8 +33,9 @@ function documentOf(p: RawBuilder<unknown>, o: RawBuilder<unknown>): RawBuilder<
 }
 
 /** The two statements of a search for some words (SQL only, so tests can EXPLAIN them). */
-export function postgresSearchSql(words: string[], { text, readableOrgIds, limit, offset }: SearchQuery, caps: SearchCaps): SearchSql {
-  const visible = visibleTo(readableOrgIds);
+export function postgresSearchSql(words: string[], query: SearchQuery, caps: SearchCaps): SearchSql {
+  const { text, limit, offset, sort } = query;
+  const visible = filterOf(query);
   // Every word must match, as a prefix ("pal" finds palette); with `:*A`, in the name (weight A).
   // searchWords keeps letters and digits only, so nothing typed is tsquery syntax.
   const tsquery = (suffix: string) => sql`to_tsquery('simple', ${words.map((w) => `${w}${suffix}`).join(' & ')})`;
@@ -51,11 +52,15 @@ export function postgresSearchSql(words: string[], { text, readableOrgIds, limit
   const candidates = sql`SELECT p.id FROM packages p JOIN orgs o ON o.id = p.org_id WHERE p.name = ${name}${org === null ? sql`` : sql` AND o.name = ${org}`}
     UNION (SELECT package_id FROM package_search WHERE document @@ ${tsquery(':*A')} LIMIT ${caps.rank})
     UNION (SELECT package_id FROM package_search WHERE document @@ ${tsquery(':*')} LIMIT ${caps.rank})`;
+  // Sorting by downloads or recency orders the same bounded candidates.
+  const first = sort === 'downloads' ? sql`c.downloads DESC, ` : sort === 'recent' ? sql`c.updated_at DESC, ` : sql``;
+  const downloads = sort === 'downloads' ? downloadsOf : sql`0`;
   const rows = sql<{ id: string }>`SELECT c.id FROM (${candidates}) m (id)
-    CROSS JOIN LATERAL (SELECT p.id, p.name, o.name AS org, ts_rank(s.document, ${tsquery(':*')}, 0) AS rank
+    CROSS JOIN LATERAL (SELECT p.id, p.name, o.name AS org, ts_rank(s.document, ${tsquery(':*')}, 0) AS rank,
+        p.updated_at, ${downloads} AS downloads
       FROM packages p JOIN orgs o ON o.id = p.org_id JOIN package_search s ON s.package_id = p.id
       WHERE p.id = m.id AND s.document @@ ${tsquery(':*')} AND ${visible} OFFSET 0) c
-    ORDER BY (c.name = ${exact} OR c.org || '/' || c.name = ${exact}) DESC, c.rank DESC, c.org, c.name
+    ORDER BY ${first}(c.name = ${exact} OR c.org || '/' || c.name = ${exact}) DESC, c.rank DESC, c.org, c.name
     LIMIT ${limit} OFFSET ${offset}`;
   return { count, rows };
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { SqliteReader } from '../../db/sqlite-reader.js';
-import { listReadable, runOn, runSearch, type RunQuery, SEARCH_CAPS, searchWords, visibleTo, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
+import { filterOf, listReadable, runOn, runSearch, type RunQuery, SEARCH_CAPS, searchWords, sortFirst, type CountRow, type SearchCaps, type SearchIndex, type SearchPage, type SearchQuery, type SearchSql } from './index.js';
 
 /**
  * SQLite FTS5. The table is a plain (not external-content) FTS table holding
@@ -52,8 +52,9 @@ function exactRows(exact: string): RawBuilder<unknown> | null {
 }
 
 /** The two statements of a search for some words (SQL only, so tests can EXPLAIN them). */
-export function sqliteSearchSql(words: string[], { text, readableOrgIds, limit, offset }: SearchQuery, caps: SearchCaps): SearchSql {
-  const visible = visibleTo(readableOrgIds);
+export function sqliteSearchSql(words: string[], query: SearchQuery, caps: SearchCaps): SearchSql {
+  const { text, limit, offset, sort } = query;
+  const visible = filterOf(query);
   const exact = text.trim().toLowerCase();
   // MATCH runs once, in the FTS table, and drives the rest: MATERIALIZED and CROSS JOIN keep the planner
   // from scanning packages and running the match once per package (quadratic at scale).
@@ -68,11 +69,12 @@ export function sqliteSearchSql(words: string[], { text, readableOrgIds, limit, 
     ${exactPool ? sql`UNION ${exactPool}` : sql``}`;
   // Exact name (or org/name) first; then where the words are found. Not bm25: its weights come from
   // the whole table, private packages included, so an outsider's ranking would reveal their words.
+  // Sorting by downloads or recency orders the same bounded candidates.
   const rows = sql<{ id: string }>`
     WITH m AS MATERIALIZED (${candidates})
     SELECT p.id FROM m CROSS JOIN package_search s CROSS JOIN packages p JOIN orgs o ON o.id = p.org_id
     WHERE s.rowid = m.r AND p.id = s.package_id AND ${visible}
-    ORDER BY (p.name = ${exact} OR o.name || '/' || p.name = ${exact}) DESC, ${rowScore(words)} DESC, o.name, p.name
+    ORDER BY ${sortFirst(sort)}(p.name = ${exact} OR o.name || '/' || p.name = ${exact}) DESC, ${rowScore(words)} DESC, o.name, p.name
     LIMIT ${limit} OFFSET ${offset}`;
   return { count, rows };
 }
