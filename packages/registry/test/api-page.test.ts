@@ -82,8 +82,9 @@ describe('the API reference page', () => {
 
   it('lists a struct\'s fields under it, and links types named in signatures to their items', async () => {
     const { html } = await get('/flock/your-name/palette/0.1.0/api');
-    for (const field of ['r', 'g', 'b']) expect(html).toContain(`<li id="palette.Rgb.${field}"><code>${field}: U8</code></li>`);
-    expect(html).toContain('<li id="palette.Palette.colors"><code>colors: List&lt;Rgb&gt;</code></li>');
+    const code = (inner: string) => `<code class="hljs language-kestrel">${inner}</code>`;
+    for (const field of ['r', 'g', 'b']) expect(html).toContain(`<li id="palette.Rgb.${field}">${code(`${field}: <span class="hljs-type">U8</span>`)}</li>`);
+    expect(html).toContain(`<li id="palette.Palette.colors">${code('colors: <span class="hljs-type">List</span>&lt;<span class="hljs-type">Rgb</span>&gt;')}</li>`);
     expect(html).toContain('<h4>Fields</h4>');
     // pub fn mix(a: Rgb, b: Rgb, t: Float) -> Rgb: every Rgb links to the struct, mix itself does not.
     const mix = html.slice(html.indexOf('id="palette.mix"'));

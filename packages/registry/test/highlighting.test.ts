@@ -70,7 +70,7 @@ describe('highlighted code on a published package page', () => {
     expect((await fetch(`${registry.url}/api/v1/packages/your-name/wide/1.0.0`, { method: 'PUT', body: archive, headers })).status).toBe(200);
     // 40 signatures of 1,900 characters: 76,000 in all, past the 50,000 one page highlights.
     const params = Array.from({ length: 150 }, (_, i) => `p${String(i).padStart(3, '0')}: U8`).join(', ');
-    const items = Array.from({ length: 40 }, (_, i) => ({ kind: 'fn', name: `f${i}`, signature: `pub fn f${i}(${params})`.padEnd(1900, ' '), doc: `\`\`\`\nlet r${i} = f${i}()\n\`\`\``, line: i + 1 }));
+    const items = Array.from({ length: 40 }, (_, i) => ({ kind: 'fn', name: `f${i}`, signature: `pub fn f${i}(${params})`.padEnd(1900, ' '), doc: `\`\`\`\nlet r${i} = f${i}()\n\`\`\``, line: i + 1, members: [] }));
     const docs = { schema: DOCS_SCHEMA, package: { org: 'your-name', name: 'wide', version: '1.0.0' }, modules: [{ name: 'wide', path: 'src/wide.ks', doc: '', items }] };
     expect((await fetch(`${registry.url}/api/v1/packages/your-name/wide/1.0.0/docs`, { method: 'PUT', body: JSON.stringify(docs), headers })).status).toBe(200);
     const page = await (await fetch(`${registry.url}/flock/your-name/wide`)).text();

@@ -38,7 +38,7 @@ describe('renderApiContent', () => {
     });
     const html = await renderApiContent(docs, { provenance: null, dependencies: [] });
     expect(html).toContain('<h4>Variants</h4>');
-    expect(html).toContain('<li id="shapes.Shape.Circle"><code>Circle(Float)</code><div class="doc"><p>Round.</p>\n</div></li>');
+    expect(html).toContain('<li id="shapes.Shape.Circle"><code class="hljs language-kestrel"><span class="hljs-type">Circle</span>(<span class="hljs-type">Float</span>)</code><div class="doc"><p>Round.</p>\n</div></li>');
   });
 });
 
