@@ -130,8 +130,9 @@ describe('renderDocsMarkdown', () => {
       ] }],
     };
     const html = renderDocsHtml(docs);
-    expect(html).toContain('<h4>Fields</h4>\n<ul class="members"><li><code>x: Int</code><div class="doc"><p>Across.</p>\n</div></li></ul>');
-    expect(html).toContain('<h4>Variants</h4>\n<ul class="members"><li><code>Tick(`a`)</code></li></ul>');
+    const code = (inner: string) => `<code class="hljs language-kestrel">${inner}</code>`;
+    expect(html).toContain(`<h4>Fields</h4>\n<ul class="members"><li>${code('x: <span class="hljs-type">Int</span>')}<div class="doc"><p>Across.</p>\n</div></li></ul>`);
+    expect(html).toContain(`<h4>Variants</h4>\n<ul class="members"><li>${code('<span class="hljs-type">Tick</span>(`a`)')}</li></ul>`);
     const md = renderDocsMarkdown(docs);
     expect(md).toContain('Fields:\n\n- `x: Int`: Across.');
     expect(md).toContain('Variants:\n\n- `` Tick(`a`) ``');
