@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium)('highlighted code in Chromium, under the Content-S
     const manifest = renderManifest(parseManifest('[package]\nname = "colours"\nversion = "1.0.0"\norg = "acme"\n'));
     const archive = await packArchive({ root: 'colours-1.0.0', entries: [{ path: 'flock.toml', bytes: Buffer.from(manifest) }, { path: 'README.md', bytes: Buffer.from(README) }] });
     expect((await fetch(`${registry.url}/api/v1/packages/acme/colours/1.0.0`, { method: 'PUT', body: archive, headers })).status).toBe(200);
-    const docs = { schema: DOCS_SCHEMA, package: { org: 'acme', name: 'colours', version: '1.0.0' }, modules: [{ name: 'colours', path: 'src/colours.ks', doc: '', items: [{ kind: 'fn', name: 'mix', signature: 'pub fn mix(a: Rgb) -> Rgb', doc: 'Mixes.', line: 1 }] }] };
+    const docs = { schema: DOCS_SCHEMA, package: { org: 'acme', name: 'colours', version: '1.0.0' }, modules: [{ name: 'colours', path: 'src/colours.ks', doc: '', items: [{ kind: 'fn', name: 'mix', signature: 'pub fn mix(a: Rgb) -> Rgb', doc: 'Mixes.', line: 1, members: [] }] }] };
     expect((await fetch(`${registry.url}/api/v1/packages/acme/colours/1.0.0/docs`, { method: 'PUT', body: JSON.stringify(docs), headers })).status).toBe(200);
     browser = await launchBrowser();
   });

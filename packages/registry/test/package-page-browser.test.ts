@@ -38,7 +38,7 @@ describe.skipIf(!hasChromium)('the package page in Chromium', () => {
     const docs = {
       schema: DOCS_SCHEMA,
       package: { org: 'your-name', name: 'wide', version: '1.0.0' },
-      modules: [{ name: 'wide', path: 'src/wide.ks', doc: '', items: [{ kind: 'fn', name: 'blend', signature: LONG_SIGNATURE, doc: 'Blends.', line: 1 }] }],
+      modules: [{ name: 'wide', path: 'src/wide.ks', doc: '', items: [{ kind: 'fn', name: 'blend', signature: LONG_SIGNATURE, doc: 'Blends.', line: 1, members: [] }] }],
     };
     expect((await fetch(`${registry.url}/api/v1/packages/your-name/wide/1.0.0/docs`, { method: 'PUT', body: JSON.stringify(docs), headers })).status).toBe(200);
 
@@ -85,7 +85,7 @@ describe.skipIf(!hasChromium)('the package page in Chromium', () => {
   });
 
   for (const width of [320, 390]) {
-    it(`on a ${width}px phone the Install card comes first and a long signature scrolls inside its block`, async () => {
+    it(`on a ${width}px phone the Install card comes first and a long signature wraps inside its block`, async () => {
       await page.setViewportSize({ width, height: 800 });
       for (const path of ['/flock/your-name/banner', '/flock/your-name/wide']) {
         await page.goto(`${registry.url}${path}`);
@@ -96,7 +96,8 @@ describe.skipIf(!hasChromium)('the package page in Chromium', () => {
         expect((await box('.layout.package')).x + (await box('.layout.package')).width).toBeLessThanOrEqual(width);
         expect(await violations()).toEqual([]);
       }
-      expect(await page.evaluate("(() => { const el = document.querySelector('#api pre'); return el.scrollWidth > el.clientWidth; })()")).toBe(true);
+      // On a phone a long signature wraps inside its block (a block that scrolled would need keyboard focus: axe).
+      expect(await page.evaluate("(() => { const el = document.querySelector('#api pre'); return el.scrollWidth <= el.clientWidth && el.clientHeight > 60; })()")).toBe(true);
       const signature = await box('#api pre');
       expect(signature.x + signature.width).toBeLessThanOrEqual(width);
     });

@@ -56,8 +56,8 @@ describe('the package page', () => {
   it('shows the install snippet, keywords, license, owner and a relative publish time', async () => {
     now += 3 * DAY + 60_000;
     const html = await page('/flock/your-name/palette');
-    expect(html).toContain('<code id="install-command">flock add your-name/palette</code>');
-    expect(html).toContain('<code id="install-toml">&quot;your-name/palette&quot; = &quot;^0.1.0&quot;</code>');
+    expect(html).toContain('<code id="install-command" tabindex="0">flock add your-name/palette</code>');
+    expect(html).toContain('<code id="install-toml" tabindex="0">&quot;your-name/palette&quot; = &quot;^0.1.0&quot;</code>');
     expect(html).toContain('data-copy="install-command"');
     expect(html).toContain('data-copy="install-toml"');
     const keywords = section(html, 'keywords');
@@ -116,7 +116,7 @@ describe('the package page', () => {
 
     for (const path of ['/flock/your-name/palette', '/flock/your-name/palette/0.2.0', '/flock/your-name/palette/0.1.0']) {
       const html = await page(path);
-      expect(html).toContain('<code id="install-toml">&quot;your-name/palette&quot; = &quot;^0.1.0&quot;</code>');
+      expect(html).toContain('<code id="install-toml" tabindex="0">&quot;your-name/palette&quot; = &quot;^0.1.0&quot;</code>');
       expect(html).not.toContain('^0.2.0');
       const versions = section(html, 'versions');
       expect(versions).toContain('<span class="badge yanked" title="use hues instead">deprecated</span>');

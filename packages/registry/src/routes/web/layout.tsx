@@ -94,6 +94,8 @@ form.search { margin-left:auto; } .spread { justify-content:space-between; } .no
 .keywords { display:flex; flex-wrap:wrap; gap:6px; } .keywords a { background:var(--code); border-radius:999px; padding:1px 9px; font-size:13px; }
 aside .dependency code, #used-by code { font-size:12px; } .package-main .item pre { max-width:100%; overflow-x:auto; }
 /* P2: downloads, front page, search */
+/* A row's trailing figure (time, downloads) goes below its text when both do not fit, instead of widening the page. */
+ul.versions li { flex-wrap:wrap; gap:0 12px; } ul.versions li > :first-child { min-width:0; flex:1 1 12em; }
 .downloads-chart { display:block; color:var(--accent); margin:12px 0 8px; }
 dl.stats { display:flex; flex-wrap:wrap; gap:12px 32px; margin:16px 0 0; } dl.stats dt { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; } dl.stats dd { margin:0; font-size:22px; font-weight:600; }
 `;

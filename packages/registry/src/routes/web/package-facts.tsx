@@ -64,12 +64,13 @@ export function InstallCard({ pkg }: { pkg: PackageDto }) {
         <>
           <div class="install">
             {/* `flock add org/name` takes no pre-release by itself: one must be asked for. */}
-            <code id="install-command">flock add {ref}{good.includes('-') ? `@^${good}` : ''}</code>
+            {/* Focusable: a long name scrolls inside the line, and a keyboard must be able to scroll it too. */}
+            <code id="install-command" tabindex={0}>flock add {ref}{good.includes('-') ? `@^${good}` : ''}</code>
             <button type="button" class="secondary small" data-copy="install-command" id="copy-install">Copy</button>
           </div>
           <div class="muted install-or">or under <code>[dependencies]</code> in flock.toml:</div>
           <div class="install">
-            <code id="install-toml">"{ref}" = "^{good}"</code>
+            <code id="install-toml" tabindex={0}>"{ref}" = "^{good}"</code>
             <button type="button" class="secondary small" data-copy="install-toml" id="copy-toml">Copy</button>
           </div>
           <script>{raw(COPY_SCRIPT)}</script>
