@@ -1,62 +1,41 @@
 import { cp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IndexLineDto } from '@flock/core';
-import { copyExample, runFlock, tempDir } from '../../../test-support/cli.js';
-import { publishProject } from '../../../test-support/publish.js';
-import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { runFlock } from '../../../test-support/cli.js';
+import { createExamplesRegistry, type ExamplesRegistry } from '../../../test-support/examples-registry.js';
+import type { TestRegistry } from '../../../test-support/registry.js';
 import { answerWith, startFakeServer, type FakeServer } from './fake-server.js';
 
 // add several, tree, why, outdated, update and install --offline/--frozen on palette and banner
 // (banner depends on palette ^0.1.0). The tests run in order: each starts where the last one left off.
 describe('flock add (several), tree, why, outdated, update, install --offline / --frozen', () => {
+  let world: ExamplesRegistry;
   let registry: TestRegistry;
   let dir: { path: string; cleanup(): Promise<void> };
   let token: string;
   let app: string;
   /** A project with banner alone in flock.toml (made by the outdated test, updated by the update test). */
   let bannerOnly: string;
-  let n = 0;
-  const home = () => join(dir.path, 'home');
-  const env = (extra: Record<string, string> = {}) => ({ HOME: home(), FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: token, ...extra });
+  const home = () => world.home;
+  const env = (extra: Record<string, string> = {}) => world.env(extra);
   const flock = (args: string[], cwd = app, extra: Record<string, string> = {}) => runFlock(args, { cwd, env: env(extra) });
-
-  async function newProject(deps = ''): Promise<string> {
-    const root = join(dir.path, `project-${++n}`);
-    await mkdir(root, { recursive: true });
-    await writeFile(join(root, 'flock.toml'), `[package]\nname = "app"\nversion = "0.1.0"\n${deps}`);
-    return root;
-  }
-
-  async function publishPaletteVersion(version: string) {
-    const copy = await copyExample('palette', join(dir.path, `palette-${version}`));
-    const toml = await readFile(join(copy, 'flock.toml'), 'utf8');
-    await writeFile(join(copy, 'flock.toml'), toml.replace('version = "0.1.0"', `version = "${version}"`));
-    const result = await publishProject(copy, env());
-    expect(result.code, result.stderr + result.stdout).toBe(0);
-  }
+  const newProject = (deps = '') => world.newProject(deps);
+  const publishPaletteVersion = (version: string) => world.publishPaletteVersion(version);
 
   async function cachedArchive(pkg: string, version: string): Promise<string> {
-    const lines = (await (await fetch(`${registry.url}/index/${pkg}`)).text()).trim().split('\n').map((l) => JSON.parse(l) as IndexLineDto);
+    const lines = await world.index(pkg);
     const hex = lines.find((l) => l.version === version)!.checksum.slice('sha256:'.length);
     return join(home(), '.kestrel/cache/sha256', hex.slice(0, 2), `${hex}.tar.gz`);
   }
 
   beforeAll(async () => {
-    registry = await createTestRegistry();
-    dir = await tempDir();
-    await mkdir(home());
-    token = await registry.createUser('your-name');
-    for (const example of ['palette', 'banner'] as const) {
-      const result = await publishProject(await copyExample(example, dir.path), env());
-      expect(result.code, result.stderr + result.stdout).toBe(0);
-    }
+    world = await createExamplesRegistry();
+    ({ registry, dir, token } = world);
     app = await newProject();
   });
 
   afterAll(async () => {
-    await registry?.close();
-    await dir?.cleanup();
+    await world?.close();
   });
 
   it('flock add takes several packages: one install, one flock.toml write', async () => {

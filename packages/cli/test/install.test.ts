@@ -1,61 +1,36 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IndexLineDto } from '@flock/core';
-import { FLOCK_BIN, copyExample, runFlock, tempDir } from '../../../test-support/cli.js';
-import { publishProject } from '../../../test-support/publish.js';
+import { FLOCK_BIN, runFlock } from '../../../test-support/cli.js';
 import { publishSpec } from '../../../test-support/project.js';
-import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { createExamplesRegistry, type ExamplesRegistry } from '../../../test-support/examples-registry.js';
+import type { TestRegistry } from '../../../test-support/registry.js';
 
 // "Depend on It": publish palette and banner, then depend on banner from a new project.
 describe('flock add / install / yank against a real registry', () => {
+  let world: ExamplesRegistry;
   let registry: TestRegistry;
   let dir: { path: string; cleanup(): Promise<void> };
   let token: string;
   let app: string;
-  let n = 0;
-  const home = () => join(dir.path, 'home');
-  const env = (extra: Record<string, string> = {}) => ({ HOME: home(), FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: token, ...extra });
+  const home = () => world.home;
+  const env = (extra: Record<string, string> = {}) => world.env(extra);
   const flock = (args: string[], cwd = app, extra: Record<string, string> = {}) => runFlock(args, { cwd, env: env(extra) });
-
-  async function newProject(deps = ''): Promise<string> {
-    const root = join(dir.path, `project-${++n}`);
-    await mkdir(root, { recursive: true });
-    await writeFile(join(root, 'flock.toml'), `[package]\nname = "app"\nversion = "0.1.0"\n${deps}`);
-    return root;
-  }
-
-  async function index(pkg: string): Promise<IndexLineDto[]> {
-    const text = await (await fetch(`${registry.url}/index/${pkg}`)).text();
-    return text.trim().split('\n').map((l) => JSON.parse(l) as IndexLineDto);
-  }
-
-  async function publishPaletteVersion(version: string) {
-    const copy = await copyExample('palette', join(dir.path, `palette-${version}`));
-    const toml = await readFile(join(copy, 'flock.toml'), 'utf8');
-    await writeFile(join(copy, 'flock.toml'), toml.replace('version = "0.1.0"', `version = "${version}"`));
-    const result = await publishProject(copy, env());
-    expect(result.code, result.stderr + result.stdout).toBe(0);
-  }
+  const newProject = (deps = '') => world.newProject(deps);
+  const index = (pkg: string) => world.index(pkg);
+  const publishPaletteVersion = (version: string) => world.publishPaletteVersion(version);
 
   beforeAll(async () => {
-    registry = await createTestRegistry();
-    dir = await tempDir();
-    await mkdir(home());
-    token = await registry.createUser('your-name');
-    for (const example of ['palette', 'banner'] as const) {
-      const result = await publishProject(await copyExample(example, dir.path), env());
-      expect(result.code, result.stderr + result.stdout).toBe(0);
-    }
+    world = await createExamplesRegistry();
+    ({ registry, dir, token } = world);
     app = await newProject();
   });
 
   afterAll(async () => {
-    await registry?.close();
-    await dir?.cleanup();
+    await world?.close();
   });
 
   it('flock add your-name/banner writes the dependency, installs both packages and pins both checksums', async () => {

@@ -2,28 +2,23 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IndexLineDto } from '@flock/core';
 import { manifestOnlyArchive } from '../../../test-support/archives.js';
-import { copyExample, runFlock, tempDir } from '../../../test-support/cli.js';
-import { publishProject } from '../../../test-support/publish.js';
-import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { runFlock } from '../../../test-support/cli.js';
+import { createExamplesRegistry, type ExamplesRegistry } from '../../../test-support/examples-registry.js';
+import type { TestRegistry } from '../../../test-support/registry.js';
 
 // flock yank --reason and flock deprecate, then installs from a lockfile that pins the yanked
 // version: one warning per package on stderr, and the install still works.
 describe('flock yank --reason / flock deprecate and the warnings of install', () => {
+  let world: ExamplesRegistry;
   let registry: TestRegistry;
   let dir: { path: string; cleanup(): Promise<void> };
   let token: string;
   let app: string;
   let n = 0;
-  const home = () => join(dir.path, 'home');
-  const env = (extra: Record<string, string> = {}) => ({ HOME: home(), FLOCK_REGISTRY: registry.url, FLOCK_TOKEN: token, ...extra });
+  const env = (extra: Record<string, string> = {}) => world.env(extra);
   const flock = (args: string[], cwd = app, extra: Record<string, string> = {}) => runFlock(args, { cwd, env: env(extra) });
-
-  async function index(pkg: string): Promise<IndexLineDto[]> {
-    const text = await (await fetch(`${registry.url}/index/${pkg}`)).text();
-    return text.trim().split('\n').map((l) => JSON.parse(l) as IndexLineDto);
-  }
+  const index = (pkg: string) => world.index(pkg);
 
   /** A checkout of the app elsewhere (flock.toml and flock.lock, nothing installed), installed there. */
   async function installFromLock() {
@@ -36,14 +31,8 @@ describe('flock yank --reason / flock deprecate and the warnings of install', ()
   }
 
   beforeAll(async () => {
-    registry = await createTestRegistry();
-    dir = await tempDir();
-    await mkdir(home());
-    token = await registry.createUser('your-name');
-    for (const example of ['palette', 'banner'] as const) {
-      const result = await publishProject(await copyExample(example, dir.path), env());
-      expect(result.code, result.stderr + result.stdout).toBe(0);
-    }
+    world = await createExamplesRegistry();
+    ({ registry, dir, token } = world);
     app = join(dir.path, 'app');
     await mkdir(app);
     await writeFile(join(app, 'flock.toml'), '[package]\nname = "app"\nversion = "0.1.0"\n');
@@ -52,8 +41,7 @@ describe('flock yank --reason / flock deprecate and the warnings of install', ()
   });
 
   afterAll(async () => {
-    await registry?.close();
-    await dir?.cleanup();
+    await world?.close();
   });
 
   it('nothing yanked or deprecated: an install from the lock warns of nothing', async () => {
