@@ -8,3 +8,4 @@ export * from './api.js';
 export * from './docs/index.js';
 export * from './archive/index.js';
 export * from './source-url.js';
+export * from './trusted-publishers.js';

@@ -11,6 +11,7 @@ import { deviceRoutes } from './routes/api/device.js';
 import { meRoutes } from './routes/api/me.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
 import { orgApiRoutes } from './routes/api/orgs.js';
+import { trustedPublisherRoutes } from './routes/api/trusted-publishers.js';
 import { packageAdminRoutes } from './routes/api/package-admin.js';
 import { packageRoutes } from './routes/api/packages.js';
 import { searchRoutes } from './routes/api/search.js';
@@ -88,6 +89,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   app.route('/api/v1/search', searchRoutes());
   app.route('/api/v1/me', meRoutes());
   app.route('/api/v1/orgs/:org/store', orgStoreRoutes());
+  app.route('/api/v1/orgs/:org/trusted-publishers', trustedPublisherRoutes());
   app.route('/api/v1/tokens', tokenRoutes());
   app.route('/api/v1/device', deviceRoutes());
   app.route('/api/v1/orgs', orgApiRoutes());

@@ -20,6 +20,65 @@ export interface Database {
   version_downloads: VersionDownloadsTable;
   package_downloads: PackageDownloadsTable;
   package_keywords: PackageKeywordsTable;
+  trusted_publishers: TrustedPublishersTable;
+  oidc_tokens: OidcTokensTable;
+  oidc_jtis: OidcJtisTable;
+  held_versions: HeldVersionsTable;
+}
+
+/** An OIDC identity allowed to publish into an org, or into one package of it (migration 0012). */
+export interface TrustedPublishersTable {
+  id: string;
+  org_id: string;
+  /** Null: any package of the org. A name with no package yet is a pending publisher, which may create it. */
+  package_name: string | null;
+  /** Exactly the ID token's `iss`. */
+  issuer: string;
+  audience: string;
+  /** JSON object claim name -> exact value, keys sorted. */
+  claims: string;
+  created_by: string;
+  created_at: string;
+  /** Set when removed; the row stays so versions it published still name it. */
+  removed_at: string | null;
+}
+
+/** A short-lived publish token from POST /api/v1/oidc/exchange (migration 0012). */
+export interface OidcTokensTable {
+  id: string;
+  /** SHA-256 hex of the secret. */
+  token_hash: string;
+  publisher_id: string;
+  org_id: string;
+  package_name: string;
+  /** JSON object of the verified claims the version records. */
+  claims: string;
+  created_at: string;
+  expires_at: string;
+  /** The version it published; it may then upload only that version's docs. */
+  used_version: string | null;
+}
+
+/** ID tokens already exchanged, until they expire (migration 0012). */
+export interface OidcJtisTable {
+  /** SHA-256 hex of "issuer\njti". */
+  key: string;
+  expires_at: string;
+}
+
+/** A publish held for an owner's approval (migration 0012); invisible until approved. */
+export interface HeldVersionsTable {
+  id: string;
+  package_id: string;
+  version: string;
+  /** JSON of the versions row inserted on approval. */
+  row: string;
+  /** JSON array of the unusual-publish flags that held it. */
+  flags: string;
+  held_at: string;
+  /** Set when an owner rejected it; the version number stays taken. */
+  rejected_at: string | null;
+  decided_by: string | null;
 }
 
 /** Downloads of one version on one UTC day (migration 0011). */
@@ -98,6 +157,10 @@ export interface OrgsTable {
   name_key: string;
   kind: 'personal' | 'shared';
   created_at: string;
+  /** 1: only trusted publishers may publish into this org (migration 0012). */
+  trusted_publishing_only: Generated<number>;
+  /** 1: unusual publishes wait for an owner's approval (migration 0012). */
+  hold_unusual: Generated<number>;
 }
 
 export interface MembershipsTable {
@@ -138,6 +201,8 @@ export interface PackagesTable {
   updated_at: string;
   /** The deprecation message (migration 0010); null when not deprecated. */
   deprecation: string | null;
+  /** 1: only trusted publishers may publish this package (migration 0012). */
+  trusted_publishing_only: Generated<number>;
 }
 
 export interface VersionsTable {
@@ -174,6 +239,14 @@ export interface VersionsTable {
   /** 1 when published with --allow-dirty, 0 when clean, null when unknown. */
   source_dirty: number | null;
   build_command: string | null;
+  /** The trusted publisher that published it (migration 0012); null for a token or session publish. */
+  trusted_publisher_id: string | null;
+  /** JSON object of the verified ID token claims of a trusted publish. */
+  oidc_claims: string | null;
+  /** JSON array of unusual-publish flags (see services/publish-flags.ts); null when none. */
+  flags: string | null;
+  /** The client's answer: 1 the commit descends from the previous version's, 0 it does not, null unknown. */
+  source_descends: number | null;
 }
 
 export interface SessionsTable {
@@ -221,4 +294,7 @@ export type NewToken = Insertable<TokensTable>;
 export type PackageRow = Selectable<PackagesTable>;
 export type VersionRow = Selectable<VersionsTable>;
 export type OrgStoreRow = Selectable<OrgStoresTable>;
+export type TrustedPublisherRow = Selectable<TrustedPublishersTable>;
+export type OidcTokenRow = Selectable<OidcTokensTable>;
+export type HeldVersionRow = Selectable<HeldVersionsTable>;
 export type NewVersion = Insertable<VersionsTable>;

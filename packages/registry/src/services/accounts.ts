@@ -80,7 +80,7 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
     const name = parseOrgName(input.name);
     refuseReserved(name, input.allowReserved);
     const now = isoNow(clock);
-    const org: OrgRow = { id: randomUUID(), name, name_key: nameKey(name), kind: 'shared', created_at: now };
+    const org: OrgRow = { id: randomUUID(), name, name_key: nameKey(name), kind: 'shared', created_at: now, trusted_publishing_only: 0, hold_unusual: 0 };
     try {
       await db.transaction().execute(async (trx) => {
         // A user's name is reserved for their personal org even if that org were ever gone.

@@ -23,7 +23,13 @@ export type AuditAction =
   | 'unyank'
   | 'deprecate'
   | 'undeprecate'
-  | 'visibility';
+  | 'visibility'
+  | 'trust.add'
+  | 'trust.remove'
+  | 'settings'
+  | 'publish.held'
+  | 'publish.approve'
+  | 'publish.reject';
 
 export interface AuditInput {
   /** Who did it, and with which token (null for a browser session). */

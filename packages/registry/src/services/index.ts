@@ -29,6 +29,7 @@ import { createSignInService } from './sign-in.js';
 import { createSparseIndexService } from './sparse-index.js';
 import { createTokenAdminService } from './token-admin.js';
 import { createTokensService, type TokensDeps } from './tokens.js';
+import { createTrustedPublishersService } from './trusted-publishers.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -112,6 +113,7 @@ export function createServices(deps: ServiceDeps) {
   const signIn = createSignInService({ db, accounts, audit, rateLimits });
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
   const deviceCodes = createDeviceCodesService({ db, clock, tokens, access, audit, rateLimits, intervalSeconds: deps.devicePollInterval ?? 5 });
+  const trustedPublishers = createTrustedPublishersService({ db, clock, accounts, access, audit });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -121,7 +123,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers,
     clock, packageGeneration: () => packageGeneration,
   };
 }

@@ -51,6 +51,7 @@ const SUMMARY_COLUMNS = [
   'versions.description', 'versions.license', 'versions.keywords', 'versions.repository', 'versions.dependencies',
   'versions.publisher_id', 'versions.token_id', 'versions.published_at', 'versions.yanked', 'versions.docs_key', 'versions.store', 'versions.yank_reason',
   'versions.source_repository', 'versions.source_commit', 'versions.source_path', 'versions.source_dirty', 'versions.build_command',
+  'versions.trusted_publisher_id', 'versions.oidc_claims', 'versions.flags', 'versions.source_descends',
 ] as const;
 
 export type VersionSummary = Omit<VersionRow, 'readme' | 'manifest'> & { publisher: string };
@@ -96,6 +97,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
       .innerJoin('orgs', 'orgs.id', 'packages.org_id')
       .selectAll('packages')
       .select(['orgs.name as org_name', 'orgs.name_key as org_name_key', 'orgs.kind as org_kind', 'orgs.created_at as org_created_at'])
+      .select(['orgs.trusted_publishing_only as org_trusted_only', 'orgs.hold_unusual as org_hold_unusual'])
       .where('orgs.name', '=', org)
       .where('packages.name', '=', name),
   );
@@ -111,9 +113,9 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
   async function findVisible(principal: Principal | null, org: OrgName, name: PackageName): Promise<VisiblePackage> {
     const [row] = await selectPackage({ org, name });
     if (!row) throw packageNotFound(org, name);
-    const { org_name, org_name_key, org_kind, org_created_at, ...pkg } = row;
+    const { org_name, org_name_key, org_kind, org_created_at, org_trusted_only, org_hold_unusual, ...pkg } = row;
     if (!(await access.canRead(principal, pkg))) throw packageNotFound(org, name);
-    return { pkg, org: { id: pkg.org_id, name: org_name, name_key: org_name_key, kind: org_kind, created_at: org_created_at } };
+    return { pkg, org: { id: pkg.org_id, name: org_name, name_key: org_name_key, kind: org_kind, created_at: org_created_at, trusted_publishing_only: org_trusted_only, hold_unusual: org_hold_unusual } };
   }
 
   /** All versions, newest first by semver; without the README and manifest, which only one version's page needs. */

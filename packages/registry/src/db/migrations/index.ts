@@ -10,6 +10,7 @@ import { packageNameIndex } from './0008-package-name-index.js';
 import { deviceCodes } from './0009-device-codes.js';
 import { yankReasonsDeprecation } from './0010-yank-reasons-deprecation.js';
 import { downloads } from './0011-downloads.js';
+import { trustedPublishing } from './0012-trusted-publishing.js';
 
 /**
  * Migrations live in code (not files on disk) so the compiled server carries them.
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0009_device_codes': deviceCodes,
   '0010_yank_reasons_deprecation': yankReasonsDeprecation,
   '0011_downloads': downloads,
+  '0012_trusted_publishing': trustedPublishing,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -21,6 +21,12 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   deprecate: 'Deprecated',
   undeprecate: 'Undeprecated',
   visibility: 'Changed visibility',
+  'trust.add': 'Added trusted publisher',
+  'trust.remove': 'Removed trusted publisher',
+  settings: 'Changed publishing settings',
+  'publish.held': 'Held an unusual publish',
+  'publish.approve': 'Approved a held publish',
+  'publish.reject': 'Rejected a held publish',
 };
 
 /** An event's action for people; one the map does not know (an older registry's) as stored. */
