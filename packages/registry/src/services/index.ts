@@ -18,6 +18,7 @@ import { createPackageAdminService } from './package-admin.js';
 import type { PackageEvents } from './package-events.js';
 import { createPackagesService } from './packages.js';
 import { createPublishService } from './publish.js';
+import { createPublishSettingsService } from './publish-settings.js';
 import { createRateLimitsService } from './rate-limits.js';
 import { createPostgresSearchIndex } from './search/search-postgres.js';
 import { createSearchService } from './search/search-service.js';
@@ -114,6 +115,7 @@ export function createServices(deps: ServiceDeps) {
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
   const deviceCodes = createDeviceCodesService({ db, clock, tokens, access, audit, rateLimits, intervalSeconds: deps.devicePollInterval ?? 5 });
   const trustedPublishers = createTrustedPublishersService({ db, clock, accounts, access, audit });
+  const publishSettings = createPublishSettingsService({ db, accounts, access, audit });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -123,7 +125,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings,
     clock, packageGeneration: () => packageGeneration,
   };
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { parseRole } from '@flock/core';
+import { parseOrgName, parseRole } from '@flock/core';
+import { parseOrgSettingsInput } from '../../services/publish-settings.js';
 import { readJson, requirePrincipal, type AppEnv } from '../../http.js';
 
 const str = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
@@ -27,6 +28,11 @@ export function orgApiRoutes(): Hono<AppEnv> {
   app.delete('/:org/members/:user', async (c) => {
     await c.var.services.orgs.removeMember(await requirePrincipal(c), { org: c.req.param('org'), username: c.req.param('user') });
     return c.json({ ok: true });
+  });
+  app.get('/:org/settings', async (c) => c.json(await c.var.services.publishSettings.orgSettings(await requirePrincipal(c), parseOrgName(c.req.param('org')))));
+  app.put('/:org/settings', async (c) => {
+    const principal = await requirePrincipal(c);
+    return c.json(await c.var.services.publishSettings.setOrgSettings(principal, parseOrgName(c.req.param('org')), parseOrgSettingsInput(await readJson(c, 1024))));
   });
   app.post('/:org/leave', async (c) => {
     await c.var.services.orgs.leave(await requirePrincipal(c), c.req.param('org'));

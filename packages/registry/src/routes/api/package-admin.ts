@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { FlockError, MAX_NOTE_LENGTH, parseNote, type Note } from '@flock/core';
-import { packageParams, readBody, requirePrincipal, versionParams, type AppContext, type AppEnv } from '../../http.js';
+import { parsePackageSettingsInput } from '../../services/publish-settings.js';
+import { packageParams, readBody, readJson, requirePrincipal, versionParams, type AppContext, type AppEnv } from '../../http.js';
 
 const visibilityBody = z.strictObject({ visibility: z.enum(['public', 'private']) });
 
@@ -74,6 +75,16 @@ export function packageAdminRoutes(): Hono<AppEnv> {
     const params = packageParams(c);
     await c.var.services.admin.setVisibility({ principal, ...params, visibility: await readVisibility(c) });
     return c.json({ ok: true });
+  });
+
+  app.get('/:org/:name/settings', async (c) => {
+    const { org, name } = packageParams(c);
+    return c.json(await c.var.services.publishSettings.packageSettings(await requirePrincipal(c), org, name));
+  });
+  app.put('/:org/:name/settings', async (c) => {
+    const principal = await requirePrincipal(c);
+    const { org, name } = packageParams(c);
+    return c.json(await c.var.services.publishSettings.setPackageSettings(principal, org, name, parsePackageSettingsInput(await readJson(c, 1024))));
   });
 
   return app;
