@@ -70,7 +70,10 @@ function register(parent: Command, spec: CommandSpec, ctx: CommandContext, netwo
   // A group (`flock token`) runs bare, so commander would call `flock token frob` "too many arguments":
   // the action names the unknown subcommand instead. Set on every command, since subcommands inherit it.
   command.allowExcessArguments(spec.subcommands !== undefined);
-  for (const option of optionsOf(spec, networked)) command.option(option.flags, option.description, option.default as string);
+  for (const option of optionsOf(spec, networked)) {
+    if (option.repeatable) command.option(option.flags, option.description, (value: string, previous: string[]) => [...previous, value], [] as string[]);
+    else command.option(option.flags, option.description, option.default as string);
+  }
   for (const sub of spec.subcommands ?? []) register(command, sub, ctx, networked || spec.networked === true);
   command.action(async (...params: unknown[]) => {
     if (spec.subcommands && command.args.length > 0) command.error(`error: unknown command '${command.args[0]}'`, { code: 'commander.unknownCommand' });

@@ -14,6 +14,7 @@ import { orgApiRoutes } from './routes/api/orgs.js';
 import { trustedPublisherRoutes } from './routes/api/trusted-publishers.js';
 import { packageAdminRoutes } from './routes/api/package-admin.js';
 import { packageRoutes } from './routes/api/packages.js';
+import { publishersRoutes } from './routes/api/publishers.js';
 import { searchRoutes } from './routes/api/search.js';
 import { tokenRoutes } from './routes/api/tokens.js';
 import { indexRoutes } from './routes/index.js';
@@ -85,6 +86,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   app.route('/index', indexRoutes());
   // Admin first: PUT /:org/:name/deprecation would otherwise be taken for a publish of version "deprecation".
   app.route('/api/v1/packages', packageAdminRoutes());
+  app.route('/api/v1/packages', publishersRoutes());
   app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/search', searchRoutes());
   app.route('/api/v1/me', meRoutes());

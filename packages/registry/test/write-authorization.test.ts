@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { parseOrgName, parseTrustedPublisherInput } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 import { manifestOnlyArchive } from '../../../test-support/archives.js';
@@ -61,6 +62,8 @@ describe('every write route checks the token: its scope and its org restriction'
       return s.tokens.create({ userId: ada.id, name, scopes, orgIds });
     });
   const json = (value: unknown) => JSON.stringify(value);
+  let publishers = 0;
+  const publisher = () => ({ issuer: 'https://issuer.example', audience: 'https://flock.example', claims: { repository: `acme/widget-${publishers++}` } });
 
   const WRITES: Record<string, WriteRoute> = {
     'PUT /api/v1/packages/:org/:name/:version': {
@@ -88,6 +91,10 @@ describe('every write route checks the token: its scope and its org restriction'
       call: async () => ({ method: 'PUT', path: '/api/v1/packages/acme/widget/deprecation', body: json({ message: 'use acme/gadget' }) }),
     },
     'DELETE /api/v1/packages/:org/:name/deprecation': { scope: 'publish', call: async () => ({ method: 'DELETE', path: '/api/v1/packages/acme/widget/deprecation' }) },
+    'PUT /api/v1/packages/:org/:name/settings': {
+      scope: 'manage',
+      call: async () => ({ method: 'PUT', path: '/api/v1/packages/acme/widget/settings', body: json({ trustedPublishingOnly: false }) }),
+    },
     'POST /api/v1/packages/:org/:name/visibility': {
       scope: 'publish',
       call: async () => ({ method: 'POST', path: '/api/v1/packages/acme/widget/visibility', body: json({ visibility: 'private' }) }),
@@ -108,6 +115,22 @@ describe('every write route checks the token: its scope and its org restriction'
       }),
     },
     'DELETE /api/v1/orgs/:org/store': { scope: 'manage', call: async () => ({ method: 'DELETE', path: '/api/v1/orgs/acme/store' }) },
+    'POST /api/v1/orgs/:org/trusted-publishers': {
+      scope: 'manage',
+      call: async () => ({ method: 'POST', path: '/api/v1/orgs/acme/trusted-publishers', body: json(publisher()) }),
+    },
+    'DELETE /api/v1/orgs/:org/trusted-publishers/:id': {
+      scope: 'manage',
+      call: async () => {
+        const added = await registry.withServices(async (s) => {
+          const ada = await s.accounts.requireUser('ada');
+          return s.trustedPublishers.add({ userId: ada.id, username: 'ada', token: null }, parseOrgName('acme'), parseTrustedPublisherInput(publisher()));
+        });
+        return { method: 'DELETE', path: `/api/v1/orgs/acme/trusted-publishers/${added.id}` };
+      },
+    },
+    // holdUnusual off: the setting is written (and audited) without holding the publishes tried above.
+    'PUT /api/v1/orgs/:org/settings': { scope: 'manage', call: async () => ({ method: 'PUT', path: '/api/v1/orgs/acme/settings', body: json({ holdUnusual: false }) }) },
     'POST /api/v1/tokens': { scope: 'manage', call: async () => ({ method: 'POST', path: '/api/v1/tokens', body: json({ name: 'minted', scopes: ['read'] }) }) },
     'DELETE /api/v1/tokens/:id': { scope: 'manage', call: async () => ({ method: 'DELETE', path: `/api/v1/tokens/${(await mint(['read'], null, 'victim')).row.id}` }) },
     'POST /api/v1/tokens/:id/rotate': {
@@ -124,6 +147,9 @@ describe('every write route checks the token: its scope and its org restriction'
       orgs: await db.selectFrom('orgs').select(['id', 'name']).orderBy('id').execute(),
       memberships: await db.selectFrom('memberships').select(['org_id', 'user_id', 'role']).orderBy('org_id').orderBy('user_id').execute(),
       stores: await db.selectFrom('org_stores').selectAll().orderBy('org_id').execute(),
+      orgSettings: await db.selectFrom('orgs').select(['id', 'trusted_publishing_only', 'hold_unusual']).orderBy('id').execute(),
+      packageSettings: await db.selectFrom('packages').select(['id', 'trusted_publishing_only']).orderBy('id').execute(),
+      trustedPublishers: await db.selectFrom('trusted_publishers').select(['id', 'removed_at']).orderBy('id').execute(),
       packages: await db.selectFrom('packages').select(['id', 'name', 'visibility', 'deprecation']).orderBy('id').execute(),
       versions: await db.selectFrom('versions').select(['id', 'version', 'yanked', 'yank_reason', 'docs_key']).orderBy('id').execute(),
       audit: await db.selectFrom('audit_events').select('id').orderBy('id').execute(),
@@ -198,6 +224,12 @@ describe('every write route checks the token: its scope and its org restriction'
     'POST /flock/:org/store/remove': '/flock/acme/store/remove',
     'POST /flock/:org/leave': '/flock/club/leave',
     'POST /flock/:org/:name/visibility': '/flock/acme/widget/visibility',
+    'POST /flock/:org/trusted-publishers': '/flock/acme/trusted-publishers',
+    'POST /flock/:org/trusted-publishers/:id/remove': '/flock/acme/trusted-publishers/x/remove',
+    'POST /flock/:org/settings': '/flock/acme/settings',
+    'POST /flock/:org/:name/trusted-publishers': '/flock/acme/widget/trusted-publishers',
+    'POST /flock/:org/:name/trusted-publishers/:id/remove': '/flock/acme/widget/trusted-publishers/x/remove',
+    'POST /flock/:org/:name/settings': '/flock/acme/widget/settings',
     'POST /device': '/device',
   };
 

@@ -28,6 +28,7 @@ function lazy<K extends string>(load: () => Promise<Record<K, Run<any>>>, name: 
 const token = () => import('./token.js');
 const org = () => import('./org.js');
 const orgStore = () => import('./org-store.js');
+const trust = () => import('./trust.js');
 
 const TOKENS_JSON = '[{id, name, scopes, orgs, createdAt, lastUsedAt, expiresAt, expired}] (never secrets)';
 
@@ -103,6 +104,31 @@ const orgCommand: CommandSpec = {
     { name: 'remove', args: '<org> <user>', summary: 'Remove a member (owners only; never the last owner)', run: lazy(org, 'remove') },
     { name: 'leave', args: '<org>', summary: 'Leave an organization (the last owner cannot)', run: lazy(org, 'leave') },
     orgStoreCommand,
+  ],
+};
+
+const TRUSTED_PUBLISHER_JSON = '{id, org, package (null: any), issuer, audience, claims, createdBy, createdAt, pending}';
+
+const trustCommand: CommandSpec = {
+  name: 'trust',
+  summary: 'Trusted publishers: CI identities (OIDC issuer, audience, claim rules) that may publish without a token (owners)',
+  networked: true,
+  run: lazy(trust, 'trust'),
+  subcommands: [
+    {
+      name: 'add',
+      args: '<target>',
+      summary: 'Trust a CI identity to publish ORG/NAME (or, given ORG alone, any package of ORG)',
+      options: [
+        { flags: '--issuer <url>', description: "the OIDC issuer, exactly as the ID token's iss" },
+        { flags: '--audience <aud>', description: "the ID token's aud (default: the registry's origin)" },
+        { flags: '--claim <name=value>', description: 'a claim the ID token must carry exactly, e.g. repository=acme/palette (repeat for more)', repeatable: true },
+      ],
+      json: TRUSTED_PUBLISHER_JSON,
+      run: lazy(trust, 'add'),
+    },
+    { name: 'list', args: '<target>', summary: 'List the trusted publishers of ORG (all) or ORG/NAME (its own and the org-wide ones)', json: `[${TRUSTED_PUBLISHER_JSON}]`, run: lazy(trust, 'list') },
+    { name: 'remove', args: '<org> <id>', summary: 'Remove a trusted publisher at once (its unused short-lived tokens stop working)', run: lazy(trust, 'remove') },
   ],
 };
 
@@ -281,6 +307,27 @@ export const COMMANDS: CommandSpec[] = [
   },
   tokenCommand,
   orgCommand,
+  trustCommand,
+  {
+    name: 'settings',
+    args: '<target>',
+    summary: 'Show the publishing settings of ORG or ORG/NAME; change those given (owners)',
+    options: [
+      { flags: '--trusted-publishing-only <on|off>', description: 'refuse publishes with a token or a session: only trusted publishers' },
+      { flags: '--hold-unusual <on|off>', description: "hold unusual publishes for an owner's approval (orgs only)" },
+    ],
+    networked: true,
+    json: '{trustedPublishingOnly, holdUnusual} for an org, {trustedPublishingOnly, orgTrustedPublishingOnly} for a package',
+    run: lazy(() => import('./settings.js'), 'settings'),
+  },
+  {
+    name: 'owners',
+    args: '<package>',
+    summary: 'Who can publish ORG/NAME now: members, tokens, trusted publishers, short-lived tokens (org owners)',
+    networked: true,
+    json: '{package, settings, tokenPublishes, people: [{username, role}], tokens: [{id, name, owner, scopes, lastUsedAt, expiresAt}], trustedPublishers, shortLivedTokens: [{id, publisherId, publisher, createdAt, expiresAt}]}',
+    run: lazy(() => import('./owners.js'), 'owners'),
+  },
   {
     name: 'completions',
     args: '<shell>',

@@ -4,6 +4,8 @@ export interface OptionSpec {
   flags: string;
   description: string;
   default?: string | boolean;
+  /** May be given more than once (`--claim a=b --claim c=d`): the command gets every value, in order, as an array. */
+  repeatable?: boolean;
 }
 
 /** What a command does: positional arguments, commander's options object, the context; resolves to the exit code. */

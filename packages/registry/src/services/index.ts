@@ -19,6 +19,7 @@ import type { PackageEvents } from './package-events.js';
 import { createPackagesService } from './packages.js';
 import { createPublishService } from './publish.js';
 import { createPublishSettingsService } from './publish-settings.js';
+import { createPublishersListService } from './publishers-list.js';
 import { createRateLimitsService } from './rate-limits.js';
 import { createPostgresSearchIndex } from './search/search-postgres.js';
 import { createSearchService } from './search/search-service.js';
@@ -116,6 +117,7 @@ export function createServices(deps: ServiceDeps) {
   const deviceCodes = createDeviceCodesService({ db, clock, tokens, access, audit, rateLimits, intervalSeconds: deps.devicePollInterval ?? 5 });
   const trustedPublishers = createTrustedPublishersService({ db, clock, accounts, access, audit });
   const publishSettings = createPublishSettingsService({ db, accounts, access, audit });
+  const publishersList = createPublishersListService({ db, clock, accounts, access, trustedPublishers });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -125,7 +127,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList,
     clock, packageGeneration: () => packageGeneration,
   };
 }

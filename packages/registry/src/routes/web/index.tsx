@@ -14,10 +14,12 @@ import { orgRoutes } from './org.js';
 import { DEPENDENTS_SHOWN } from './package-facts.js';
 import { PackagePage, renderPackageContent } from './package-page.js';
 import { SearchPage } from './search-page.js';
+import { render as renderOrgPage } from './org.js';
+import { packagePublishingView, trustFormRoutes, type FormError } from './trust-forms.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
 import { parsePage, parseSearchOptions } from '../api/search.js';
 
-async function renderPackage(c: AppContext, rawVersion: string | undefined) {
+async function renderPackage(c: AppContext, rawVersion: string | undefined, error?: FormError) {
   const { org, name } = packageParams(c);
   const { sparseIndex, renderedPages, clock, packageGeneration } = c.var.services;
   const version = rawVersion === undefined ? null : parseVersion(rawVersion);
@@ -46,10 +48,10 @@ async function renderPackage(c: AppContext, rawVersion: string | undefined) {
       return c.html(fillDownloadsSlot(page, await downloadsCard(c, entry.packageId)));
     }
   }
-  const { element, visibility, packageId } = await packageView(c, { org, name, version, session, principal });
+  const { element, visibility, packageId } = await packageView(c, { org, name, version, session, principal, error: error?.message ?? null });
   // A signed-in view (owner forms, the user's name) is never shared through a cache.
   c.header('cache-control', visibility === 'public' && !session ? 'public, max-age=60' : 'private, no-store');
-  return c.html(fillDownloadsSlot(String(await element.toString()), await downloadsCard(c, packageId)));
+  return c.html(fillDownloadsSlot(String(await element.toString()), await downloadsCard(c, packageId)), error?.status ?? 200);
 }
 
 /**
@@ -68,9 +70,11 @@ interface ViewInput {
   version: Version | null;
   session: PageSession | null;
   principal: Principal | null;
+  /** A publishing form's one-line refusal, shown in the owner's publishing section. */
+  error?: string | null;
 }
 
-async function packageView(c: AppContext, { org, name, version: wanted, session, principal }: ViewInput) {
+async function packageView(c: AppContext, { org, name, version: wanted, session, principal, error = null }: ViewInput) {
   const { packages, access, renderedPages, clock } = c.var.services;
   // Access is checked here, before the cache of rendered READMEs is consulted.
   const page = await packages.findPage(principal, org, name, wanted);
@@ -84,12 +88,13 @@ async function packageView(c: AppContext, { org, name, version: wanted, session,
   });
   const version = toVersionDto(page.org, page.pkg, row, row.publisher);
   const isOwner = session !== null && (await access.roleIn(session.principal, page.org)) === 'owner';
+  const publishing = isOwner ? await packagePublishingView(c, session, page.org.name as OrgName, page.pkg.name as PackageName, error) : null;
   const dependents = await packages.dependents(principal, page.org.name as OrgName, page.pkg.name as PackageName, DEPENDENTS_SHOWN);
   const versions = page.versions.map((v) => ({ version: v.version, yanked: v.yanked !== 0, yankReason: v.yanked !== 0 ? v.yank_reason : null, publishedAt: v.published_at }));
   const element = (
     <PackagePage
       pkg={page.package} version={version} content={content} isLatest={wanted === null}
-      user={session?.principal.username ?? null} owner={isOwner ? { csrf: session.csrf } : null}
+      user={session?.principal.username ?? null} owner={isOwner ? { csrf: session.csrf, publishing } : null}
       versions={versions} dependents={dependents} now={clock()}
     />
   );
@@ -119,6 +124,7 @@ export function webRoutes(): Hono<AppEnv> {
   app.route('/', accountRoutes());
   app.route('/', deviceRoutes());
   app.route('/', orgRoutes());
+  app.route('/', trustFormRoutes({ org: renderOrgPage, pkg: (c, error) => renderPackage(c, undefined, error) }));
   // The search service filters private packages by principal (session or bearer token).
   app.get('/search', async (c) => {
     const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')), parseSearchOptions(c));

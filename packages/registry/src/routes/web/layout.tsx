@@ -37,7 +37,7 @@ h2 { font-size:20px; margin:0 0 12px; } h3 { font-size:17px; margin:18px 0 8px; 
 .readme img { max-width:100%; }
 header.top nav { margin-left:auto; display:flex; gap:16px; align-items:center; font-size:15px; }
 label { display:block; font-size:14px; color:var(--muted); margin:10px 0 4px; }
-input[type=text], input[type=password], input[type=date], input[type=search], input[type=url], select { font:inherit; padding:7px 10px; border:1px solid var(--line); border-radius:8px; background:var(--surface); color:var(--fg); min-width:min(220px,100%); max-width:100%; }
+input[type=text], input[type=password], input[type=date], input[type=search], input[type=url], select, textarea { font:inherit; padding:7px 10px; border:1px solid var(--line); border-radius:8px; background:var(--surface); color:var(--fg); min-width:min(220px,100%); max-width:100%; }
 .checks { display:flex; gap:14px; flex-wrap:wrap; } .checks label { display:inline-flex; gap:6px; align-items:center; margin:0; color:var(--fg); }
 button, .button { font:inherit; font-size:15px; padding:7px 14px; border-radius:8px; border:1px solid var(--accent); background:var(--accent); color:var(--on-accent); cursor:pointer; display:inline-block; }
 button.secondary { background:var(--surface); color:var(--accent); } button.danger { background:var(--surface); color:var(--danger-fg); border-color:var(--danger-line); }

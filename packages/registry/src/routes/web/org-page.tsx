@@ -4,6 +4,7 @@ import type { OrgStoreStatus } from '../../services/org-stores.js';
 import { Csrf, EventList } from './account-page.js';
 import { Layout } from './layout.js';
 import { OrgStoreCard } from './org-store-card.js';
+import { OrgPublishingCard, type OrgPublishingView } from './trust-card.js';
 
 export interface OrgPageProps {
   org: { name: string; kind: string };
@@ -16,6 +17,8 @@ export interface OrgPageProps {
   events: AuditEventRow[];
   /** The org's Catalog Store, for members; null for anyone else. */
   store: OrgStoreStatus | null;
+  /** Trusted publishing, for owners signed in with a session; null for anyone else. */
+  publishing?: OrgPublishingView | null;
   error?: string | null;
 }
 
@@ -99,6 +102,7 @@ export function OrgPage(props: OrgPageProps) {
       </div>
       {props.role ? <Membership props={props} /> : null}
       {props.role && props.store ? <OrgStoreCard org={props.org.name} store={props.store} owner={props.role === 'owner'} csrf={props.csrf ?? ''} /> : null}
+      {props.role === 'owner' && props.publishing ? <OrgPublishingCard org={props.org.name} view={props.publishing} /> : null}
       {props.role === 'owner' ? (<div class="card"><h2>Activity</h2><EventList events={props.events} /></div>) : null}
     </Layout>
   );

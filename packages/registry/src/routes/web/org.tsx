@@ -6,8 +6,10 @@ import { authenticate, type AppContext, type AppEnv } from '../../http.js';
 import { parseOrgStoreInput } from '../../services/org-stores.js';
 import { OrgPage } from './org-page.js';
 import { loginRedirect, pageSession, type PageSession } from './session.js';
+import { orgPublishingView } from './trust-forms.js';
 
-async function render(c: AppContext, error?: { message: string; status: ContentfulStatusCode }) {
+/** The org page; exported for forms elsewhere (trust-forms.tsx) that show it again with their error. */
+export async function render(c: AppContext, error?: { message: string; status: ContentfulStatusCode }) {
   const { accounts, access, orgs, audit } = c.var.services;
   const org = await accounts.requireOrg(parseOrgName(c.req.param('org') ?? ''));
   const session = await pageSession(c);
@@ -20,9 +22,10 @@ async function render(c: AppContext, error?: { message: string; status: Contentf
     role === 'owner' ? audit.forOrg(org.id) : [],
     role && principal ? c.var.services.orgStores.status(principal, parseOrgName(org.name)) : null,
   ]);
+  const publishing = role === 'owner' && session ? await orgPublishingView(c, session, parseOrgName(org.name)) : null;
   c.header('cache-control', principal ? 'private, no-store' : 'public, max-age=60');
   return c.html(
-    <OrgPage org={org} user={session?.principal.username ?? null} csrf={session?.csrf ?? null} role={role} packages={packages} members={members} events={events} store={store} error={error?.message ?? null} />,
+    <OrgPage org={org} user={session?.principal.username ?? null} csrf={session?.csrf ?? null} role={role} packages={packages} members={members} events={events} store={store} publishing={publishing} error={error?.message ?? null} />,
     error?.status ?? 200,
   );
 }

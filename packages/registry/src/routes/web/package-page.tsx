@@ -2,6 +2,7 @@ import { raw } from 'hono/html';
 import { HighlightBudget, highlightKestrel, itemAnchor, renderDocMarkdown, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
 import { DOWNLOADS_SLOT } from './downloads-card.js';
 import { Layout } from './layout.js';
+import { PackagePublishingCard, type PackagePublishingView } from './trust-card.js';
 import { Facts, InstallCard, installable, UsedBy, VersionsCard, type Dependents, type ListedVersion } from './package-facts.js';
 
 export interface PackagePageProps {
@@ -14,7 +15,7 @@ export interface PackagePageProps {
   /** The signed-in user, for the header (null: nobody; undefined: not a page with sessions). */
   user?: string | null;
   /** For an owner signed in with a session: the CSRF token for the owner's forms. */
-  owner?: { csrf: string } | null;
+  owner?: { csrf: string; publishing?: PackagePublishingView | null } | null;
   /** Every version, newest first, with yank reasons. */
   versions: ListedVersion[];
   /** "Used by", already filtered to what the viewer may see. */
@@ -162,7 +163,7 @@ export function PackagePage({ pkg, version, content, isLatest, user, owner, vers
       {/* The Install card comes first in the markup, so on a phone (one column) it is above the README. */}
       <div class="layout package">
         <InstallCard pkg={pkg} />
-        <div class="package-main">{raw(content)}</div>
+        <div class="package-main">{raw(content)}{owner?.publishing ? <PackagePublishingCard view={owner.publishing} /> : null}</div>
         <Sidebar pkg={pkg} version={version} owner={owner ?? null} versions={versions} dependents={dependents} now={now} />
       </div>
     </Layout>
