@@ -31,6 +31,8 @@ import { createSparseIndexService } from './sparse-index.js';
 import { createTokenAdminService } from './token-admin.js';
 import { createTokensService, type TokensDeps } from './tokens.js';
 import { createTrustedPublishersService } from './trusted-publishers.js';
+import { createOidcExchangeService } from './oidc/exchange.js';
+import { createOidcVerifier } from './oidc/verifier.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -115,6 +117,8 @@ export function createServices(deps: ServiceDeps) {
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
   const deviceCodes = createDeviceCodesService({ db, clock, tokens, access, audit, rateLimits, intervalSeconds: deps.devicePollInterval ?? 5 });
   const trustedPublishers = createTrustedPublishersService({ db, clock, accounts, access, audit });
+  const oidcVerifier = createOidcVerifier({ clock, issuerKnown: trustedPublishers.issuerKnown });
+  const oidc = createOidcExchangeService({ db, clock, verifier: oidcVerifier, accounts, trustedPublishers, rateLimits });
   const publishSettings = createPublishSettingsService({ db, accounts, access, audit });
   const orgs = createOrgsService({
     db, accounts, access, audit,
@@ -125,7 +129,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, oidc, oidcVerifier,
     clock, packageGeneration: () => packageGeneration,
   };
 }
