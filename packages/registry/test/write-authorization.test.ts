@@ -32,9 +32,10 @@ const SIGN_IN_FORMS = ['POST /login', 'POST /signup', 'POST /logout'];
 /**
  * API writes that act on no org: the device flow's two calls come before there
  * is a token (device-flow.test.ts covers their limits), and a token revoking
- * itself needs no scope (ibid.: it revokes only the token that calls it).
+ * itself needs no scope (ibid.: it revokes only the token that calls it). The OIDC
+ * exchange takes a CI's ID token instead of a Flock token (oidc-exchange.test.ts).
  */
-const TOKENLESS_WRITES = ['DELETE /api/v1/tokens/current', 'POST /api/v1/device/code', 'POST /api/v1/device/token'];
+const TOKENLESS_WRITES = ['DELETE /api/v1/tokens/current', 'POST /api/v1/device/code', 'POST /api/v1/device/token', 'POST /api/v1/oidc/exchange'];
 
 function appRoutes(): string[] {
   const app = createApp({
@@ -62,7 +63,23 @@ describe('every write route checks the token: its scope and its org restriction'
     });
   const json = (value: unknown) => JSON.stringify(value);
 
+  let trusted = 0;
+  const addTrusted = async () => {
+    const response = await fetch(`${registry.url}/api/v1/orgs/acme/trusted-publishers`, {
+      method: 'POST', headers: { authorization: `Bearer ${full}`, 'content-type': 'application/json' },
+      body: json({ package: `trusted-${trusted++}`, issuer: 'https://issuer.example', audience: 'flock', claims: { repository: 'acme/widget' } }),
+    });
+    return ((await response.json()) as { id: string }).id;
+  };
+
   const WRITES: Record<string, WriteRoute> = {
+    'POST /api/v1/orgs/:org/trusted-publishers': {
+      scope: 'manage',
+      call: async () => ({ method: 'POST', path: '/api/v1/orgs/acme/trusted-publishers', body: json({ package: `trusted-${trusted++}`, issuer: 'https://issuer.example', audience: 'flock', claims: { repository: 'acme/widget' } }) }),
+    },
+    'DELETE /api/v1/orgs/:org/trusted-publishers/:id': { scope: 'manage', call: async () => ({ method: 'DELETE', path: `/api/v1/orgs/acme/trusted-publishers/${await addTrusted()}` }) },
+    'PUT /api/v1/orgs/:org/settings': { scope: 'manage', call: async () => ({ method: 'PUT', path: '/api/v1/orgs/acme/settings', body: json({ holdUnusual: true }) }) },
+    'PUT /api/v1/packages/:org/:name/settings': { scope: 'manage', call: async () => ({ method: 'PUT', path: '/api/v1/packages/acme/widget/settings', body: json({ trustedPublishingOnly: false }) }) },
     'PUT /api/v1/packages/:org/:name/:version': {
       scope: 'publish',
       call: async () => {
@@ -121,10 +138,11 @@ describe('every write route checks the token: its scope and its org restriction'
     const { db } = registry;
     return {
       tokens: await db.selectFrom('tokens').select(['id', 'name', 'token_hash', 'scopes', 'org_ids', 'revoked_at']).orderBy('id').execute(),
-      orgs: await db.selectFrom('orgs').select(['id', 'name']).orderBy('id').execute(),
+      orgs: await db.selectFrom('orgs').select(['id', 'name', 'trusted_publishing_only', 'hold_unusual']).orderBy('id').execute(),
+      trusted: await db.selectFrom('trusted_publishers').select(['id', 'removed_at']).orderBy('id').execute(),
       memberships: await db.selectFrom('memberships').select(['org_id', 'user_id', 'role']).orderBy('org_id').orderBy('user_id').execute(),
       stores: await db.selectFrom('org_stores').selectAll().orderBy('org_id').execute(),
-      packages: await db.selectFrom('packages').select(['id', 'name', 'visibility', 'deprecation']).orderBy('id').execute(),
+      packages: await db.selectFrom('packages').select(['id', 'name', 'visibility', 'deprecation', 'trusted_publishing_only']).orderBy('id').execute(),
       versions: await db.selectFrom('versions').select(['id', 'version', 'yanked', 'yank_reason', 'docs_key']).orderBy('id').execute(),
       audit: await db.selectFrom('audit_events').select('id').orderBy('id').execute(),
       blobs: await registry.listBlobs(),
