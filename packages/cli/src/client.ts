@@ -201,6 +201,7 @@ export const VERSION_ANSWER = z.object({
   provenance: z.object({
     repository: z.string().nullish(), commit: z.string().nullish(), dirty: z.boolean(), path: z.string(), buildCommand: z.string().nullish(),
   }).nullish(),
+  trustedPublisher: z.object({ id: z.string(), issuer: z.string(), claims: z.record(z.string(), z.string()) }).nullish(),
 });
 
 function parseChecked<T>(text: string, schema: z.ZodType, response: RawResponse): T {

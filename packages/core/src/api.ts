@@ -61,6 +61,14 @@ export interface VersionDto {
   hasDocs: boolean;
   /** null for versions published without provenance (e.g. straight through the API). */
   provenance: ProvenanceDto | null;
+  /** The trusted publisher that published it and the ID token claims the registry verified; null for a token or session publish. */
+  trustedPublisher: TrustedPublishDto | null;
+}
+
+export interface TrustedPublishDto {
+  id: string;
+  issuer: string;
+  claims: Record<string, string>;
 }
 
 export interface PackageDto {

@@ -85,3 +85,9 @@ export function parseTrustedPublisherInput(value: unknown): TrustedPublisherInpu
   const pkg = body.package === undefined || body.package === null || body.package === '' ? null : parsePackageName(String(body.package));
   return { package: pkg, issuer: parseIssuer(body.issuer), audience: text(body.audience, 'audience', 200), claims: parseClaimRules(body.claims) };
 }
+
+/** "Published by trusted publisher <issuer> from <repository or sub> at <ref>": the page and `flock show` say the same. */
+export function describeTrustedPublish(tp: { issuer: string; claims: Record<string, string> }): string {
+  const from = tp.claims.repository ?? tp.claims.project_path ?? tp.claims.sub;
+  return `Published by trusted publisher ${tp.issuer}${from ? ` from ${from}` : ''}${tp.claims.ref ? ` at ${tp.claims.ref}` : ''}`;
+}

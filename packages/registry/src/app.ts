@@ -9,6 +9,7 @@ import { observe, type Metrics } from './observability.js';
 import { privateAnswers, securityHeaders } from './security-headers.js';
 import { deviceRoutes } from './routes/api/device.js';
 import { meRoutes } from './routes/api/me.js';
+import { oidcRoutes } from './routes/api/oidc.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
 import { orgApiRoutes } from './routes/api/orgs.js';
 import { trustedPublisherRoutes } from './routes/api/trusted-publishers.js';
@@ -93,6 +94,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   app.route('/api/v1/orgs/:org/store', orgStoreRoutes());
   app.route('/api/v1/orgs/:org/trusted-publishers', trustedPublisherRoutes());
   app.route('/api/v1/tokens', tokenRoutes());
+  app.route('/api/v1/oidc', oidcRoutes());
   app.route('/api/v1/device', deviceRoutes());
   app.route('/api/v1/orgs', orgApiRoutes());
   app.route('/', webRoutes());

@@ -3,6 +3,7 @@ import { apiFailure } from '../api-error.js';
 import { createClient, PACKAGE_ANSWER, readJson, VERSION_ANSWER, type RegistryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 import { findToken, registryUrl, requireToken } from '../credentials.js';
+import { exchangeFor, trustedPublishing } from '../publish/oidc.js';
 import { loadMembers, prepareMember, effectiveOrg, type Prepared, type Selection } from '../publish/prepare.js';
 import { withSource } from '../publish/source.js';
 import { displayRef, printDryRun, uploadPrepared, versionPath } from '../publish/upload.js';
@@ -97,10 +98,13 @@ export const publish: Run<PublishOptions> = async (args, options, ctx) => {
   const all = options.all === true;
   const target = await resolveTarget(ctx, args[0], all, options.org);
   const dryRun = options.dryRun === true;
-  // A dry run needs no token, but --all uses one (if any) to tell which members are already published.
-  const token = dryRun ? await findToken(ctx) : await requireToken(ctx);
   const baseUrl = await registryUrl(ctx);
-  const client = token === null ? null : createClient(baseUrl, token);
+  // In CI with an ID token, each package gets its own short-lived token from the exchange: no saved login needed.
+  const trusted = dryRun ? null : trustedPublishing(ctx, baseUrl);
+  // A dry run needs no token, but --all uses one (if any) to tell which members are already published.
+  const token = dryRun || trusted ? await findToken(ctx) : await requireToken(ctx);
+  const client = token === null && !trusted ? null : createClient(baseUrl, token);
+  const told = { said: false };
 
   return withSource(ctx, { projectDir: target.projectDir, allowDirty: options.allowDirty === true }, async (source) => {
     const members = await loadMembers(ctx, source, target.selection, options.org);
@@ -110,7 +114,9 @@ export const publish: Run<PublishOptions> = async (args, options, ctx) => {
     for (const member of ordered) prepared.push(await prepareMember(ctx, source, member));
     const run = async (p: Prepared): Promise<boolean> => {
       if (dryRun) return printDryRun(ctx, p, source.info), true;
-      return uploadPrepared(ctx, client!, p, source.info);
+      if (!trusted) return uploadPrepared(ctx, client!, p, source.info);
+      const { org, name } = p.member.manifest.package;
+      return uploadPrepared(ctx, await exchangeFor(ctx, trusted, baseUrl, `${org}/${name}`, told), p, source.info);
     };
     if (all) return publishAll(ctx, dryRun ? null : client, prepared, run);
     for (const p of prepared) if (!(await run(p))) return 1;

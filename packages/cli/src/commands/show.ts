@@ -1,8 +1,11 @@
-import { parsePackageSpec, parseVersion, type PackageDto, type VersionDto } from '@flock/core';
+import { describeTrustedPublish, parsePackageSpec, parseVersion, type PackageDto, type VersionDto } from '@flock/core';
 import { apiFailure } from '../api-error.js';
 import { CliExit } from '../context.js';
 import { PACKAGE_ANSWER, readJson, registryClient, VERSION_ANSWER } from '../client.js';
 import type { Run } from './types.js';
+
+// The claims are a CI's text: no newline or terminal escape reaches the terminal.
+const oneLine = (text: string): string => text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
 
 export const show: Run<{ json?: boolean }> = async (args, options, ctx) => {
   const { ref: { org, name }, suffix: versionText } = parsePackageSpec(args[0]!);
@@ -31,6 +34,7 @@ export const show: Run<{ json?: boolean }> = async (args, options, ctx) => {
   ctx.out(`dependencies: ${v.dependencies.length === 0 ? 'none' : v.dependencies.map((d) => `${d.package} ${d.range}`).join(', ')}`);
   ctx.out(`versions: ${pkg.versions.map((x) => `${x.version}${x.yanked ? ' (yanked)' : ''}`).join(', ')}`);
   ctx.out(`published: ${v.publishedAt} by ${v.publisher}`);
+  if (v.trustedPublisher) ctx.out(oneLine(describeTrustedPublish(v.trustedPublisher)));
   ctx.out(`page: ${url}`);
   return 0;
 };

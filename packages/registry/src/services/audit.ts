@@ -31,27 +31,43 @@ export type AuditAction =
   | 'publish.approve'
   | 'publish.reject';
 
-export interface AuditInput {
-  /** Who did it, and with which token (null for a browser session). */
-  principal: Principal;
+/** Someone who is not a signed-in user: a trusted publisher (actor id null, its id and description as the "token"). */
+export interface AuditActor {
+  id: null;
+  name: string;
+  tokenId: string | null;
+  tokenName: string | null;
+}
+
+interface AuditEvent {
   action: AuditAction;
   orgId?: string | null;
   subject?: string | null;
+}
+
+/** Who did it: a principal, with the token it used (null for a browser session), or another actor. */
+export type AuditInput = AuditEvent & ({ principal: Principal; actor?: never } | { actor: AuditActor; principal?: never });
+
+function actorOf(input: AuditInput): AuditActor | { id: string; name: string; tokenId: string | null; tokenName: string | null } {
+  if (input.actor) return input.actor;
+  const { principal } = input;
+  return { id: principal.userId, name: principal.username, tokenId: principal.token?.id ?? null, tokenName: principal.token?.name ?? null };
 }
 
 /** The audit log: who did what, when, from which token. Append-only. */
 export function createAuditService({ db, clock }: { db: Db; clock: Clock }) {
   /** Appends one event; pass the caller's transaction so the event stands or falls with the change it records. */
   async function record(input: AuditInput, executor: Db = db): Promise<void> {
+    const actor = actorOf(input);
     await executor
       .insertInto('audit_events')
       .values({
         id: randomUUID(),
         at: isoNow(clock),
-        actor_id: input.principal.userId,
-        actor_name: input.principal.username,
-        token_id: input.principal.token?.id ?? null,
-        token_name: input.principal.token?.name ?? null,
+        actor_id: actor.id,
+        actor_name: actor.name,
+        token_id: actor.tokenId,
+        token_name: actor.tokenName,
         action: input.action,
         org_id: input.orgId ?? null,
         subject: input.subject ?? null,

@@ -32,6 +32,8 @@ import { createSparseIndexService } from './sparse-index.js';
 import { createTokenAdminService } from './token-admin.js';
 import { createTokensService, type TokensDeps } from './tokens.js';
 import { createTrustedPublishersService } from './trusted-publishers.js';
+import { createOidcExchangeService } from './oidc/exchange.js';
+import { createOidcVerifier } from './oidc/verifier.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -116,6 +118,8 @@ export function createServices(deps: ServiceDeps) {
   const tokenAdmin = createTokenAdminService({ tokens, accounts, access, audit, clock });
   const deviceCodes = createDeviceCodesService({ db, clock, tokens, access, audit, rateLimits, intervalSeconds: deps.devicePollInterval ?? 5 });
   const trustedPublishers = createTrustedPublishersService({ db, clock, accounts, access, audit });
+  const oidcVerifier = createOidcVerifier({ clock, issuerKnown: trustedPublishers.issuerKnown });
+  const oidc = createOidcExchangeService({ db, clock, verifier: oidcVerifier, accounts, trustedPublishers, rateLimits });
   const publishSettings = createPublishSettingsService({ db, accounts, access, audit });
   const publishersList = createPublishersListService({ db, clock, accounts, access, trustedPublishers });
   const orgs = createOrgsService({
@@ -127,7 +131,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier,
     clock, packageGeneration: () => packageGeneration,
   };
 }

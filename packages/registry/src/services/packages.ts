@@ -74,7 +74,13 @@ export function toVersionDto(org: OrgRow, pkg: PackageRow, row: Omit<VersionRow,
     publishedAt: row.published_at,
     hasDocs: row.docs_key !== null,
     provenance: toProvenance(row),
+    trustedPublisher: row.trusted_publisher_id === null ? null : toTrustedPublish(row.trusted_publisher_id, row.oidc_claims),
   };
+}
+
+function toTrustedPublish(id: string, json: string | null): VersionDto['trustedPublisher'] {
+  const claims = JSON.parse(json ?? '{}') as Record<string, string>;
+  return { id, issuer: claims.iss ?? '', claims };
 }
 
 function toProvenance(row: Omit<VersionRow, 'readme' | 'manifest'>): VersionDto['provenance'] {

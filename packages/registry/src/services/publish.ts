@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.js';
 import { contentKey, keyFor } from '../blobs/keys.js';
 import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
+import type { TrustedGrant } from './oidc/exchange.js';
 import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
 import type { AuditService } from './audit.js';
@@ -14,6 +15,12 @@ import { isoNow, type Clock } from './clock.js';
 import type { OrgStoresService, Placement } from './org-stores.js';
 import type { RateLimit, RateLimitsService } from './rate-limits.js';
 import type { PackageEvents } from './package-events.js';
+import { describe } from './trusted-publishers.js';
+
+/** Who publishes: a user (token or session), or a trusted publisher through its short-lived grant. */
+export type Publisher = { kind: 'user'; principal: Principal } | { kind: 'trusted'; grant: TrustedGrant };
+
+type Readable = Pick<PackageRow, 'visibility' | 'org_id'>;
 
 export interface PublishDeps {
   db: Db;
@@ -30,7 +37,7 @@ export interface PublishDeps {
 }
 
 export interface PublishInput {
-  principal: Principal;
+  publisher: Publisher;
   org: OrgName;
   name: PackageName;
   version: Version;
@@ -80,7 +87,7 @@ export function createPublishService(deps: PublishDeps) {
   }
 
   /** Each dependency must exist, be visible to the publisher, have a matching version, and not be private under a public package. */
-  async function checkDependencies(principal: Principal, manifest: Manifest, visibility: PackageRow['visibility']): Promise<void> {
+  async function checkDependencies(canRead: (pkg: Readable) => Promise<boolean>, manifest: Manifest, visibility: PackageRow['visibility']): Promise<void> {
     for (const [key, range] of Object.entries(manifest.dependencies)) {
       const ref = parsePackageRef(key);
       const dep = await db
@@ -92,7 +99,7 @@ export function createPublishService(deps: PublishDeps) {
         .executeTakeFirst();
       // The read routes' own rule (token scopes and org restriction included), so a dependency
       // this principal cannot read is answered exactly like one that was never published.
-      if (!dep || !(await access.canRead(principal, dep))) throw new FlockError('bad_request', `Dependency ${key} does not exist`);
+      if (!dep || !(await canRead(dep))) throw new FlockError('bad_request', `Dependency ${key} does not exist`);
       if (visibility === 'public' && dep.visibility === 'private') {
         throw new FlockError('bad_request', `A public package cannot depend on the private package ${key}`);
       }
@@ -112,7 +119,7 @@ export function createPublishService(deps: PublishDeps) {
    * publishers of the org get here; the other package is named unless it is private and
    * this token may not read it (a publish-only token learns no private name).
    */
-  async function requireDistinctName(principal: Principal, org: OrgRow, name: PackageName): Promise<void> {
+  async function requireDistinctName(canRead: (pkg: Readable) => Promise<boolean>, org: OrgRow, name: PackageName): Promise<void> {
     const other = await db
       .selectFrom('packages')
       .select(['name', 'visibility', 'org_id'])
@@ -121,7 +128,7 @@ export function createPublishService(deps: PublishDeps) {
       .where('name', '!=', name)
       .executeTakeFirst();
     if (!other) return;
-    const shown = (await access.canRead(principal, other)) ? `the existing ${org.name}/${other.name}` : `an existing package of ${org.name}`;
+    const shown = (await canRead(other)) ? `the existing ${org.name}/${other.name}` : `an existing package of ${org.name}`;
     throw new FlockError('conflict', `Package name ${name} is too similar to ${shown}`);
   }
 
@@ -151,13 +158,46 @@ export function createPublishService(deps: PublishDeps) {
     await placement.store.delete(blobKey).catch(() => undefined);
   }
 
+  /**
+   * A trusted grant reads its own org's packages and public ones, nothing else private.
+   * A user reads what the read routes let it (token scopes and org restriction included).
+   */
+  function readerOf(publisher: Publisher): (pkg: Readable) => Promise<boolean> {
+    if (publisher.kind === 'user') return (pkg) => access.canRead(publisher.principal, pkg);
+    const orgId = publisher.grant.orgId;
+    return async (pkg) => pkg.visibility === 'public' || pkg.org_id === orgId;
+  }
+
+  /** The org, if this publisher may publish `org/name` at all; counted against its rate limit. */
+  async function requirePublisher(input: Pick<PublishInput, 'publisher' | 'org' | 'name'>): Promise<{ org: OrgRow; existing: PackageRow | undefined }> {
+    const { publisher } = input;
+    if (publisher.kind === 'user') {
+      const org = await access.requirePublish(publisher.principal, await accounts.findOrg(input.org));
+      const existing = await existingPackage(org.id, input.name);
+      if (org.trusted_publishing_only === 1 || existing?.trusted_publishing_only === 1) {
+        throw new FlockError('forbidden', `Only trusted publishers may publish ${input.org}/${input.name}`);
+      }
+      return { org, existing };
+    }
+    const org = await accounts.findOrg(input.org);
+    if (!org || org.id !== publisher.grant.orgId || input.name !== publisher.grant.packageName) {
+      throw new FlockError('forbidden', `This publish token is for ${publisher.grant.packageName} only`);
+    }
+    return { org, existing: await existingPackage(org.id, input.name) };
+  }
+
   async function publish(input: PublishInput): Promise<{ checksum: string }> {
-    const org = await access.requirePublish(input.principal, await accounts.findOrg(input.org));
+    const { org, existing } = await requirePublisher(input);
+    const { publisher } = input;
+    if (publisher.kind === 'trusted' && publisher.grant.usedVersion !== null) {
+      throw new FlockError('invalid_token', 'This publish token was already used or has expired');
+    }
     // Counted before the archive is inspected: the limit protects that work too.
-    await rateLimits.hit(`publish:user:${input.principal.userId}`, publishRate, 'publishes');
+    const bucket = publisher.kind === 'user' ? `publish:user:${publisher.principal.userId}` : `publish:publisher:${publisher.grant.publisher.id}`;
+    await rateLimits.hit(bucket, publishRate, 'publishes');
     await requireNewVersion(org.id, input);
-    const existing = await existingPackage(org.id, input.name);
-    if (!existing) await requireDistinctName(input.principal, org, input.name);
+    const canRead = readerOf(publisher);
+    if (!existing) await requireDistinctName(canRead, org, input.name);
     const inspected = await inspectArchive(input.archive, {
       limits,
       keep: (path) => path === 'flock.toml' || isReadme(path),
@@ -167,7 +207,7 @@ export function createPublishService(deps: PublishDeps) {
     }
     const { manifest, readme } = readArchiveManifest(inspected.contents, input);
     const visibility = existing?.visibility ?? manifest.package.visibility;
-    await checkDependencies(input.principal, manifest, visibility);
+    await checkDependencies(canRead, manifest, visibility);
 
     // Content-addressed, so writing before the row exists is safe: a retry reuses the blob, and a
     // publish that loses a race for its version removes its own (dropLosingBlob).
@@ -180,10 +220,11 @@ export function createPublishService(deps: PublishDeps) {
     try {
       packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
     } catch (error) {
-      if (!(error instanceof FlockError && (error.code === 'version_exists' || error.code === 'conflict'))) throw error;
+      // A grant used up meanwhile (or expired) stores nothing either.
+      if (!(error instanceof FlockError && ['version_exists', 'conflict', 'invalid_token'].includes(error.code))) throw error;
       await dropLosingBlob(placement, blobKey);
       // Lost the race for the name to a look-alike: the same message as when it was there first.
-      if (error.code === 'conflict') await requireDistinctName(input.principal, org, input.name);
+      if (error.code === 'conflict') await requireDistinctName(canRead, org, input.name);
       throw error;
     }
     await events.changed({ org: org.name, name: input.name, packageId });
@@ -225,12 +266,14 @@ export function createPublishService(deps: PublishDeps) {
             id: randomUUID(), package_id: pkg.id, version: input.version, checksum, size: input.archive.byteLength, blob_key: blobKey,
             manifest: JSON.stringify(manifest), description: p.description ?? null, license: p.license ?? null,
             keywords: JSON.stringify(p.keywords), repository: p.repository ?? null, dependencies: JSON.stringify(manifest.dependencies),
-            readme, publisher_id: input.principal.userId, token_id: input.principal.token?.id ?? null, published_at: now, docs_key: null, store,
+            readme, published_at: now, docs_key: null, store,
+            ...publisherColumns(input.publisher),
             ...provenanceColumns(input.provenance ?? null),
           })
           .execute();
+        if (input.publisher.kind === 'trusted') await consumeGrant(trx, input.publisher.grant, input.version, now);
         await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();
-        await audit?.record({ principal: input.principal, action: 'publish', orgId: org.id, subject: `${input.org}/${input.name}@${input.version}` }, trx);
+        await audit?.record({ ...auditActor(org, input.publisher), action: 'publish', orgId: org.id, subject: `${input.org}/${input.name}@${input.version}` }, trx);
         return pkg.id;
       });
     } catch (error) {
@@ -240,7 +283,13 @@ export function createPublishService(deps: PublishDeps) {
   }
 
   async function uploadDocs(input: Omit<PublishInput, 'archive'> & { body: Uint8Array }): Promise<void> {
-    const org = await access.requirePublish(input.principal, await accounts.findOrg(input.org));
+    const org = input.publisher.kind === 'user'
+      ? await access.requirePublish(input.publisher.principal, await accounts.findOrg(input.org))
+      : (await requirePublisher(input)).org;
+    // A grant documents only the version it published.
+    if (input.publisher.kind === 'trusted' && input.publisher.grant.usedVersion !== input.version) {
+      throw new FlockError('forbidden', `This publish token may upload documentation only for the version it published`);
+    }
     const row = await db
       .selectFrom('versions')
       .innerJoin('packages', 'packages.id', 'versions.package_id')
@@ -279,6 +328,33 @@ export function createPublishService(deps: PublishDeps) {
   }
 
   return { publish, uploadDocs, limits };
+}
+
+/**
+ * A trusted publish names the publisher's creator as the versions row's publisher: the owner who
+ * vouched for that CI identity answers for what it publishes (and the column must name a user).
+ */
+function publisherColumns(publisher: Publisher) {
+  if (publisher.kind === 'user') return { publisher_id: publisher.principal.userId, token_id: publisher.principal.token?.id ?? null };
+  const { grant } = publisher;
+  return { publisher_id: grant.publisher.created_by, token_id: null, trusted_publisher_id: grant.publisher.id, oidc_claims: grant.claims };
+}
+
+function auditActor(org: OrgRow, publisher: Publisher) {
+  if (publisher.kind === 'user') return { principal: publisher.principal };
+  return { actor: { id: null, name: 'trusted publisher', tokenId: publisher.grant.publisher.id, tokenName: describe(org.name, publisher.grant.publisher) } };
+}
+
+/** Single use, decided inside the insert's transaction: a publish that fails does not burn the token. */
+async function consumeGrant(trx: Db, grant: TrustedGrant, version: Version, now: string): Promise<void> {
+  const result = await trx
+    .updateTable('oidc_tokens')
+    .set({ used_version: version })
+    .where('id', '=', grant.tokenId)
+    .where('used_version', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw new FlockError('invalid_token', 'This publish token was already used or has expired');
 }
 
 export type PublishService = ReturnType<typeof createPublishService>;

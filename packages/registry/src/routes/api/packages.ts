@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { isFlockError } from '@flock/core';
 import type { AppEnv } from '../../http.js';
-import { authenticate, readBody, requirePrincipal, packageParams, versionParams } from '../../http.js';
+import { authenticate, readBody, packageParams, versionParams } from '../../http.js';
+import { requirePublisher } from './oidc.js';
 import { parseProvenanceHeaders } from './provenance.js';
 
 /** /api/v1/packages/:org/:name[/downloads|/:version[/download|/docs]] */
@@ -10,13 +11,13 @@ export function packageRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.put('/:org/:name/:version', async (c) => {
-    const principal = await requirePrincipal(c);
+    const publisher = await requirePublisher(c);
     const params = versionParams(c);
     const provenance = parseProvenanceHeaders((name) => c.req.header(name));
     const { limits } = c.var.services.publish;
     try {
       const archive = await readBody(c, limits.maxArchiveBytes, 'Archive');
-      const { checksum } = await c.var.services.publish.publish({ principal, ...params, archive, provenance });
+      const { checksum } = await c.var.services.publish.publish({ publisher, ...params, archive, provenance });
       c.var.metrics.publishes.inc({ result: 'ok' });
       return c.json({ ok: true, checksum });
     } catch (error) {
@@ -26,10 +27,10 @@ export function packageRoutes(): Hono<AppEnv> {
   });
 
   app.put('/:org/:name/:version/docs', async (c) => {
-    const principal = await requirePrincipal(c);
+    const publisher = await requirePublisher(c);
     const params = versionParams(c);
     const body = await readBody(c, c.var.services.publish.limits.maxDocsBytes, 'Documentation');
-    await c.var.services.publish.uploadDocs({ principal, ...params, body });
+    await c.var.services.publish.uploadDocs({ publisher, ...params, body });
     return c.json({ ok: true });
   });
 

@@ -1,5 +1,5 @@
 import { raw } from 'hono/html';
-import type { PackageDto, VersionDto } from '@flock/core';
+import { describeTrustedPublish, type PackageDto, type VersionDto } from '@flock/core';
 import { COPY_SCRIPT } from './account-page.js';
 
 /** A version in the page's list: the package's summary plus why it was yanked. */
@@ -94,6 +94,8 @@ export function Facts({ pkg, version, now }: { pkg: PackageDto; version: Version
       <dd id="owner"><a href={`/flock/${pkg.org}`}>{pkg.org}</a></dd>
       <dt>Published</dt>
       <dd id="published"><When iso={version.publishedAt} now={now} /> by {version.publisher}</dd>
+      {/* Text only (JSX escapes it): the issuer and claims are what a CI's ID token said. */}
+      {version.trustedPublisher ? <dd id="trusted-publisher">{describeTrustedPublish(version.trustedPublisher)}</dd> : null}
     </>
   );
 }
