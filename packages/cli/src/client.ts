@@ -201,6 +201,8 @@ export const VERSION_ANSWER = z.object({
   provenance: z.object({
     repository: z.string().nullish(), commit: z.string().nullish(), dirty: z.boolean(), path: z.string(), buildCommand: z.string().nullish(),
   }).nullish(),
+  // Absent from registries older than unusual-publish flags.
+  flags: z.array(z.string()).optional(),
 });
 
 function parseChecked<T>(text: string, schema: z.ZodType, response: RawResponse): T {

@@ -40,6 +40,10 @@ export const PROVENANCE_HEADERS = {
   path: 'flock-source-path',
   dirty: 'flock-dirty',
   buildCommand: 'flock-build-command',
+  // The client's own answer, from its clean clone, to "does this commit descend from the previous
+  // version's?": which commit it took as the previous version's, and true or false.
+  previous: 'flock-source-previous',
+  descends: 'flock-source-descends',
 } as const;
 
 export interface VersionDto {
@@ -61,6 +65,8 @@ export interface VersionDto {
   hasDocs: boolean;
   /** null for versions published without provenance (e.g. straight through the API). */
   provenance: ProvenanceDto | null;
+  /** What was unusual about this publish (see publish-flags.ts); empty when nothing. */
+  flags: string[];
 }
 
 export interface PackageDto {

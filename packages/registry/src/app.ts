@@ -12,6 +12,7 @@ import { meRoutes } from './routes/api/me.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
 import { orgApiRoutes } from './routes/api/orgs.js';
 import { trustedPublisherRoutes } from './routes/api/trusted-publishers.js';
+import { heldVersionRoutes } from './routes/api/held-versions.js';
 import { packageAdminRoutes } from './routes/api/package-admin.js';
 import { packageRoutes } from './routes/api/packages.js';
 import { searchRoutes } from './routes/api/search.js';
@@ -85,6 +86,8 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   app.route('/index', indexRoutes());
   // Admin first: PUT /:org/:name/deprecation would otherwise be taken for a publish of version "deprecation".
   app.route('/api/v1/packages', packageAdminRoutes());
+  // Also first: GET /:org/:name/held would otherwise be taken for version "held".
+  app.route('/api/v1/packages', heldVersionRoutes());
   app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/search', searchRoutes());
   app.route('/api/v1/me', meRoutes());

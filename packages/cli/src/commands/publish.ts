@@ -4,6 +4,7 @@ import { createClient, PACKAGE_ANSWER, readJson, VERSION_ANSWER, type RegistryCl
 import { CliExit, type CommandContext } from '../context.js';
 import { findToken, registryUrl, requireToken } from '../credentials.js';
 import { loadMembers, prepareMember, effectiveOrg, type Prepared, type Selection } from '../publish/prepare.js';
+import { lineageHeaders } from '../publish/lineage.js';
 import { withSource } from '../publish/source.js';
 import { displayRef, printDryRun, uploadPrepared, versionPath } from '../publish/upload.js';
 import { checkSize, findWorkspaceRoot, orderMembers, readFlockToml } from '../publish/workspace.js';
@@ -110,7 +111,7 @@ export const publish: Run<PublishOptions> = async (args, options, ctx) => {
     for (const member of ordered) prepared.push(await prepareMember(ctx, source, member));
     const run = async (p: Prepared): Promise<boolean> => {
       if (dryRun) return printDryRun(ctx, p, source.info), true;
-      return uploadPrepared(ctx, client!, p, source.info);
+      return uploadPrepared(ctx, client!, p, source.info, await lineageHeaders(ctx, client!, p, source));
     };
     if (all) return publishAll(ctx, dryRun ? null : client, prepared, run);
     for (const p of prepared) if (!(await run(p))) return 1;

@@ -11,6 +11,7 @@ import { createAuthCache } from './auth-cache.js';
 import type { Clock } from './clock.js';
 import { createDeviceCodesService } from './device-codes.js';
 import { createDownloadsService } from './downloads.js';
+import { createHeldVersionsService } from './held-versions.js';
 import { createHtmlCache } from './html-cache.js';
 import { createOrgStoresService } from './org-stores.js';
 import { createOrgsService } from './orgs.js';
@@ -116,6 +117,7 @@ export function createServices(deps: ServiceDeps) {
   const deviceCodes = createDeviceCodesService({ db, clock, tokens, access, audit, rateLimits, intervalSeconds: deps.devicePollInterval ?? 5 });
   const trustedPublishers = createTrustedPublishersService({ db, clock, accounts, access, audit });
   const publishSettings = createPublishSettingsService({ db, accounts, access, audit });
+  const held = createHeldVersionsService({ db, clock, accounts, access, audit, events });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -125,7 +127,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, held,
     clock, packageGeneration: () => packageGeneration,
   };
 }

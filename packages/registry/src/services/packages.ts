@@ -74,10 +74,11 @@ export function toVersionDto(org: OrgRow, pkg: PackageRow, row: Omit<VersionRow,
     publishedAt: row.published_at,
     hasDocs: row.docs_key !== null,
     provenance: toProvenance(row),
+    flags: row.flags === null ? [] : (JSON.parse(row.flags) as string[]),
   };
 }
 
-function toProvenance(row: Omit<VersionRow, 'readme' | 'manifest'>): VersionDto['provenance'] {
+export function toProvenance(row: Pick<VersionRow, 'source_repository' | 'source_commit' | 'source_dirty' | 'source_path' | 'build_command'>): VersionDto['provenance'] {
   if (row.source_dirty === null) return null;
   return {
     repository: row.source_repository,
