@@ -53,6 +53,30 @@ describe('every write route checks the token: its scope and its org restriction'
   const lacking: Partial<Record<Scope, string>> = {};
   let versions = 0;
   let orgs = 0;
+  let held = 0;
+  let trusted = 0;
+
+  /** A fresh version of acme/widget held for approval (a copy of 1.0.0's row), for approve and reject to act on. */
+  async function heldVersion(): Promise<string> {
+    const version = `3.0.${held++}`;
+    const row = await registry.db.selectFrom('versions').selectAll().where('version', '=', '1.0.0').executeTakeFirstOrThrow();
+    const copy = { ...row, id: `held-${version}`, version };
+    await registry.db.insertInto('held_versions')
+      .values({ id: copy.id, package_id: row.package_id, version, row: JSON.stringify(copy), flags: '["new-credential"]', held_at: row.published_at, rejected_at: null, decided_by: null })
+      .execute();
+    return version;
+  }
+
+  /** A trusted publisher of acme to remove. */
+  async function trustedPublisher(): Promise<string> {
+    const acme = await registry.db.selectFrom('orgs').select('id').where('name', '=', 'acme').executeTakeFirstOrThrow();
+    const ada = await registry.db.selectFrom('users').select('id').where('username', '=', 'ada').executeTakeFirstOrThrow();
+    const id = `trusted-${trusted++}`;
+    await registry.db.insertInto('trusted_publishers')
+      .values({ id, org_id: acme.id, package_name: null, issuer: 'https://ci.example', audience: 'flock', claims: `{"run":"${id}"}`, created_by: ada.id, created_at: new Date().toISOString(), removed_at: null })
+      .execute();
+    return id;
+  }
 
   const mint = (scopes: Scope[], orgNames: string[] | null = null, name = scopes.join('-')) =>
     registry.withServices(async (s) => {
@@ -88,6 +112,19 @@ describe('every write route checks the token: its scope and its org restriction'
       call: async () => ({ method: 'PUT', path: '/api/v1/packages/acme/widget/deprecation', body: json({ message: 'use acme/gadget' }) }),
     },
     'DELETE /api/v1/packages/:org/:name/deprecation': { scope: 'publish', call: async () => ({ method: 'DELETE', path: '/api/v1/packages/acme/widget/deprecation' }) },
+    // Before the visibility change too (same reason).
+    'POST /api/v1/packages/:org/:name/:version/approve': {
+      scope: 'publish',
+      call: async () => ({ method: 'POST', path: `/api/v1/packages/acme/widget/${await heldVersion()}/approve` }),
+    },
+    'POST /api/v1/packages/:org/:name/:version/reject': {
+      scope: 'publish',
+      call: async () => ({ method: 'POST', path: `/api/v1/packages/acme/widget/${await heldVersion()}/reject` }),
+    },
+    'PUT /api/v1/packages/:org/:name/settings': {
+      scope: 'manage',
+      call: async () => ({ method: 'PUT', path: '/api/v1/packages/acme/widget/settings', body: json({ trustedPublishingOnly: false }) }),
+    },
     'POST /api/v1/packages/:org/:name/visibility': {
       scope: 'publish',
       call: async () => ({ method: 'POST', path: '/api/v1/packages/acme/widget/visibility', body: json({ visibility: 'private' }) }),
@@ -108,6 +145,18 @@ describe('every write route checks the token: its scope and its org restriction'
       }),
     },
     'DELETE /api/v1/orgs/:org/store': { scope: 'manage', call: async () => ({ method: 'DELETE', path: '/api/v1/orgs/acme/store' }) },
+    'PUT /api/v1/orgs/:org/settings': { scope: 'manage', call: async () => ({ method: 'PUT', path: '/api/v1/orgs/acme/settings', body: json({ holdUnusual: false }) }) },
+    'POST /api/v1/orgs/:org/trusted-publishers': {
+      scope: 'manage',
+      call: async () => ({
+        method: 'POST', path: '/api/v1/orgs/acme/trusted-publishers',
+        body: json({ issuer: 'https://ci.example', audience: 'flock', claims: { repository: `acme/widget-${trusted++}` } }),
+      }),
+    },
+    'DELETE /api/v1/orgs/:org/trusted-publishers/:id': {
+      scope: 'manage',
+      call: async () => ({ method: 'DELETE', path: `/api/v1/orgs/acme/trusted-publishers/${await trustedPublisher()}` }),
+    },
     'POST /api/v1/tokens': { scope: 'manage', call: async () => ({ method: 'POST', path: '/api/v1/tokens', body: json({ name: 'minted', scopes: ['read'] }) }) },
     'DELETE /api/v1/tokens/:id': { scope: 'manage', call: async () => ({ method: 'DELETE', path: `/api/v1/tokens/${(await mint(['read'], null, 'victim')).row.id}` }) },
     'POST /api/v1/tokens/:id/rotate': {
@@ -126,6 +175,10 @@ describe('every write route checks the token: its scope and its org restriction'
       stores: await db.selectFrom('org_stores').selectAll().orderBy('org_id').execute(),
       packages: await db.selectFrom('packages').select(['id', 'name', 'visibility', 'deprecation']).orderBy('id').execute(),
       versions: await db.selectFrom('versions').select(['id', 'version', 'yanked', 'yank_reason', 'docs_key']).orderBy('id').execute(),
+      held: await db.selectFrom('held_versions').select(['id', 'rejected_at', 'decided_by']).orderBy('id').execute(),
+      settings: await db.selectFrom('orgs').select(['id', 'hold_unusual', 'trusted_publishing_only']).orderBy('id').execute(),
+      packageSettings: await db.selectFrom('packages').select(['id', 'trusted_publishing_only']).orderBy('id').execute(),
+      trusted: await db.selectFrom('trusted_publishers').select(['id', 'removed_at']).orderBy('id').execute(),
       audit: await db.selectFrom('audit_events').select('id').orderBy('id').execute(),
       blobs: await registry.listBlobs(),
     };
@@ -198,6 +251,8 @@ describe('every write route checks the token: its scope and its org restriction'
     'POST /flock/:org/store/remove': '/flock/acme/store/remove',
     'POST /flock/:org/leave': '/flock/club/leave',
     'POST /flock/:org/:name/visibility': '/flock/acme/widget/visibility',
+    'POST /flock/:org/:name/:version/approve': '/flock/acme/widget/1.0.0/approve',
+    'POST /flock/:org/:name/:version/reject': '/flock/acme/widget/1.0.0/reject',
     'POST /device': '/device',
   };
 

@@ -87,7 +87,7 @@ export function createHeldVersionsService({ db, clock, accounts, access, audit, 
   async function listFor(packageId: string): Promise<HeldVersionDto[]> {
     const rows = await db.selectFrom('held_versions').selectAll().where('package_id', '=', packageId).orderBy('held_at').orderBy('version').execute();
     const parsed = rows.map((r) => ({ held: r, row: JSON.parse(r.row) as NewVersion }));
-    const ids = [...new Set(parsed.map((p) => p.row.publisher_id))];
+    const ids = [...new Set(parsed.flatMap((p) => [p.row.publisher_id, ...(p.held.decided_by === null ? [] : [p.held.decided_by])]))];
     const users = ids.length === 0 ? [] : await db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).execute();
     const nameOf = new Map(users.map((u) => [u.id, u.username]));
     return parsed.map(({ held, row }) => ({
