@@ -202,6 +202,8 @@ export const VERSION_ANSWER = z.object({
     repository: z.string().nullish(), commit: z.string().nullish(), dirty: z.boolean(), path: z.string(), buildCommand: z.string().nullish(),
   }).nullish(),
   trustedPublisher: z.object({ id: z.string(), issuer: z.string(), claims: z.record(z.string(), z.string()) }).nullish(),
+  // Absent from registries older than unusual-publish flags.
+  flags: z.array(z.string()).optional(),
 });
 
 function parseChecked<T>(text: string, schema: z.ZodType, response: RawResponse): T {

@@ -40,6 +40,10 @@ export const PROVENANCE_HEADERS = {
   path: 'flock-source-path',
   dirty: 'flock-dirty',
   buildCommand: 'flock-build-command',
+  // The client's own answer, from its clean clone, to "does this commit descend from the previous
+  // version's?": which commit it took as the previous version's, and true or false.
+  previous: 'flock-source-previous',
+  descends: 'flock-source-descends',
 } as const;
 
 export interface VersionDto {
@@ -63,6 +67,8 @@ export interface VersionDto {
   provenance: ProvenanceDto | null;
   /** The trusted publisher that published it and the ID token claims the registry verified; null for a token or session publish. */
   trustedPublisher: TrustedPublishDto | null;
+  /** What was unusual about this publish (see publish-flags.ts); empty when nothing. */
+  flags: string[];
 }
 
 export interface TrustedPublishDto {

@@ -10,3 +10,4 @@ export * from './archive/index.js';
 export * from './source-url.js';
 export * from './trusted-publishers.js';
 export * from './publishers.js';
+export * from './publish-flags.js';

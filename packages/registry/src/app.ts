@@ -13,6 +13,7 @@ import { oidcRoutes } from './routes/api/oidc.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
 import { orgApiRoutes } from './routes/api/orgs.js';
 import { trustedPublisherRoutes } from './routes/api/trusted-publishers.js';
+import { heldVersionRoutes } from './routes/api/held-versions.js';
 import { packageAdminRoutes } from './routes/api/package-admin.js';
 import { packageRoutes } from './routes/api/packages.js';
 import { publishersRoutes } from './routes/api/publishers.js';
@@ -88,6 +89,8 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   // Admin first: PUT /:org/:name/deprecation would otherwise be taken for a publish of version "deprecation".
   app.route('/api/v1/packages', packageAdminRoutes());
   app.route('/api/v1/packages', publishersRoutes());
+  // Also first: GET /:org/:name/held would otherwise be taken for version "held".
+  app.route('/api/v1/packages', heldVersionRoutes());
   app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/search', searchRoutes());
   app.route('/api/v1/me', meRoutes());

@@ -55,6 +55,18 @@ describe('every write route checks the token: its scope and its org restriction'
   const lacking: Partial<Record<Scope, string>> = {};
   let versions = 0;
   let orgs = 0;
+  let held = 0;
+
+  /** A fresh version of acme/widget held for approval (a copy of 1.0.0's row), for approve and reject to act on. */
+  async function heldVersion(): Promise<string> {
+    const version = `3.0.${held++}`;
+    const row = await registry.db.selectFrom('versions').selectAll().where('version', '=', '1.0.0').executeTakeFirstOrThrow();
+    const copy = { ...row, id: `held-${version}`, version };
+    await registry.db.insertInto('held_versions')
+      .values({ id: copy.id, package_id: row.package_id, version, row: JSON.stringify(copy), flags: '["new-credential"]', held_at: row.published_at, rejected_at: null, decided_by: null })
+      .execute();
+    return version;
+  }
 
   const mint = (scopes: Scope[], orgNames: string[] | null = null, name = scopes.join('-')) =>
     registry.withServices(async (s) => {
@@ -92,6 +104,15 @@ describe('every write route checks the token: its scope and its org restriction'
       call: async () => ({ method: 'PUT', path: '/api/v1/packages/acme/widget/deprecation', body: json({ message: 'use acme/gadget' }) }),
     },
     'DELETE /api/v1/packages/:org/:name/deprecation': { scope: 'publish', call: async () => ({ method: 'DELETE', path: '/api/v1/packages/acme/widget/deprecation' }) },
+    // Before the visibility change too (same reason).
+    'POST /api/v1/packages/:org/:name/:version/approve': {
+      scope: 'publish',
+      call: async () => ({ method: 'POST', path: `/api/v1/packages/acme/widget/${await heldVersion()}/approve` }),
+    },
+    'POST /api/v1/packages/:org/:name/:version/reject': {
+      scope: 'publish',
+      call: async () => ({ method: 'POST', path: `/api/v1/packages/acme/widget/${await heldVersion()}/reject` }),
+    },
     'PUT /api/v1/packages/:org/:name/settings': {
       scope: 'manage',
       call: async () => ({ method: 'PUT', path: '/api/v1/packages/acme/widget/settings', body: json({ trustedPublishingOnly: false }) }),
@@ -153,6 +174,7 @@ describe('every write route checks the token: its scope and its org restriction'
       trustedPublishers: await db.selectFrom('trusted_publishers').select(['id', 'removed_at']).orderBy('id').execute(),
       packages: await db.selectFrom('packages').select(['id', 'name', 'visibility', 'deprecation']).orderBy('id').execute(),
       versions: await db.selectFrom('versions').select(['id', 'version', 'yanked', 'yank_reason', 'docs_key']).orderBy('id').execute(),
+      held: await db.selectFrom('held_versions').select(['id', 'rejected_at', 'decided_by']).orderBy('id').execute(),
       audit: await db.selectFrom('audit_events').select('id').orderBy('id').execute(),
       blobs: await registry.listBlobs(),
     };
@@ -231,6 +253,8 @@ describe('every write route checks the token: its scope and its org restriction'
     'POST /flock/:org/:name/trusted-publishers': '/flock/acme/widget/trusted-publishers',
     'POST /flock/:org/:name/trusted-publishers/:id/remove': '/flock/acme/widget/trusted-publishers/x/remove',
     'POST /flock/:org/:name/settings': '/flock/acme/widget/settings',
+    'POST /flock/:org/:name/:version/approve': '/flock/acme/widget/1.0.0/approve',
+    'POST /flock/:org/:name/:version/reject': '/flock/acme/widget/1.0.0/reject',
     'POST /device': '/device',
   };
 

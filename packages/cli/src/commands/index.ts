@@ -299,6 +299,28 @@ export const COMMANDS: CommandSpec[] = [
     run: lazy(() => import('./deprecate.js'), 'deprecate'),
   },
   {
+    name: 'held',
+    args: '<package>',
+    summary: "List org/name's publishes held for an owner's approval (unusual ones, when the org holds them), and rejected ones",
+    json: '[{version, flags, heldAt, publisher, rejectedAt, decidedBy, provenance}]',
+    networked: true,
+    run: lazy(() => import('./held.js'), 'held'),
+  },
+  {
+    name: 'approve',
+    args: '<version>',
+    summary: 'Approve a held org/name@version: it is published (org owners)',
+    networked: true,
+    run: lazy(() => import('./approve.js'), 'approve'),
+  },
+  {
+    name: 'reject',
+    args: '<version>',
+    summary: 'Reject a held org/name@version: it stays unpublished, its number taken (org owners)',
+    networked: true,
+    run: lazy(() => import('./reject.js'), 'reject'),
+  },
+  {
     name: 'access',
     args: '<action> <package> <visibility>',
     summary: 'Set who can see a package: flock access set org/name private|public (org owners)',

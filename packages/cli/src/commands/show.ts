@@ -1,4 +1,4 @@
-import { describeTrustedPublish, parsePackageSpec, parseVersion, type PackageDto, type VersionDto } from '@flock/core';
+import { describeFlag, describeTrustedPublish, parsePackageSpec, parseVersion, previousOf, type PackageDto, type VersionDto } from '@flock/core';
 import { apiFailure } from '../api-error.js';
 import { CliExit } from '../context.js';
 import { PACKAGE_ANSWER, readJson, registryClient, VERSION_ANSWER } from '../client.js';
@@ -35,6 +35,10 @@ export const show: Run<{ json?: boolean }> = async (args, options, ctx) => {
   ctx.out(`versions: ${pkg.versions.map((x) => `${x.version}${x.yanked ? ' (yanked)' : ''}`).join(', ')}`);
   ctx.out(`published: ${v.publishedAt} by ${v.publisher}`);
   if (v.trustedPublisher) ctx.out(oneLine(describeTrustedPublish(v.trustedPublisher)));
+  if (v.flags && v.flags.length > 0) {
+    const before = previousOf(pkg.versions, v.version);
+    ctx.out(`Unusual: ${v.flags.map((f) => describeFlag(f, before ? { version: before.version, commit: null } : null)).join('; ')}`);
+  }
   ctx.out(`page: ${url}`);
   return 0;
 };

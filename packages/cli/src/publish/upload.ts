@@ -1,4 +1,4 @@
-import { PROVENANCE_HEADERS, writeDocsJson } from '@flock/core';
+import { describeFlag, PROVENANCE_HEADERS, writeDocsJson } from '@flock/core';
 import { z } from 'zod';
 import { rawFailure } from '../api-error.js';
 import { OK_ANSWER, readJson, type RawResponse, type RegistryClient } from '../client.js';
@@ -31,7 +31,14 @@ export function provenanceHeaders(info: SourceInfo, prepared: Prepared): Record<
 }
 
 /** The seed's Step 4 lines: docs written, publishing, raw response, uploading docs, raw response. Returns success. */
-export async function uploadPrepared(ctx: CommandContext, client: RegistryClient, prepared: Prepared, info: SourceInfo): Promise<boolean> {
+export async function uploadPrepared(
+  ctx: CommandContext,
+  client: RegistryClient,
+  prepared: Prepared,
+  info: SourceInfo,
+  /** The lineage answer (lineage.ts), sent beside the provenance. */
+  lineage: Record<string, string> = {},
+): Promise<boolean> {
   ctx.out(prepared.docsLine);
   const path = versionPath(prepared);
   ctx.out(`Publishing ${displayRef(prepared)} to ${client.baseUrl}...`);
@@ -40,12 +47,15 @@ export async function uploadPrepared(ctx: CommandContext, client: RegistryClient
     body: prepared.packed.archive,
     contentType: 'application/gzip',
     auth: true,
-    headers: provenanceHeaders(info, prepared),
+    headers: { ...provenanceHeaders(info, prepared), ...lineage },
   });
   if (!published.ok) return refused(ctx, published);
   // Printed raw (the documented lines), but only once it is a registry's answer: anything else is no success.
-  readJson(published, PUBLISHED_ANSWER);
+  const answer = readJson<z.infer<typeof PUBLISHED_ANSWER>>(published, PUBLISHED_ANSWER);
   ctx.out(published.text);
+  if (published.status === 202 && answer.held === true) {
+    ctx.out(`${displayRef(prepared)} is held for an owner's approval: ${(answer.flags ?? []).map((f) => describeFlag(f)).join('; ')}`);
+  }
   ctx.out('Uploading documentation...');
   const uploaded = await client.request(`${path}/docs`, { method: 'PUT', body: writeDocsJson(prepared.packed.docs), contentType: 'application/json', auth: true });
   if (!uploaded.ok) return refused(ctx, uploaded);
@@ -54,7 +64,8 @@ export async function uploadPrepared(ctx: CommandContext, client: RegistryClient
   return true;
 }
 
-const PUBLISHED_ANSWER = z.object({ ok: z.literal(true), checksum: z.string() });
+// A held publish (202) also says so, with its flags.
+const PUBLISHED_ANSWER = z.object({ ok: z.literal(true), checksum: z.string(), held: z.boolean().optional(), flags: z.array(z.string()).optional() });
 
 /** A refusal goes to stdout like the answers (the registry's raw `{"error":…}`, or one line saying what came instead). */
 function refused(ctx: CommandContext, response: RawResponse): false {

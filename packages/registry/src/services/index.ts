@@ -11,6 +11,7 @@ import { createAuthCache } from './auth-cache.js';
 import type { Clock } from './clock.js';
 import { createDeviceCodesService } from './device-codes.js';
 import { createDownloadsService } from './downloads.js';
+import { createHeldVersionsService } from './held-versions.js';
 import { createHtmlCache } from './html-cache.js';
 import { createOrgStoresService } from './org-stores.js';
 import { createOrgsService } from './orgs.js';
@@ -122,6 +123,7 @@ export function createServices(deps: ServiceDeps) {
   const oidc = createOidcExchangeService({ db, clock, verifier: oidcVerifier, accounts, trustedPublishers, rateLimits });
   const publishSettings = createPublishSettingsService({ db, accounts, access, audit });
   const publishersList = createPublishersListService({ db, clock, accounts, access, trustedPublishers });
+  const held = createHeldVersionsService({ db, clock, accounts, access, audit, events });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -131,7 +133,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held,
     clock, packageGeneration: () => packageGeneration,
   };
 }

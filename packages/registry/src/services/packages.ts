@@ -75,6 +75,7 @@ export function toVersionDto(org: OrgRow, pkg: PackageRow, row: Omit<VersionRow,
     hasDocs: row.docs_key !== null,
     provenance: toProvenance(row),
     trustedPublisher: row.trusted_publisher_id === null ? null : toTrustedPublish(row.trusted_publisher_id, row.oidc_claims),
+    flags: row.flags === null ? [] : (JSON.parse(row.flags) as string[]),
   };
 }
 
@@ -83,7 +84,7 @@ function toTrustedPublish(id: string, json: string | null): VersionDto['trustedP
   return { id, issuer: claims.iss ?? '', claims };
 }
 
-function toProvenance(row: Omit<VersionRow, 'readme' | 'manifest'>): VersionDto['provenance'] {
+export function toProvenance(row: Pick<VersionRow, 'source_repository' | 'source_commit' | 'source_dirty' | 'source_path' | 'build_command'>): VersionDto['provenance'] {
   if (row.source_dirty === null) return null;
   return {
     repository: row.source_repository,

@@ -15,6 +15,8 @@ import { isoNow, type Clock } from './clock.js';
 import type { OrgStoresService, Placement } from './org-stores.js';
 import type { RateLimit, RateLimitsService } from './rate-limits.js';
 import type { PackageEvents } from './package-events.js';
+import { findPendingHeld, heldVersionTaken, holdVersion, setHeldDocsKey } from './held-versions.js';
+import { assessPublish, credentialOf, flagsColumn, unusualSuffix, type PublishAssessment, type SourceLineage } from './publish-flags.js';
 import { describe } from './trusted-publishers.js';
 
 /** Who publishes: a user (token or session), or a trusted publisher through its short-lived grant. */
@@ -44,7 +46,12 @@ export interface PublishInput {
   archive: Uint8Array;
   /** Where the archive came from, as the client reported it (validated at the edge); null or absent when unknown. */
   provenance?: ProvenanceDto | null;
+  /** The client's answer to "does the commit descend from the previous version's?" (validated at the edge). */
+  lineage?: SourceLineage | null;
 }
+
+/** A publish's answer: held ones wait for an owner's approval (org setting hold_unusual). */
+export type PublishResult = { checksum: string } | { checksum: string; held: true; flags: string[] };
 
 function provenanceColumns(p: ProvenanceDto | null) {
   if (p === null) return {};
@@ -142,7 +149,15 @@ export function createPublishService(deps: PublishDeps) {
       .where('packages.name', '=', input.name)
       .where('versions.version', '=', input.version)
       .executeTakeFirst();
-    if (taken) throw new FlockError('version_exists', 'Version already exists');
+    if (taken || (await heldVersionTaken(db, orgId, input.name, input.version))) throw new FlockError('version_exists', 'Version already exists');
+  }
+
+  /** What is unusual about this publish (publish-flags.ts), and whether the org holds it for approval. */
+  async function assessUnusual(org: OrgRow, existing: PackageRow | undefined, input: PublishInput): Promise<PublishAssessment & { hold: boolean }> {
+    const assessment = await assessPublish(db, existing?.id, {
+      version: input.version, provenance: input.provenance ?? null, lineage: input.lineage ?? null, credential: credentialOf(input),
+    });
+    return { ...assessment, hold: org.hold_unusual === 1 && assessment.flags.length > 0 };
   }
 
   /**
@@ -154,6 +169,8 @@ export function createPublishService(deps: PublishDeps) {
   async function dropLosingBlob(placement: Placement, blobKey: string): Promise<void> {
     const used = await db.selectFrom('versions').select('id').where('blob_key', '=', blobKey).executeTakeFirst();
     if (used) return;
+    // Or a held row that won (its blob key is inside the stored row; a key is hex and slashes, no LIKE wildcard).
+    if (await db.selectFrom('held_versions').select('id').where('row', 'like', `%${blobKey}%`).executeTakeFirst()) return;
     // Best effort: a leftover blob is harmless, and the 409 is the answer that matters.
     await placement.store.delete(blobKey).catch(() => undefined);
   }
@@ -186,7 +203,7 @@ export function createPublishService(deps: PublishDeps) {
     return { org, existing: await existingPackage(org.id, input.name) };
   }
 
-  async function publish(input: PublishInput): Promise<{ checksum: string }> {
+  async function publish(input: PublishInput): Promise<PublishResult> {
     const { org, existing } = await requirePublisher(input);
     const { publisher } = input;
     if (publisher.kind === 'trusted' && publisher.grant.usedVersion !== null) {
@@ -208,6 +225,7 @@ export function createPublishService(deps: PublishDeps) {
     const { manifest, readme } = readArchiveManifest(inspected.contents, input);
     const visibility = existing?.visibility ?? manifest.package.visibility;
     await checkDependencies(canRead, manifest, visibility);
+    const unusual = await assessUnusual(org, existing, input);
 
     // Content-addressed, so writing before the row exists is safe: a retry reuses the blob, and a
     // publish that loses a race for its version removes its own (dropLosingBlob).
@@ -218,7 +236,7 @@ export function createPublishService(deps: PublishDeps) {
     await putBlob(placement, org, blobKey, input.archive);
     let packageId: string;
     try {
-      packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}` });
+      packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}`, unusual });
     } catch (error) {
       // A grant used up meanwhile (or expired) stores nothing either.
       if (!(error instanceof FlockError && ['version_exists', 'conflict', 'invalid_token'].includes(error.code))) throw error;
@@ -227,6 +245,8 @@ export function createPublishService(deps: PublishDeps) {
       if (error.code === 'conflict') await requireDistinctName(canRead, org, input.name);
       throw error;
     }
+    // A held version is in no listing, so nothing changed for readers.
+    if (unusual.hold) return { checksum: `sha256:${hex}`, held: true, flags: unusual.flags };
     await events.changed({ org: org.name, name: input.name, packageId });
     return { checksum: `sha256:${hex}` };
   }
@@ -240,9 +260,10 @@ export function createPublishService(deps: PublishDeps) {
     blobKey: string;
     store: Placement['kind'];
     checksum: string;
+    unusual: PublishAssessment & { hold: boolean };
   }
 
-  async function insertVersion({ input, org, manifest, readme, visibility, blobKey, store, checksum }: InsertArgs): Promise<string> {
+  async function insertVersion({ input, org, manifest, readme, visibility, blobKey, store, checksum, unusual }: InsertArgs): Promise<string> {
     const now = isoNow(clock);
     const p = manifest.package;
     try {
@@ -260,20 +281,28 @@ export function createPublishService(deps: PublishDeps) {
         const pkg = await trx.selectFrom('packages').select('id').where('org_id', '=', org.id).where('name', '=', input.name).executeTakeFirst();
         if (!pkg) throw new FlockError('conflict', `Package name ${input.name} is too similar to an existing package of ${org.name}`);
         // The unique key (package_id, version) decides between concurrent publishes of one version.
-        await trx
-          .insertInto('versions')
-          .values({
-            id: randomUUID(), package_id: pkg.id, version: input.version, checksum, size: input.archive.byteLength, blob_key: blobKey,
-            manifest: JSON.stringify(manifest), description: p.description ?? null, license: p.license ?? null,
-            keywords: JSON.stringify(p.keywords), repository: p.repository ?? null, dependencies: JSON.stringify(manifest.dependencies),
-            readme, published_at: now, docs_key: null, store,
-            ...publisherColumns(input.publisher),
-            ...provenanceColumns(input.provenance ?? null),
-          })
-          .execute();
+        const row = {
+          id: randomUUID(), package_id: pkg.id, version: input.version, checksum, size: input.archive.byteLength, blob_key: blobKey,
+          manifest: JSON.stringify(manifest), description: p.description ?? null, license: p.license ?? null,
+          keywords: JSON.stringify(p.keywords), repository: p.repository ?? null, dependencies: JSON.stringify(manifest.dependencies),
+          readme, published_at: now, docs_key: null, store,
+          trusted_publisher_id: null, oidc_claims: null,
+          ...publisherColumns(input.publisher),
+          ...provenanceColumns(input.provenance ?? null),
+          flags: flagsColumn(unusual.flags), source_descends: unusual.sourceDescends,
+        };
+        // Held or not, the grant is used up: it published this version.
         if (input.publisher.kind === 'trusted') await consumeGrant(trx, input.publisher.grant, input.version, now);
+        const subject = `${input.org}/${input.name}@${input.version}${unusualSuffix(unusual.flags)}`;
+        const actor = auditActor(org, input.publisher);
+        if (unusual.hold) {
+          await holdVersion(trx, row, unusual.flags, now);
+          await audit?.record({ ...actor, action: 'publish.held', orgId: org.id, subject }, trx);
+          return pkg.id;
+        }
+        await trx.insertInto('versions').values(row).execute();
         await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();
-        await audit?.record({ ...auditActor(org, input.publisher), action: 'publish', orgId: org.id, subject: `${input.org}/${input.name}@${input.version}` }, trx);
+        await audit?.record({ ...actor, action: 'publish', orgId: org.id, subject }, trx);
         return pkg.id;
       });
     } catch (error) {
@@ -298,8 +327,11 @@ export function createPublishService(deps: PublishDeps) {
       .where('packages.name', '=', input.name)
       .where('versions.version', '=', input.version)
       .executeTakeFirst();
-    if (!row) throw new FlockError('not_found', `Version ${input.org}/${input.name}@${input.version} does not exist`);
-    if (row.docs_key !== null) throw new FlockError('conflict', 'Documentation already exists');
+    // A held publish uploads its docs like any other: they wait in its held row.
+    const held = row ? undefined : await findPendingHeld(db, org.id, input.name, input.version);
+    const target = row ?? (held && { id: held.id, docs_key: held.row.docs_key ?? null, store: held.row.store ?? null, package_id: held.row.package_id });
+    if (!target) throw new FlockError('not_found', `Version ${input.org}/${input.name}@${input.version} does not exist`);
+    if (target.docs_key !== null) throw new FlockError('conflict', 'Documentation already exists');
     if (input.body.byteLength > limits.maxDocsBytes) {
       throw new FlockError('too_large', `Documentation is ${input.body.byteLength} bytes; the limit is ${limits.maxDocsBytes} bytes`);
     }
@@ -320,11 +352,12 @@ export function createPublishService(deps: PublishDeps) {
     const bytes = Buffer.from(JSON.stringify(model));
     const key = keyFor(bytes);
     // Docs live beside their archive, in the store the version was published to.
-    const placement = await orgStores.placementOf(row, org.id, org.name);
+    const placement = await orgStores.placementOf(target, org.id, org.name);
     await putBlob(placement, org, key, bytes);
-    await db.updateTable('versions').set({ docs_key: key }).where('id', '=', row.id).where('docs_key', 'is', null).execute();
+    if (held !== undefined) return setHeldDocsKey(db, held.id, held.row, key);
+    await db.updateTable('versions').set({ docs_key: key }).where('id', '=', target.id).where('docs_key', 'is', null).execute();
     // The package page now shows an API reference: told like any change, so every replica's cached page goes.
-    await events.changed({ org: org.name, name: input.name, packageId: row.package_id });
+    await events.changed({ org: org.name, name: input.name, packageId: target.package_id });
   }
 
   return { publish, uploadDocs, limits };

@@ -4,7 +4,7 @@ import { isFlockError } from '@flock/core';
 import type { AppEnv } from '../../http.js';
 import { authenticate, readBody, packageParams, versionParams } from '../../http.js';
 import { requirePublisher } from './oidc.js';
-import { parseProvenanceHeaders } from './provenance.js';
+import { parseLineageHeaders, parseProvenanceHeaders } from './provenance.js';
 
 /** /api/v1/packages/:org/:name[/downloads|/:version[/download|/docs]] */
 export function packageRoutes(): Hono<AppEnv> {
@@ -14,12 +14,15 @@ export function packageRoutes(): Hono<AppEnv> {
     const publisher = await requirePublisher(c);
     const params = versionParams(c);
     const provenance = parseProvenanceHeaders((name) => c.req.header(name));
+    const lineage = parseLineageHeaders((name) => c.req.header(name));
     const { limits } = c.var.services.publish;
     try {
       const archive = await readBody(c, limits.maxArchiveBytes, 'Archive');
-      const { checksum } = await c.var.services.publish.publish({ publisher, ...params, archive, provenance });
+      const result = await c.var.services.publish.publish({ publisher, ...params, archive, provenance, lineage });
       c.var.metrics.publishes.inc({ result: 'ok' });
-      return c.json({ ok: true, checksum });
+      // 202: stored, but visible only once an owner approves it.
+      if ('held' in result) return c.json({ ok: true, checksum: result.checksum, held: true, flags: result.flags }, 202);
+      return c.json({ ok: true, checksum: result.checksum });
     } catch (error) {
       c.var.metrics.publishes.inc({ result: isFlockError(error) ? error.code : 'internal' });
       throw error;

@@ -1,4 +1,5 @@
 import { FlockError, PROVENANCE_HEADERS, stripCredentials, type ProvenanceDto } from '@flock/core';
+import type { SourceLineage } from '../../services/publish-flags.js';
 
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 // Control characters other than tab and newline (a build command may span lines).
@@ -43,7 +44,9 @@ function repository(header: string, raw: string): string {
  */
 export function parseProvenanceHeaders(header: (name: string) => string | undefined): ProvenanceDto | null {
   const raw = Object.fromEntries(Object.entries(PROVENANCE_HEADERS).map(([key, name]) => [key, header(name)])) as Record<keyof typeof PROVENANCE_HEADERS, string | undefined>;
-  if (Object.values(raw).every((v) => v === undefined)) return null;
+  // The lineage answer is read by parseLineageHeaders; alone, it is no provenance.
+  const { previous: _previous, descends: _descends, ...own } = raw;
+  if (Object.values(own).every((v) => v === undefined)) return null;
   const names = PROVENANCE_HEADERS;
   if ((raw.repository === undefined) !== (raw.commit === undefined)) {
     throw new FlockError('bad_request', `Headers ${names.repository} and ${names.commit} must be sent together`);
@@ -57,4 +60,21 @@ export function parseProvenanceHeaders(header: (name: string) => string | undefi
     path: raw.path === undefined ? '' : repoPath(names.path, raw.path),
     buildCommand: raw.buildCommand === undefined ? null : decoded(names.buildCommand, raw.buildCommand, 2000, true),
   };
+}
+
+/**
+ * The client's lineage answer (Flock-Source-Previous and Flock-Source-Descends): which commit it
+ * took as the previous version's, and whether its commit descends from it. Both or neither; null
+ * when absent (a first publish, --allow-dirty, an older client).
+ */
+export function parseLineageHeaders(header: (name: string) => string | undefined): SourceLineage | null {
+  const previous = header(PROVENANCE_HEADERS.previous);
+  const descends = header(PROVENANCE_HEADERS.descends);
+  if (previous === undefined && descends === undefined) return null;
+  if (previous === undefined || descends === undefined) {
+    throw new FlockError('bad_request', `Headers ${PROVENANCE_HEADERS.previous} and ${PROVENANCE_HEADERS.descends} must be sent together`);
+  }
+  if (!COMMIT.test(previous)) throw invalid(PROVENANCE_HEADERS.previous, 'not a full lowercase hex commit hash');
+  if (descends !== 'true' && descends !== 'false') throw invalid(PROVENANCE_HEADERS.descends, 'must be true or false');
+  return { previous, descends: descends === 'true' };
 }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { FlockError, parseDocModel, parseVersion, type DocModel, type OrgName, type PackageName, type Version } from '@flock/core';
+import { FlockError, parseDocModel, parseVersion, previousOf, type DocModel, type OrgName, type PackageName, type Version } from '@flock/core';
 import type { Principal } from '../../auth/principal.js';
 import { authenticate, packageParams, type AppContext, type AppEnv } from '../../http.js';
 import { toVersionDto } from '../../services/packages.js';
@@ -8,6 +8,7 @@ import { renderApiPage } from './api.js';
 import { authRoutes, methodsOf } from './auth.js';
 import { deviceRoutes } from './device.js';
 import { fillDownloadsSlot, renderDownloadsCard } from './downloads-card.js';
+import { heldFormRoutes } from './held-forms.js';
 import { HomePage } from './home.js';
 import { FAVICON_SVG } from './layout.js';
 import { orgRoutes } from './org.js';
@@ -90,12 +91,15 @@ async function packageView(c: AppContext, { org, name, version: wanted, session,
   const isOwner = session !== null && (await access.roleIn(session.principal, page.org)) === 'owner';
   const publishing = isOwner ? await packagePublishingView(c, session, page.org.name as OrgName, page.pkg.name as PackageName, error) : null;
   const dependents = await packages.dependents(principal, page.org.name as OrgName, page.pkg.name as PackageName, DEPENDENTS_SHOWN);
+  const before = previousOf(page.versions, row.version);
+  const previous = before ? { version: before.version, commit: before.source_commit } : null;
+  const held = isOwner ? await c.var.services.held.listFor(page.pkg.id) : [];
   const versions = page.versions.map((v) => ({ version: v.version, yanked: v.yanked !== 0, yankReason: v.yanked !== 0 ? v.yank_reason : null, publishedAt: v.published_at }));
   const element = (
     <PackagePage
       pkg={page.package} version={version} content={content} isLatest={wanted === null}
       user={session?.principal.username ?? null} owner={isOwner ? { csrf: session.csrf, publishing } : null}
-      versions={versions} dependents={dependents} now={clock()}
+      versions={versions} dependents={dependents} now={clock()} previous={previous} held={held}
     />
   );
   return { element, visibility: page.pkg.visibility, packageId: page.pkg.id };
@@ -125,6 +129,7 @@ export function webRoutes(): Hono<AppEnv> {
   app.route('/', deviceRoutes());
   app.route('/', orgRoutes());
   app.route('/', trustFormRoutes({ org: renderOrgPage, pkg: (c, error) => renderPackage(c, undefined, error) }));
+  app.route('/', heldFormRoutes());
   // The search service filters private packages by principal (session or bearer token).
   app.get('/search', async (c) => {
     const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')), parseSearchOptions(c));

@@ -1,8 +1,9 @@
 import { raw } from 'hono/html';
-import { HighlightBudget, highlightKestrel, itemAnchor, renderDocMarkdown, renderMarkdown, type DocModel, type PackageDto, type VersionDto } from '@flock/core';
+import { HighlightBudget, highlightKestrel, itemAnchor, renderDocMarkdown, renderMarkdown, type DocModel, type HeldVersionDto, type PackageDto, type PreviousVersion, type VersionDto } from '@flock/core';
 import { DOWNLOADS_SLOT } from './downloads-card.js';
 import { Layout } from './layout.js';
 import { PackagePublishingCard, type PackagePublishingView } from './trust-card.js';
+import { HeldCard, UnusualCard } from './package-unusual.js';
 import { Facts, InstallCard, installable, UsedBy, VersionsCard, type Dependents, type ListedVersion } from './package-facts.js';
 
 export interface PackagePageProps {
@@ -22,6 +23,10 @@ export interface PackagePageProps {
   dependents: Dependents;
   /** The registry clock's now, for relative times. */
   now: Date;
+  /** The version before this one, which its unusual-publish flags compare with. */
+  previous?: PreviousVersion | null;
+  /** For owners: versions held for approval. */
+  held?: HeldVersionDto[];
 }
 
 function ApiReference({ docs }: { docs: DocModel }) {
@@ -140,7 +145,7 @@ export async function renderPackageContent(readme: string | null, docs: DocModel
   return String(await content.toString());
 }
 
-export function PackagePage({ pkg, version, content, isLatest, user, owner, versions, dependents, now }: PackagePageProps) {
+export function PackagePage({ pkg, version, content, isLatest, user, owner, versions, dependents, now, previous, held }: PackagePageProps) {
   const good = installable(pkg);
   return (
     <Layout title={`${pkg.org}/${pkg.name} ${version.version} — Flock`} user={user}>
@@ -160,6 +165,8 @@ export function PackagePage({ pkg, version, content, isLatest, user, owner, vers
           {good !== null ? <> The newest version that is not yanked is <a id="newest-good" href={`/flock/${pkg.org}/${pkg.name}/${good}`}>{good}</a>.</> : null}
         </div>
       ) : null}
+      <UnusualCard version={version} previous={previous ?? null} />
+      {owner && held ? <HeldCard pkg={pkg} held={held} csrf={owner.csrf} /> : null}
       {/* The Install card comes first in the markup, so on a phone (one column) it is above the README. */}
       <div class="layout package">
         <InstallCard pkg={pkg} />
