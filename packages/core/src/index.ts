@@ -9,3 +9,4 @@ export * from './docs/index.js';
 export * from './archive/index.js';
 export * from './source-url.js';
 export * from './trusted-publishers.js';
+export * from './tlog/index.js';
