@@ -11,3 +11,4 @@ export * from './source-url.js';
 export * from './trusted-publishers.js';
 export * from './publishers.js';
 export * from './publish-flags.js';
+export * from './tlog/index.js';
