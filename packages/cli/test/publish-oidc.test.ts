@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyExample, publisherEnv, runFlock, tempDir } from '../../../test-support/cli.js';
 import { startFakeIssuer, type FakeIssuer } from '../../../test-support/oidc-issuer.js';
-import { publishProject } from '../../../test-support/publish.js';
+import { git, publishProject } from '../../../test-support/publish.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
 // The real `flock publish` in "CI": no saved login, an ID token from FLOCK_OIDC_TOKEN or from
@@ -17,6 +17,7 @@ describe('flock publish with a trusted publisher', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let project: string;
   let home: string;
+  let ownerToken: string;
   let github: Server;
   let githubUrl: string;
   const githubAsked: string[] = [];
@@ -34,6 +35,7 @@ describe('flock publish with a trusted publisher', () => {
     dir = await tempDir();
     const env = await publisherEnv(registry, dir.path);
     home = env.HOME!;
+    ownerToken = env.FLOCK_TOKEN!;
     project = await copyExample('palette', dir.path);
     const added = await fetch(`${registry.url}/api/v1/orgs/your-name/trusted-publishers`, {
       method: 'POST', headers: { authorization: `Bearer ${env.FLOCK_TOKEN}`, 'content-type': 'application/json' },
@@ -96,5 +98,25 @@ describe('flock publish with a trusted publisher', () => {
     expect(githubAsked).toEqual([`bearer gh-request-token /token?api-version=2.0&audience=${encodeURIComponent(new URL(registry.url).origin)}`]);
     const version = await registry.db.selectFrom('versions').selectAll().where('version', '=', '0.3.0').executeTakeFirstOrThrow();
     expect(JSON.parse(version.oidc_claims!)).toMatchObject({ ref: 'refs/tags/v0.3.0' });
+    // The lineage check read 0.1.0's commit from the exchange's answer (the short-lived token reads nothing).
+    expect(version.source_descends).toBe(1);
+    expect(version.flags).toBeNull();
+  });
+
+  it('a trusted publish of a private package from an orphan commit is flagged like any other', async () => {
+    // Private: the lineage check cannot read the package anonymously, only from the exchange's answer.
+    const made = await fetch(`${registry.url}/api/v1/packages/your-name/palette/visibility`, {
+      method: 'POST', headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ visibility: 'private' }),
+    });
+    expect(made.status).toBe(200);
+    await git(project, 'checkout', '--quiet', '--orphan', 'side');
+    await bump('0.4.0');
+    await git(project, 'add', '-A');
+    await git(project, 'commit', '--quiet', '-m', 'Unrelated history');
+    await git(project, 'push', '--quiet', 'origin', 'HEAD');
+    const result = await publishProject(project, ciEnv({ FLOCK_OIDC_TOKEN: await idToken() }));
+    expect([result.code, result.stderr]).toEqual([0, `Publishing with trusted publisher ${issuer.url}\n`]);
+    const version = await registry.db.selectFrom('versions').selectAll().where('version', '=', '0.4.0').executeTakeFirstOrThrow();
+    expect([version.source_descends, JSON.parse(version.flags!)]).toEqual([0, ['orphan-commit']]);
   });
 });

@@ -5,7 +5,7 @@ import { CliExit, type CommandContext } from '../context.js';
 import { findToken, registryUrl, requireToken } from '../credentials.js';
 import { exchangeFor, trustedPublishing } from '../publish/oidc.js';
 import { loadMembers, prepareMember, effectiveOrg, type Prepared, type Selection } from '../publish/prepare.js';
-import { lineageHeaders } from '../publish/lineage.js';
+import { lineageHeaders, previousFromList, previousFromRegistry } from '../publish/lineage.js';
 import { withSource } from '../publish/source.js';
 import { displayRef, printDryRun, uploadPrepared, versionPath } from '../publish/upload.js';
 import { checkSize, findWorkspaceRoot, orderMembers, readFlockToml } from '../publish/workspace.js';
@@ -115,10 +115,11 @@ export const publish: Run<PublishOptions> = async (args, options, ctx) => {
     for (const member of ordered) prepared.push(await prepareMember(ctx, source, member));
     const run = async (p: Prepared): Promise<boolean> => {
       if (dryRun) return printDryRun(ctx, p, source.info), true;
-      const lineage = await lineageHeaders(ctx, client!, p, source);
-      if (!trusted) return uploadPrepared(ctx, client!, p, source.info, lineage);
+      if (!trusted) return uploadPrepared(ctx, client!, p, source.info, await lineageHeaders(ctx, previousFromRegistry(client!), p, source));
       const { org, name } = p.member.manifest.package;
-      return uploadPrepared(ctx, await exchangeFor(ctx, trusted, baseUrl, `${org}/${name}`, told), p, source.info, lineage);
+      const exchanged = await exchangeFor(ctx, trusted, baseUrl, `${org}/${name}`, told);
+      const lineage = await lineageHeaders(ctx, previousFromList(exchanged.versions), p, source);
+      return uploadPrepared(ctx, exchanged.client, p, source.info, lineage);
     };
     if (all) return publishAll(ctx, dryRun ? null : client, prepared, run);
     for (const p of prepared) if (!(await run(p))) return 1;

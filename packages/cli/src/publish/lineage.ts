@@ -7,8 +7,14 @@ import type { Source } from './source.js';
 
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-/** The previous version's commit as the registry has it, or null (first publish, no provenance, any failure). */
-async function previousCommit(client: RegistryClient, prepared: Prepared): Promise<string | null> {
+/** Where the previous version's commit comes from: the registry's API, or the trusted-publishing exchange's answer. */
+export type PreviousCommit = (prepared: Prepared) => Promise<string | null>;
+
+// It goes into git's argument list: only a full hash, never an option.
+const fullHash = (commit: string | null | undefined): string | null => (commit != null && COMMIT.test(commit) ? commit : null);
+
+/** The previous version's commit as the registry's API has it, or null (first publish, no provenance, any failure). */
+export const previousFromRegistry = (client: RegistryClient): PreviousCommit => async (prepared) => {
   const { org, name, version } = prepared.member.manifest.package;
   const found = await client.request(`api/v1/packages/${org}/${name}`, { auth: true });
   if (!found.ok) return null;
@@ -16,10 +22,12 @@ async function previousCommit(client: RegistryClient, prepared: Prepared): Promi
   if (previous === undefined || !/^[0-9A-Za-z.+-]+$/.test(previous.version)) return null;
   const answer = await client.request(`api/v1/packages/${org}/${name}/${previous.version}`, { auth: true });
   if (!answer.ok) return null;
-  const commit = readJson<VersionDto>(answer, VERSION_ANSWER).provenance?.commit ?? null;
-  // It goes into git's argument list: only a full hash, never an option.
-  return commit !== null && COMMIT.test(commit) ? commit : null;
-}
+  return fullHash(readJson<VersionDto>(answer, VERSION_ANSWER).provenance?.commit);
+};
+
+/** The previous version's commit from a list of the package's versions (the exchange's answer). */
+export const previousFromList = (versions: ReadonlyArray<{ version: string; commit: string | null }>): PreviousCommit => async (prepared) =>
+  fullHash(previousOf(versions, prepared.member.manifest.package.version)?.commit);
 
 /**
  * The lineage answer for the registry's unusual-publish check: does this commit descend from
@@ -28,11 +36,11 @@ async function previousCommit(client: RegistryClient, prepared: Prepared): Promi
  * Nothing is sent with --allow-dirty, for a first publish, or when the registry could not say
  * which commit came before: the registry then records "unknown".
  */
-export async function lineageHeaders(ctx: CommandContext, client: RegistryClient, prepared: Prepared, source: Source): Promise<Record<string, string>> {
+export async function lineageHeaders(ctx: CommandContext, previousCommit: PreviousCommit, prepared: Prepared, source: Source): Promise<Record<string, string>> {
   if (source.info.dirty || source.info.commit === null) return {};
   let previous: string | null;
   try {
-    previous = await previousCommit(client, prepared);
+    previous = await previousCommit(prepared);
   } catch {
     // An answer flock cannot read is no reason to stop here: the upload that follows reports the registry's state.
     return {};

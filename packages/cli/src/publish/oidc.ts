@@ -5,7 +5,13 @@ import { CliExit, type CommandContext } from '../context.js';
 
 const ID_TOKEN_TIMEOUT_MS = 10_000;
 const MAX_ID_TOKEN_ANSWER = 64 * 1024;
-const EXCHANGE_ANSWER = z.object({ token: z.string().regex(/^flock_oidc_[A-Za-z0-9_-]{43}$/), expiresAt: z.string(), publisher: z.object({ id: z.string(), issuer: z.string() }) });
+const EXCHANGE_ANSWER = z.object({
+  token: z.string().regex(/^flock_oidc_[A-Za-z0-9_-]{43}$/),
+  expiresAt: z.string(),
+  publisher: z.object({ id: z.string(), issuer: z.string() }),
+  // Absent from a registry before unusual-publish checks: then there is no lineage to check.
+  versions: z.array(z.object({ version: z.string(), commit: z.string().nullable() })).optional(),
+});
 
 /** Where a CI run's ID token comes from: FLOCK_OIDC_TOKEN, or GitHub Actions' token endpoint. */
 export interface TrustedPublishing {
@@ -56,9 +62,12 @@ export function trustedPublishing(ctx: CommandContext, registry: string): Truste
 
 /**
  * One exchange per package published: the registry answers a short-lived token bound to that
- * package, and the returned client publishes its archive and docs with it.
+ * package, and the returned client publishes its archive and docs with it. The answer also
+ * lists the package's versions and commits, for the lineage check the token cannot read itself.
  */
-export async function exchangeFor(ctx: CommandContext, trusted: TrustedPublishing, registry: string, pkg: string, told: { said: boolean }): Promise<RegistryClient> {
+export async function exchangeFor(
+  ctx: CommandContext, trusted: TrustedPublishing, registry: string, pkg: string, told: { said: boolean },
+): Promise<{ client: RegistryClient; versions: Array<{ version: string; commit: string | null }> }> {
   const idToken = await trusted.idToken(trusted.audience);
   const response = await createClient(registry, null).request('api/v1/oidc/exchange', {
     method: 'POST', body: JSON.stringify({ token: idToken, package: pkg }), contentType: 'application/json',
@@ -67,5 +76,5 @@ export async function exchangeFor(ctx: CommandContext, trusted: TrustedPublishin
   const answer = readJson<z.infer<typeof EXCHANGE_ANSWER>>(response, EXCHANGE_ANSWER);
   if (!told.said) ctx.err(`Publishing with trusted publisher ${answer.publisher.issuer.replace(/[\u0000-\u001f\u007f]/g, ' ')}`);
   told.said = true;
-  return createClient(registry, answer.token);
+  return { client: createClient(registry, answer.token), versions: answer.versions ?? [] };
 }

@@ -32,6 +32,11 @@ export interface ExchangeAnswer {
   token: string;
   expiresAt: string;
   publisher: { id: string; issuer: string };
+  /**
+   * The package's versions and their commits: the short-lived token reads nothing, yet the
+   * client needs the previous version's commit for its lineage check (unusual publishes).
+   */
+  versions: Array<{ version: string; commit: string | null }>;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -76,7 +81,9 @@ export function createOidcExchangeService({ db, clock, verifier, accounts, trust
     const noMatch = new FlockError('forbidden', `No trusted publisher of ${input.org}/${input.name} matches this ID token`);
     const org = await accounts.findOrg(input.org);
     if (!org) throw noMatch;
-    const match = (await trustedPublishers.candidates(org.id, input.name, claims.iss!)).find((row) => matches(row, claims));
+    // The package's own publishers first: the version then names the narrowest one that matched.
+    const candidates = await trustedPublishers.candidates(org.id, input.name, claims.iss!);
+    const match = [...candidates].sort((a, b) => Number(a.package_name === null) - Number(b.package_name === null)).find((row) => matches(row, claims));
     if (!match) throw noMatch;
     if (typeof claims.jti !== 'string' || typeof claims.exp !== 'number') throw new FlockError('invalid_token', 'The ID token has no string jti');
 
@@ -97,7 +104,17 @@ export function createOidcExchangeService({ db, clock, verifier, accounts, trust
       if (isUniqueViolation(error)) throw new FlockError('invalid_token', 'This ID token was already used');
       throw error;
     }
-    return { token: secret, expiresAt, publisher: { id: match.id, issuer: match.issuer } };
+    const versions = await db
+      .selectFrom('versions')
+      .innerJoin('packages', 'packages.id', 'versions.package_id')
+      .select(['versions.version', 'versions.source_commit'])
+      .where('packages.org_id', '=', org.id)
+      .where('packages.name', '=', input.name)
+      .execute();
+    return {
+      token: secret, expiresAt, publisher: { id: match.id, issuer: match.issuer },
+      versions: versions.map((v) => ({ version: v.version, commit: v.source_commit })),
+    };
   }
 
   /** The grant behind a `flock_oidc_` token, still valid (unexpired, publisher not removed); otherwise 401. */
