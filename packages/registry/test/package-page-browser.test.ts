@@ -64,10 +64,11 @@ describe.skipIf(!hasChromium)('the package page in Chromium', () => {
     expect(await page.locator('#install-command').textContent()).toBe('flock add your-name/banner');
 
     await page.click('#copy-install');
-    await page.waitForFunction("document.getElementById('copy-install').textContent === 'Copied'");
+    // A locator wait, not waitForFunction: its polling evaluates a string, which the page's CSP forbids.
+    await page.locator('#copy-install', { hasText: /^Copied$/ }).waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe('flock add your-name/banner');
     await page.click('#copy-toml');
-    await page.waitForFunction("document.getElementById('copy-toml').textContent === 'Copied'");
+    await page.locator('#copy-toml', { hasText: /^Copied$/ }).waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe('"your-name/banner" = "^0.1.0"');
     expect(await violations()).toEqual([]);
   });
