@@ -105,7 +105,21 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
     return org;
   }
 
-  return { requirePublish, requireScope, requireRole, requireAccountAdmin, requireTokenGrant, roleIn, canRead, canReadNow, readableOrgIds };
+  /**
+   * The package `orgName/name` for someone acting on it with `role` (and `scope`). A private
+   * package is not found for a non-member, exactly like one that does not exist, so the refusal
+   * leaks nothing; membership, not canRead, decides (a member's token without read may still act).
+   */
+  async function requirePackageRole(principal: Principal, orgName: string, name: string, role: Role, scope?: Scope): Promise<{ org: OrgRow; pkg: PackageRow }> {
+    const org = await accounts.findOrg(orgName);
+    const pkg = org && (await accounts.findPackage(org.id, name));
+    if (!pkg || (pkg.visibility === 'private' && (await roleIn(principal, org!)) === null)) {
+      throw new FlockError('not_found', `Package ${orgName}/${name} not found`);
+    }
+    return { org: await requireRole(principal, org, role, scope), pkg };
+  }
+
+  return { requirePublish, requireScope, requireRole, requirePackageRole, requireAccountAdmin, requireTokenGrant, roleIn, canRead, canReadNow, readableOrgIds };
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;

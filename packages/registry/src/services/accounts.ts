@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FlockError, nameKey, parseOrgName, reservedNameFor, type OrgName, type OrgRole } from '@flock/core';
 import { isUniqueViolation, type Db } from '../db/connect.js';
-import type { OrgRow, UserRow } from '../db/schema.js';
+import type { OrgRow, PackageRow, UserRow } from '../db/schema.js';
 import { isoNow, type Clock } from './clock.js';
 
 export type Role = OrgRole;
@@ -19,6 +19,10 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
 
   async function findOrg(name: string): Promise<OrgRow | undefined> {
     return db.selectFrom('orgs').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  async function findPackage(orgId: string, name: string): Promise<PackageRow | undefined> {
+    return db.selectFrom('packages').selectAll().where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst();
   }
 
   async function requireUser(username: string): Promise<UserRow> {
@@ -125,7 +129,7 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
       .execute();
   }
 
-  return { findUser, findOrg, requireUser, requireOrg, createUser, createOrg, roleOf, setMember, orgsOf };
+  return { findUser, findOrg, findPackage, requireUser, requireOrg, createUser, createOrg, roleOf, setMember, orgsOf };
 }
 
 export type AccountsService = ReturnType<typeof createAccountsService>;

@@ -3,7 +3,6 @@ import type { Principal } from '../auth/principal.js';
 import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { NewVersion, OrgRow, PackageRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
-import type { AccountsService } from './accounts.js';
 import type { AuditService } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 import type { PackageEvents } from './package-events.js';
@@ -59,23 +58,14 @@ export async function setHeldDocsKey(db: Db, heldId: string, row: NewVersion, ke
 export interface HeldVersionsDeps {
   db: Db;
   clock: Clock;
-  accounts: AccountsService;
   access: AccessService;
   audit: AuditService;
   events: PackageEvents;
 }
 
-export function createHeldVersionsService({ db, clock, accounts, access, audit, events }: HeldVersionsDeps) {
-  /** The package for an owner: a private package an outsider cannot see is not found (its existence does not leak). */
-  async function ownedPackage(principal: Principal, orgName: OrgName, name: PackageName, scope: 'read' | 'publish'): Promise<{ org: OrgRow; pkg: PackageRow }> {
-    const found = await accounts.findOrg(orgName);
-    const pkg = found && (await db.selectFrom('packages').selectAll().where('org_id', '=', found.id).where('name', '=', name).executeTakeFirst());
-    if (!pkg || (pkg.visibility === 'private' && (await access.roleIn(principal, found!)) === null)) {
-      throw new FlockError('not_found', `Package ${orgName}/${name} not found`);
-    }
-    const org = await access.requireRole(principal, found, 'owner', scope);
-    return { org, pkg };
-  }
+export function createHeldVersionsService({ db, clock, access, audit, events }: HeldVersionsDeps) {
+  const ownedPackage = (principal: Principal, orgName: OrgName, name: PackageName, scope: 'read' | 'publish') =>
+    access.requirePackageRole(principal, orgName, name, 'owner', scope);
 
   /** Held and rejected versions of a package, oldest first (org owners). */
   async function list(principal: Principal, orgName: OrgName, name: PackageName): Promise<HeldVersionDto[]> {

@@ -122,8 +122,8 @@ export function createServices(deps: ServiceDeps) {
   const oidcVerifier = createOidcVerifier({ clock, issuerKnown: trustedPublishers.issuerKnown });
   const oidc = createOidcExchangeService({ db, clock, verifier: oidcVerifier, accounts, trustedPublishers, rateLimits });
   const publishSettings = createPublishSettingsService({ db, accounts, access, audit });
-  const publishersList = createPublishersListService({ db, clock, accounts, access, trustedPublishers });
-  const held = createHeldVersionsService({ db, clock, accounts, access, audit, events });
+  const publishersList = createPublishersListService({ db, clock, access, trustedPublishers });
+  const held = createHeldVersionsService({ db, clock, access, audit, events });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {

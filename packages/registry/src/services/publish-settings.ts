@@ -58,16 +58,9 @@ export function createPublishSettingsService({ db, accounts, access, audit }: { 
     return orgSettings(principal, orgName);
   }
 
-  async function packageOf(principal: Principal, orgName: OrgName, name: PackageName, role: 'member' | 'owner') {
-    const found = await accounts.findOrg(orgName);
-    const pkg = found && (await db.selectFrom('packages').selectAll().where('org_id', '=', found.id).where('name', '=', name).executeTakeFirst());
-    // Like every read: a package an outsider cannot see is not found, so the refusal leaks nothing.
-    if (!pkg || (pkg.visibility === 'private' && (await access.roleIn(principal, found!)) === null)) {
-      throw new FlockError('not_found', `Package ${orgName}/${name} not found`);
-    }
-    const org = await access.requireRole(principal, found, role, role === 'owner' ? 'manage' : undefined);
-    return { org, pkg };
-  }
+  // Members read a package's settings; owners with a session or a manage token change them.
+  const packageOf = (principal: Principal, orgName: OrgName, name: PackageName, role: 'member' | 'owner') =>
+    access.requirePackageRole(principal, orgName, name, role, role === 'owner' ? 'manage' : undefined);
 
   async function packageSettings(principal: Principal, orgName: OrgName, name: PackageName): Promise<PackageSettingsDto> {
     const { org, pkg } = await packageOf(principal, orgName, name, 'member');

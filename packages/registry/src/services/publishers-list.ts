@@ -1,15 +1,13 @@
-import { FlockError, type OrgName, type PackageName, type PublishersDto } from '@flock/core';
+import { type OrgName, type PackageName, type PublishersDto } from '@flock/core';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/connect.js';
 import type { AccessService } from './access.js';
-import type { AccountsService } from './accounts.js';
 import { isoNow, type Clock } from './clock.js';
 import { describe, type TrustedPublishersService } from './trusted-publishers.js';
 
 export interface PublishersListDeps {
   db: Db;
   clock: Clock;
-  accounts: AccountsService;
   access: AccessService;
   trustedPublishers: TrustedPublishersService;
 }
@@ -21,15 +19,9 @@ export interface PublishersListDeps {
  * registry clock, the trusted-publishing-only settings). Owners only: it is a
  * map of what an attacker would want.
  */
-export function createPublishersListService({ db, clock, accounts, access, trustedPublishers }: PublishersListDeps) {
+export function createPublishersListService({ db, clock, access, trustedPublishers }: PublishersListDeps) {
   async function list(principal: Principal, orgName: OrgName, name: PackageName): Promise<PublishersDto> {
-    const found = await accounts.findOrg(orgName);
-    const pkg = found && (await db.selectFrom('packages').selectAll().where('org_id', '=', found.id).where('name', '=', name).executeTakeFirst());
-    // As on every read: a package an outsider cannot see is not found, so the refusal leaks nothing.
-    if (!pkg || (pkg.visibility === 'private' && (await access.roleIn(principal, found!)) === null)) {
-      throw new FlockError('not_found', `Package ${orgName}/${name} not found`);
-    }
-    const org = await access.requireRole(principal, found, 'owner');
+    const { org, pkg } = await access.requirePackageRole(principal, orgName, name, 'owner');
     const now = isoNow(clock);
     const tokenPublishes = pkg.trusted_publishing_only !== 1 && org.trusted_publishing_only !== 1;
 
