@@ -98,8 +98,9 @@ export function createRebuildWorker(deps: RebuildWorkerDeps) {
   /** What a rebuild of `claimed` finds. A failure is an outcome ('failed', one line); being stopped throws. */
   async function rebuild(claimed: ClaimedVersion, signal: AbortSignal): Promise<Outcome> {
     const { source_dirty: dirty, source_repository: repository, source_commit: commit } = claimed.row;
-    if (dirty === 1) return { status: 'not-verifiable', detail: { reason: 'published with uncommitted changes' } };
+    // Outside git, --allow-dirty records no repository: that, not the dirt, is what makes it unverifiable.
     if (!repository || !commit) return { status: 'not-verifiable', detail: { reason: 'published without a repository' } };
+    if (dirty === 1) return { status: 'not-verifiable', detail: { reason: 'published with uncommitted changes' } };
     const tmp = await mkdtemp(join(deps.tmpdir, 'flock-rebuild-'));
     try {
       await Promise.all([mkdir(join(tmp, 'home')), mkdir(join(tmp, 'tmp'))]);
