@@ -9,7 +9,7 @@ const integration = ['packages/*/test/**/*.test.ts'];
 const withoutRegistry = ['registry-answers', 'untrusted-input', 'fs-errors', 'usage-errors', 'repo-stands-alone', 'search-capped', 'completions'].map((name) => `packages/cli/test/${name}.test.ts`);
 // Layout, colour and accessibility audits at four widths in two schemes: the HTML they look at is the same on
 // either backend (pages.test.ts and the other page tests check what each backend puts in it), so they run once.
-const layoutOnly = ['pages-responsive'].map((name) => `packages/registry/test/${name}.test.ts`);
+const layoutOnly = ['pages-responsive', 'rebuild-browser'].map((name) => `packages/registry/test/${name}.test.ts`);
 
 /** Whether PostgreSQL answers; CI (.ci/run makes sure one runs) must have it. */
 async function postgresReachable(): Promise<boolean> {

@@ -10,6 +10,8 @@ export interface TestRegistry {
   url: string;
   dataDir: string;
   config: Readonly<Config>;
+  /** The FLOCK_* (and AWS_*) settings this registry runs with: a `flock-registry` child process given them works on the same database and store. */
+  env: Record<string, string>;
   /** The same database the server uses, for assertions on what was (not) stored. */
   db: Awaited<ReturnType<typeof openRegistry>>['database']['db'];
   /** SQLite: the server's read-only connection on its own thread (null on PostgreSQL). */
@@ -35,7 +37,8 @@ export async function createTestRegistry(
 ): Promise<TestRegistry> {
   const dataDir = await mkdtemp(join(tmpdir(), 'flock-test-registry-'));
   const backend = await createBackend();
-  const config = loadConfig({ FLOCK_DATA_DIR: dataDir, FLOCK_PORT: '0', ...backend.env, ...env });
+  const settings = { FLOCK_DATA_DIR: dataDir, ...backend.env, ...env };
+  const config = loadConfig({ FLOCK_PORT: '0', ...settings });
   // With `logs`, every JSON log line is collected there (to check what is never logged).
   const logger = options.logs
     ? pino({ level: 'debug' }, { write: (chunk: string) => void options.logs!.push(...chunk.split('\n').filter(Boolean)) })
@@ -48,6 +51,7 @@ export async function createTestRegistry(
     url: server.url,
     dataDir,
     config,
+    env: settings,
     db: setup.database.db,
     sqliteReader: setup.database.reader,
     listBlobs: () => backend.listBlobs(dataDir),

@@ -204,6 +204,12 @@ export const VERSION_ANSWER = z.object({
   trustedPublisher: z.object({ id: z.string(), issuer: z.string(), claims: z.record(z.string(), z.string()) }).nullish(),
   // Absent from registries older than unusual-publish flags.
   flags: z.array(z.string()).optional(),
+  // Absent from registries without rebuild workers.
+  rebuild: z.object({
+    status: z.string(),
+    detail: z.object({ paths: z.array(z.string()).optional(), more: z.number().optional(), reason: z.string().optional(), isolation: z.string().optional() }).nullish(),
+    at: z.string().nullish(),
+  }).nullish(),
 });
 
 function parseChecked<T>(text: string, schema: z.ZodType, response: RawResponse): T {

@@ -122,7 +122,7 @@ describe('bad registry URLs, malformed tokens, the hidden prompt and registry-su
       description: null, license: null, keywords: [], repository: null, dependencies: [], yanked: false, yankReason: null,
       publisher: 'your-name', publishedAt: '2025-01-01T00:00:00.000Z', hasDocs: false,
       provenance: { repository: '/nowhere', commit: 'a'.repeat(40), dirty: false, path: '', buildCommand: null, ...provenance },
-      trustedPublisher: null, flags: [],
+      trustedPublisher: null, flags: [], rebuild: null,
     };
     return serve((req, res) => {
       if (req.url?.endsWith('/download')) answerWith(200, 'not really an archive', 'application/gzip')(req, res);

@@ -69,6 +69,31 @@ export interface VersionDto {
   trustedPublisher: TrustedPublishDto | null;
   /** What was unusual about this publish (see publish-flags.ts); empty when nothing. */
   flags: string[];
+  /** The registry's own rebuild of this version from its recorded commit; null until a rebuild worker has taken it. */
+  rebuild: RebuildDto | null;
+}
+
+/** What the registry's rebuild worker found (docs/rebuilds.md). 'running': a worker has it now. */
+export const REBUILD_STATUSES = ['running', 'reproduced', 'compression-differs', 'differs', 'not-verifiable', 'failed'] as const;
+export type RebuildStatus = (typeof REBUILD_STATUSES)[number];
+
+export interface RebuildDto {
+  status: RebuildStatus;
+  /**
+   * 'differs': `paths`, the files that differ (at most 100; `more` counts the rest);
+   * 'not-verifiable' and 'failed': `reason`, one line. `isolation: "none"` when the
+   * build ran with network (no `unshare -n` on the worker's machine).
+   */
+  detail: RebuildDetail | null;
+  /** When the outcome was recorded (the claim time while running). */
+  at: string | null;
+}
+
+export interface RebuildDetail {
+  paths?: string[];
+  more?: number;
+  reason?: string;
+  isolation?: 'none';
 }
 
 export interface TrustedPublishDto {
@@ -195,6 +220,8 @@ export interface IndexLineDto {
   yankReason?: string;
   /** The package's deprecation message: on every line while the package is deprecated. */
   deprecated?: string;
+  /** What the registry's rebuild of this version found (RebuildStatus), once a worker has finished with it. */
+  rebuild?: string;
 }
 
 /** An org's Catalog Store as anyone may see it: never the secret, nor the access key id. */

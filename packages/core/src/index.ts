@@ -11,4 +11,5 @@ export * from './source-url.js';
 export * from './trusted-publishers.js';
 export * from './publishers.js';
 export * from './publish-flags.js';
+export * from './rebuilds.js';
 export * from './tlog/index.js';

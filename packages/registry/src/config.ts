@@ -32,6 +32,8 @@ export interface Config {
   metricsToken?: string;
   /** Milliseconds between writes of each process's download counts to the database. */
   downloadFlushMs: number;
+  /** The rebuild worker: seconds one clone or one build may take (FLOCK_REBUILD_TIMEOUT), and the PATH builds get. */
+  rebuild: { timeoutSeconds: number; path: string };
 }
 
 export interface GithubConfig {
@@ -127,5 +129,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...(env.FLOCK_METRICS_TOKEN ? { metricsToken: env.FLOCK_METRICS_TOKEN } : {}),
     github,
     localAccounts,
+    rebuild: { timeoutSeconds: parseLimit(env, 'FLOCK_REBUILD_TIMEOUT', 600), path: env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
   });
 }

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
-import { isFlockError } from '@flock/core';
+import { FlockError, isFlockError } from '@flock/core';
 import { loadConfig, type ConfigOverrides } from './config.js';
 import { openRegistry, startServer } from './registry.js';
+import { runRebuildWorker } from './rebuild/run.js';
 import { DEFAULT_SCOPES, SCOPES } from './auth/principal.js';
 import { parseScopes } from './services/tokens.js';
 import type { Role } from './services/accounts.js';
@@ -85,6 +86,16 @@ withStorageOptions(token.command('create').description('Create a token; prints i
       const created = await services.tokens.create({ userId: owner.id, name: options.name, scopes: parseScopes(options.scopes) });
       process.stdout.write(`${created.token}\n`);
     });
+  });
+
+withStorageOptions(program.command('rebuild-worker').description('Rebuild each new version from its recorded commit (without network where unshare -n works) and record whether it reproduces'))
+  .option('--once', 'rebuild what is waiting now, then exit')
+  .option('--interval <seconds>', 'seconds between looks for new versions', '10')
+  .action(async (options: ConfigOverrides & { once?: boolean; interval: string }) => {
+    const config = configFrom(options);
+    const interval = Number(options.interval);
+    if (!Number.isFinite(interval) || interval <= 0) throw new FlockError('bad_request', `Invalid --interval "${options.interval}": expected a positive number of seconds`);
+    await runRebuildWorker(config, { once: options.once === true, intervalMs: interval * 1000 });
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -18,7 +18,7 @@ import { SECURITY_HEADERS } from './security-headers.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { describeDatabaseError } from './db/unavailable.js';
-import { createLocalChangeFeed, createPostgresChangeFeed } from './events/change-feed.js';
+import { createLocalChangeFeed, createPostgresChangeFeed, type ChangeFeed } from './events/change-feed.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { createServices, type Services } from './services/index.js';
 
@@ -55,7 +55,7 @@ async function loadSecretKey(config: Readonly<Config>): Promise<Buffer> {
 export async function openRegistry(
   config: Readonly<Config>,
   clock: Clock = systemClock,
-  hooks: { onStoreError?: (store: 'registry' | 'org') => void; logger?: Logger } = {},
+  hooks: { onStoreError?: (store: 'registry' | 'org') => void; logger?: Logger; watchOtherWriters?: boolean } = {},
 ): Promise<Registry> {
   // Settings first: a malformed key is reported as such even when the database is down too.
   const secretKey = await loadSecretKey(config);
@@ -72,10 +72,12 @@ export async function openRegistry(
     onDownloadFlushError: (error) => hooks.logger?.warn({ err: error }, 'writing download counts failed; kept for the next try'),
     ...(hooks.onStoreError ? { onStoreError: hooks.onStoreError } : {}),
   });
+  const stopWatching = hooks.watchOtherWriters ? watchOtherWriters(database, feed) : () => {};
   return {
     services,
     database,
     async close() {
+      stopWatching();
       // The downloads counted since the last flush are written before the database closes.
       try {
         await services.downloads.close();
@@ -86,6 +88,32 @@ export async function openRegistry(
       await database.close();
     },
   };
+}
+
+/**
+ * SQLite has no change feed between processes: a server learns that another
+ * process (the rebuild worker, an operator command) committed to its file when
+ * PRAGMA data_version moves, checked once a second, and then drops its cached
+ * index entries, pages and principals as a replica that missed events would.
+ */
+function watchOtherWriters(database: DatabaseHandle, feed: ChangeFeed): () => void {
+  const read = database.dataVersion;
+  if (!read) return () => {};
+  let seen = read();
+  const timer = setInterval(() => {
+    let now: number;
+    try {
+      now = read();
+    } catch {
+      return;
+    }
+    if (now === seen) return;
+    seen = now;
+    void feed.notify({ kind: 'package', org: '*', name: '*' });
+    void feed.notify({ kind: 'memberships' });
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** /readyz: the database answers a query and the store answers a lookup. */
@@ -167,7 +195,7 @@ async function listen(config: Readonly<Config>, registry: Registry, start: (reso
 export async function startServer(config: Readonly<Config>, options: { logger?: Logger; clock?: Clock } = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
-  const registry = await openRegistry(config, options.clock, { onStoreError: (store) => metrics.storeErrors.inc({ store }), logger });
+  const registry = await openRegistry(config, options.clock, { onStoreError: (store) => metrics.storeErrors.inc({ store }), logger, watchOtherWriters: true });
   // The app is built once the port is known: with port 0 (tests) the default public URL names the real port.
   let app: ReturnType<typeof createApp> | undefined;
   const { server, port } = await listen(config, registry, (resolve, reject) => {

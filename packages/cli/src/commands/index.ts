@@ -193,6 +193,15 @@ export const COMMANDS: CommandSpec[] = [
     run: lazy(() => import('./publish.js'), 'publish'),
   },
   {
+    name: 'pack',
+    summary: 'Build and pack the package in this folder exactly as publish would, into a .tar.gz (no registry, no network)',
+    options: [
+      { flags: '--out <file>', description: 'where to write the archive (default: NAME-VERSION.tar.gz here)' },
+      { flags: '--org <org>', description: 'the org to pack under (over FLOCK_ORG and the manifest)' },
+    ],
+    run: lazy(() => import('./pack.js'), 'pack'),
+  },
+  {
     name: 'verify',
     args: '<ref>',
     summary: 'Rebuild org/name@version from its recorded commit and compare the sha256 with the registry\'s',

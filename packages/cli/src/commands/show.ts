@@ -1,4 +1,4 @@
-import { describeFlag, describeTrustedPublish, parsePackageSpec, parseVersion, previousOf, type PackageDto, type VersionDto } from '@flock/core';
+import { describeFlag, describeRebuild, describeTrustedPublish, parsePackageSpec, parseVersion, previousOf, type PackageDto, type VersionDto } from '@flock/core';
 import { apiFailure } from '../api-error.js';
 import { CliExit } from '../context.js';
 import { PACKAGE_ANSWER, readJson, registryClient, VERSION_ANSWER } from '../client.js';
@@ -39,6 +39,8 @@ export const show: Run<{ json?: boolean }> = async (args, options, ctx) => {
     const before = previousOf(pkg.versions, v.version);
     ctx.out(`Unusual: ${v.flags.map((f) => describeFlag(f, before ? { version: before.version, commit: null } : null)).join('; ')}`);
   }
+  // The paths and reasons are the registry's text: one line, no terminal escapes.
+  if (v.rebuild) ctx.out(oneLine(`Rebuild: ${describeRebuild(v.rebuild)}`));
   ctx.out(`page: ${url}`);
   return 0;
 };

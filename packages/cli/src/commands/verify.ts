@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import {
-  DEFAULT_LIMITS, FlockError, inspectArchive, parseOrgName, parsePackageSpec, parseVersion, sha256Hex, withOrg,
-  type InspectedArchive, type VersionDto,
+  diffArchives, FlockError, parseOrgName, parsePackageSpec, parseVersion, sameFiles, sha256Hex, withOrg, type ArchiveDiff, type VersionDto,
 } from '@flock/core';
 import { rawFailure } from '../api-error.js';
 import { readJson, registryClient, VERSION_ANSWER } from '../client.js';
@@ -21,31 +20,6 @@ function parseVersionRef(raw: string): { org: string; name: string; version: str
   } catch (error) {
     throw new CliExit((error as FlockError).message);
   }
-}
-
-export interface ArchiveDiff {
-  changed: string[];
-  onlyInRegistry: string[];
-  onlyInRebuild: string[];
-}
-
-/** Unpacks both archives in memory and names every file whose bytes or mode differ. */
-export async function diffArchives(registry: Uint8Array, rebuild: Uint8Array): Promise<ArchiveDiff> {
-  const read = (bytes: Uint8Array): Promise<InspectedArchive> => inspectArchive(bytes, { limits: DEFAULT_LIMITS, keep: () => true });
-  const [a, b] = await Promise.all([read(registry), read(rebuild)]);
-  const modeOf = (x: InspectedArchive) => new Map(x.files.map((f) => [f.path, f.executable]));
-  const [modesA, modesB] = [modeOf(a), modeOf(b)];
-  const changed: string[] = [];
-  for (const [path, bytes] of a.contents) {
-    const other = b.contents.get(path);
-    if (other !== undefined && (!other.equals(bytes) || modesA.get(path) !== modesB.get(path))) changed.push(path);
-  }
-  if (a.root !== b.root) changed.unshift(`(top folder: ${a.root} vs ${b.root})`);
-  return {
-    changed: changed.sort(),
-    onlyInRegistry: [...a.contents.keys()].filter((p) => !b.contents.has(p)).sort(),
-    onlyInRebuild: [...b.contents.keys()].filter((p) => !a.contents.has(p)).sort(),
-  };
 }
 
 async function fetchVersion(ctx: CommandContext, ref: { org: string; name: string; version: string }) {
@@ -75,8 +49,7 @@ async function rebuild(ctx: CommandContext, dto: VersionDto, tmp: string): Promi
 }
 
 function report(ctx: CommandContext, diff: ArchiveDiff): void {
-  const total = diff.changed.length + diff.onlyInRegistry.length + diff.onlyInRebuild.length;
-  if (total === 0) {
+  if (sameFiles(diff)) {
     ctx.out('The unpacked files are identical: only the compressed bytes differ, so the archives were compressed by a different gzip implementation.');
     return;
   }

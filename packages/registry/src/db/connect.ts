@@ -17,6 +17,12 @@ export interface DatabaseHandle {
   dialect: 'sqlite' | 'postgres';
   /** SQLite on a file: a second, read-only connection on its own thread, for long reads (search). */
   reader: SqliteReader | null;
+  /**
+   * SQLite on a file: PRAGMA data_version, which changes when another process
+   * (an operator command, the rebuild worker) commits to the file; absent on PostgreSQL,
+   * where the change feed tells replicas instead.
+   */
+  dataVersion?: () => number;
   close(): Promise<void>;
 }
 
@@ -51,6 +57,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
   const reader = path === ':memory:' ? null : openSqliteReader(path);
   return {
     db, dialect: 'sqlite', reader,
+    ...(path === ':memory:' ? {} : { dataVersion: () => sqlite.pragma('data_version', { simple: true }) as number }),
     async close() {
       await reader?.close();
       await db.destroy();

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { RebuildStatus } from '@flock/core';
 
 /**
  * Table shapes. Portable across SQLite and PostgreSQL: text ids (UUIDs),
@@ -247,6 +248,13 @@ export interface VersionsTable {
   flags: string | null;
   /** The client's answer: 1 the commit descends from the previous version's, 0 it does not, null unknown. */
   source_descends: number | null;
+  /** The registry's rebuild (migration 0014): core's REBUILD_STATUSES; null until a worker takes it. */
+  rebuild_status: RebuildStatus | null;
+  /** JSON: {"paths": [...]} (at most 100) or {"reason": "..."}, plus {"isolation": "none"} when the build had network. */
+  rebuild_detail: string | null;
+  rebuild_at: string | null;
+  /** When a worker claimed it ('running'); a claim older than 30 minutes is taken over. */
+  rebuild_claimed_at: string | null;
 }
 
 export interface SessionsTable {

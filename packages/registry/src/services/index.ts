@@ -22,6 +22,7 @@ import { createPublishService } from './publish.js';
 import { createPublishSettingsService } from './publish-settings.js';
 import { createPublishersListService } from './publishers-list.js';
 import { createRateLimitsService } from './rate-limits.js';
+import { createRebuildsService } from './rebuilds.js';
 import { createPostgresSearchIndex } from './search/search-postgres.js';
 import { createSearchService } from './search/search-service.js';
 import { createSqliteSearchIndex } from './search/search-sqlite.js';
@@ -124,6 +125,7 @@ export function createServices(deps: ServiceDeps) {
   const publishSettings = createPublishSettingsService({ db, accounts, access, audit });
   const publishersList = createPublishersListService({ db, clock, access, trustedPublishers });
   const held = createHeldVersionsService({ db, clock, access, audit, events });
+  const rebuilds = createRebuildsService({ db, clock, events });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -133,8 +135,8 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held,
-    clock, packageGeneration: () => packageGeneration,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds,
+    clock, events, packageGeneration: () => packageGeneration,
   };
 }
 

@@ -1,4 +1,4 @@
-import { FlockError, type DependencyDto, type OrgName, type PackageDto, type PackageName, type Version, type VersionDto, compareVersions } from '@flock/core';
+import { FlockError, type DependencyDto, type RebuildDetail, type OrgName, type PackageDto, type PackageName, type Version, type VersionDto, compareVersions } from '@flock/core';
 import type { Readable } from 'node:stream';
 import type { Principal } from '../auth/principal.js';
 import { compileOnce } from '../db/compile-once.js';
@@ -52,6 +52,7 @@ const SUMMARY_COLUMNS = [
   'versions.publisher_id', 'versions.token_id', 'versions.published_at', 'versions.yanked', 'versions.docs_key', 'versions.store', 'versions.yank_reason',
   'versions.source_repository', 'versions.source_commit', 'versions.source_path', 'versions.source_dirty', 'versions.build_command',
   'versions.trusted_publisher_id', 'versions.oidc_claims', 'versions.flags', 'versions.source_descends',
+  'versions.rebuild_status', 'versions.rebuild_detail', 'versions.rebuild_at', 'versions.rebuild_claimed_at',
 ] as const;
 
 export type VersionSummary = Omit<VersionRow, 'readme' | 'manifest'> & { publisher: string };
@@ -76,6 +77,17 @@ export function toVersionDto(org: OrgRow, pkg: PackageRow, row: Omit<VersionRow,
     provenance: toProvenance(row),
     trustedPublisher: row.trusted_publisher_id === null ? null : toTrustedPublish(row.trusted_publisher_id, row.oidc_claims),
     flags: row.flags === null ? [] : (JSON.parse(row.flags) as string[]),
+    rebuild: toRebuild(row),
+  };
+}
+
+/** The rebuild worker's outcome; while a worker has it, `at` is when it was claimed. */
+export function toRebuild(row: Pick<VersionRow, 'rebuild_status' | 'rebuild_detail' | 'rebuild_at' | 'rebuild_claimed_at'>): VersionDto['rebuild'] {
+  if (row.rebuild_status === null) return null;
+  return {
+    status: row.rebuild_status,
+    detail: row.rebuild_detail === null ? null : (JSON.parse(row.rebuild_detail) as RebuildDetail),
+    at: row.rebuild_status === 'running' ? row.rebuild_claimed_at : row.rebuild_at,
   };
 }
 

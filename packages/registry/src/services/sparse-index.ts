@@ -16,6 +16,8 @@ export interface IndexLine {
   yankReason?: string;
   /** The package's deprecation message, on every line while it is deprecated. */
   deprecated?: string;
+  /** The registry's rebuild outcome, once a worker has one ('running' is not shown: it is no outcome). */
+  rebuild?: string;
 }
 
 /** A package's index answer, computed once and kept in memory until the package changes. */
@@ -49,7 +51,7 @@ export interface SparseIndexDeps {
 }
 
 export function renderIndex(
-  rows: Array<{ version: string; dependencies: string; checksum: string; yanked: number; published_at: string; yank_reason?: string | null }>,
+  rows: Array<{ version: string; dependencies: string; checksum: string; yanked: number; published_at: string; yank_reason?: string | null; rebuild_status?: string | null }>,
   deprecation: string | null = null,
 ): Buffer {
   const sorted = [...rows].sort((a, b) => compareVersions(a.version as Version, b.version as Version));
@@ -57,6 +59,7 @@ export function renderIndex(
     const line: IndexLine = { version: row.version, dependencies: JSON.parse(row.dependencies) as Record<string, string>, checksum: row.checksum, yanked: row.yanked !== 0, published: row.published_at };
     if (row.yanked !== 0 && row.yank_reason) line.yankReason = row.yank_reason;
     if (deprecation !== null) line.deprecated = deprecation;
+    if (row.rebuild_status && row.rebuild_status !== 'running') line.rebuild = row.rebuild_status;
     return `${JSON.stringify(line)}\n`;
   });
   return Buffer.from(lines.join(''));
@@ -82,7 +85,7 @@ export function createSparseIndexService({ db, maxEntries = 50_000 }: SparseInde
       .where('packages.name', '=', name)
       .executeTakeFirst();
     if (!pkg) return null;
-    const rows = await db.selectFrom('versions').select(['id', 'version', 'dependencies', 'checksum', 'yanked', 'published_at', 'yank_reason', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
+    const rows = await db.selectFrom('versions').select(['id', 'version', 'dependencies', 'checksum', 'yanked', 'published_at', 'yank_reason', 'rebuild_status', 'blob_key', 'store']).where('package_id', '=', pkg.id).execute();
     const body = renderIndex(rows, pkg.deprecation);
     const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
     const headers = {

@@ -1,5 +1,5 @@
 import { raw } from 'hono/html';
-import { HighlightBudget, highlightKestrel, itemAnchor, renderDocMarkdown, renderMarkdown, type DocModel, type HeldVersionDto, type PackageDto, type PreviousVersion, type VersionDto } from '@flock/core';
+import { describeRebuild, HighlightBudget, highlightKestrel, itemAnchor, renderDocMarkdown, renderMarkdown, type DocModel, type HeldVersionDto, type PackageDto, type PreviousVersion, type VersionDto } from '@flock/core';
 import { DOWNLOADS_SLOT } from './downloads-card.js';
 import { Layout } from './layout.js';
 import { PackagePublishingCard, type PackagePublishingView } from './trust-card.js';
@@ -89,6 +89,21 @@ function Provenance({ pkg, version }: { pkg: PackageDto; version: VersionDto }) 
   );
 }
 
+/**
+ * What the registry's own rebuild of this version found (a rebuild worker clones the recorded
+ * commit, builds and packs without network, and compares); nothing until a worker has taken it.
+ */
+function Rebuild({ version }: { version: VersionDto }) {
+  const rebuild = version.rebuild;
+  if (!rebuild) return null;
+  const label = rebuild.status === 'running' ? 'Being rebuilt by the registry' : 'Rebuilt by the registry';
+  return (
+    <div class="card" id="rebuild" data-status={rebuild.status}>
+      {label}: <strong id="rebuild-status">{describeRebuild(rebuild)}</strong>
+    </div>
+  );
+}
+
 /** An owner's control: make the package private (it then exists only for members) or public again. */
 function VisibilityCard({ pkg, csrf }: { pkg: PackageDto; csrf: string }) {
   const next = pkg.visibility === 'public' ? 'private' : 'public';
@@ -122,6 +137,7 @@ function Sidebar({ pkg, version, owner, versions, dependents, now }: Pick<Packag
       </div>
       <UsedBy dependents={dependents} />
       <Provenance pkg={pkg} version={version} />
+      <Rebuild version={version} />
       <VersionsCard pkg={pkg} versions={versions} now={now} />
       {raw(DOWNLOADS_SLOT)}
     </aside>
