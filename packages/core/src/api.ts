@@ -69,6 +69,8 @@ export interface VersionDto {
   trustedPublisher: TrustedPublishDto | null;
   /** What was unusual about this publish (see publish-flags.ts); empty when nothing. */
   flags: string[];
+  /** The index of its publish record in the transparency log (/log); null for versions published before the log. */
+  logIndex: number | null;
 }
 
 export interface TrustedPublishDto {

@@ -33,6 +33,7 @@ import { createSparseIndexService } from './sparse-index.js';
 import { createTokenAdminService } from './token-admin.js';
 import { createTokensService, type TokensDeps } from './tokens.js';
 import { createTrustedPublishersService } from './trusted-publishers.js';
+import { createTransparencyLogService } from './transparency-log.js';
 import { createOidcExchangeService } from './oidc/exchange.js';
 import { createOidcVerifier } from './oidc/verifier.js';
 
@@ -124,6 +125,7 @@ export function createServices(deps: ServiceDeps) {
   const publishSettings = createPublishSettingsService({ db, accounts, access, audit });
   const publishersList = createPublishersListService({ db, clock, accounts, access, trustedPublishers });
   const held = createHeldVersionsService({ db, clock, accounts, access, audit, events });
+  const log = createTransparencyLogService({ db, secretKey });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -133,7 +135,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, log,
     clock, packageGeneration: () => packageGeneration,
   };
 }
