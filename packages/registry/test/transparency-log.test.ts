@@ -127,6 +127,24 @@ describe('the transparency log, served as tiles and checked as a client would', 
     expect(Object.keys(open).sort()).toEqual(['index', 'record']);
   });
 
+  it('a held version is logged when approved, with the docs that came while it waited', async () => {
+    const before = (await fetchCheckpoint(registry.url)).checkpoint.size;
+    const row = await registry.db.selectFrom('versions').selectAll().where('version', '=', '1.0.4').executeTakeFirstOrThrow();
+    const docsHex = 'ab'.repeat(32);
+    const copy = { ...row, id: 'held-9.9.9', version: '9.9.9', log_index: null, docs_key: `sha256/ab/ab/${docsHex}` };
+    await registry.db.insertInto('held_versions')
+      .values({ id: copy.id, package_id: row.package_id, version: '9.9.9', row: JSON.stringify(copy), flags: '["new-credential"]', held_at: row.published_at, rejected_at: null, decided_by: null })
+      .execute();
+    expect((await api('/api/v1/packages/acme/pkg4/9.9.9/approve', { method: 'POST' })).status).toBe(200);
+    const { checkpoint } = await fetchCheckpoint(registry.url);
+    expect(checkpoint.size).toBe(before + 2);
+    const found = await version('pkg4', '9.9.9');
+    expect(found.logIndex).toBe(before);
+    const added = (await fetchEntries(registry.url, checkpoint.size)).slice(before).map(text);
+    expect(added[0]).toBe(`flock-log v1\nevent publish\npackage acme/pkg4\nversion 9.9.9\narchive ${row.checksum}\ntime ${found.publishedAt}\n`);
+    expect(added[1]).toBe(`flock-log v1\nevent docs\npackage acme/pkg4\nversion 9.9.9\ndocs sha256:${docsHex}\ntime ${found.publishedAt}\n`);
+  });
+
   it('serves tiles strictly: beyond the size is 404, malformed paths 400, full tiles immutable', async () => {
     const { checkpoint } = await fetchCheckpoint(registry.url);
     expect(checkpoint.size).toBeLessThan(256);
