@@ -140,6 +140,8 @@ export interface SpawnedRegistry {
   /** Everything the server wrote to stdout (its JSON logs). */
   output(): string;
   stop(): Promise<void>;
+  /** kill -9: no shutdown at all, as a crash or an OOM kill would end it. */
+  kill(): Promise<void>;
 }
 
 /** The real `flock-registry serve` as a child process on 127.0.0.1 and a free port, with `env` as its whole environment. */
@@ -163,6 +165,12 @@ export async function spawnRegistry(env: Record<string, string>, cwd: string): P
       if (child.exitCode !== null) return;
       const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
       child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+      child.kill('SIGKILL');
       await exited;
     },
   };

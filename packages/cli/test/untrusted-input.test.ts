@@ -120,7 +120,7 @@ describe('bad registry URLs, malformed tokens, the hidden prompt and registry-su
     const version: VersionDto = {
       org: 'your-name', name: 'palette', version: '0.1.0', checksum: `sha256:${'0'.repeat(64)}`, size: 1,
       description: null, license: null, keywords: [], repository: null, dependencies: [], yanked: false, yankReason: null,
-      publisher: 'your-name', publishedAt: '2025-01-01T00:00:00.000Z', hasDocs: false,
+      publisher: 'your-name', publishedAt: '2025-01-01T00:00:00.000Z', hasDocs: false, logIndex: null,
       provenance: { repository: '/nowhere', commit: 'a'.repeat(40), dirty: false, path: '', buildCommand: null, ...provenance },
       trustedPublisher: null, flags: [], rebuild: null,
     };

@@ -71,6 +71,8 @@ export interface VersionDto {
   flags: string[];
   /** The registry's own rebuild of this version from its recorded commit; null until a rebuild worker has taken it. */
   rebuild: RebuildDto | null;
+  /** The index of its publish record in the transparency log (/log); null for versions published before the log. */
+  logIndex: number | null;
 }
 
 /** What the registry's rebuild worker found (docs/rebuilds.md). 'running': a worker has it now. */

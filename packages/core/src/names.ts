@@ -56,7 +56,7 @@ export function nameKey(raw: string): string {
  */
 export const RESERVED_ORG_NAMES: readonly string[] = [
   'about', 'account', 'admin', 'api', 'auth', 'core', 'device', 'docs', 'flock', 'healthz', 'help', 'index', 'kestrel',
-  'login', 'logout', 'metrics', 'new', 'orgs', 'packages', 'readyz', 'registry', 'root', 'search', 'security',
+  'log', 'login', 'logout', 'metrics', 'new', 'orgs', 'packages', 'readyz', 'registry', 'root', 'search', 'security',
   'settings', 'signup', 'static', 'std', 'support', 'tokens', 'users', 'www',
 ];
 const reservedKeys = new Map(RESERVED_ORG_NAMES.map((name) => [nameKey(name), name]));

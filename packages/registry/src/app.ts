@@ -20,6 +20,7 @@ import { publishersRoutes } from './routes/api/publishers.js';
 import { searchRoutes } from './routes/api/search.js';
 import { tokenRoutes } from './routes/api/tokens.js';
 import { indexRoutes } from './routes/index.js';
+import { logApiRoutes, logRoutes } from './routes/log.js';
 import { metricsAccess } from './routes/metrics-access.js';
 import { webRoutes } from './routes/web/index.js';
 import { errorPage, notFoundPage } from './routes/web/layout.js';
@@ -61,9 +62,11 @@ export interface AppDeps {
   auth: AuthSettings;
   /** FLOCK_METRICS_TOKEN: see metricsAccess. */
   metricsToken?: string | undefined;
+  /** FLOCK_LOG_ORIGIN: the transparency log's name; by default the public URL's host + "/log". */
+  logOrigin?: string | undefined;
 }
 
-export function createApp({ services, publicUrl, logger, metrics, ready, auth, metricsToken }: AppDeps): Hono<AppEnv> {
+export function createApp({ services, publicUrl, logger, metrics, ready, auth, metricsToken, logOrigin }: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(observe({ logger, metrics }));
   app.use(securityHeaders(), privateAnswers());
@@ -86,6 +89,10 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   });
   app.get('/metrics', metricsAccess(metricsToken), async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   app.route('/index', indexRoutes());
+  // Before the pages: /log is the log's, never an org's page ("log" is a reserved org name).
+  const origin = logOrigin ?? `${new URL(publicUrl).host}/log`;
+  app.route('/log', logRoutes(() => origin));
+  app.route('/api/v1/log', logApiRoutes());
   // Admin first: PUT /:org/:name/deprecation would otherwise be taken for a publish of version "deprecation".
   app.route('/api/v1/packages', packageAdminRoutes());
   app.route('/api/v1/packages', publishersRoutes());

@@ -34,6 +34,8 @@ export interface Config {
   downloadFlushMs: number;
   /** The rebuild worker: seconds one clone or one build may take (FLOCK_REBUILD_TIMEOUT), and the PATH builds get. */
   rebuild: { timeoutSeconds: number; path: string };
+  /** FLOCK_LOG_ORIGIN: the transparency log's name (checkpoints, key); unset: the public URL's host + "/log". */
+  logOrigin?: string;
 }
 
 export interface GithubConfig {
@@ -96,6 +98,15 @@ function parseSwitch(env: NodeJS.ProcessEnv, name: string, fallback: boolean): b
   throw new FlockError('bad_request', `Invalid ${name} "${raw}": expected on or off`);
 }
 
+/** A log origin is also its key's name in signed notes: no spaces, no '+', no control characters. */
+function parseLogOrigin(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length > 200 || /[\s+\p{Cc}]/u.test(raw)) {
+    throw new FlockError('bad_request', `Invalid FLOCK_LOG_ORIGIN "${raw}": expected up to 200 characters without spaces or '+', e.g. registry.example.com/log`);
+  }
+  return raw;
+}
+
 /** The only place that reads process.env: everything else is handed a frozen Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Readonly<Config> {
   const host = overrides.host ?? env.FLOCK_HOST ?? '127.0.0.1';
@@ -117,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       : undefined;
   const github = parseGithub(env);
   const localAccounts = parseSwitch(env, 'FLOCK_LOCAL_ACCOUNTS', github === null);
+  const logOrigin = parseLogOrigin(env.FLOCK_LOG_ORIGIN);
   return Object.freeze({
     host, port, dataDir, databaseUrl, blobStore, publicUrl, limits,
     logLevel: env.FLOCK_LOG_LEVEL ?? 'info',
@@ -127,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     downloadFlushMs: parseLimit(env, 'FLOCK_DOWNLOAD_FLUSH_MS', 5000),
     ...(env.FLOCK_SECRET_KEY ? { secretKey: env.FLOCK_SECRET_KEY } : {}),
     ...(env.FLOCK_METRICS_TOKEN ? { metricsToken: env.FLOCK_METRICS_TOKEN } : {}),
+    ...(logOrigin !== undefined ? { logOrigin } : {}),
     github,
     localAccounts,
     rebuild: { timeoutSeconds: parseLimit(env, 'FLOCK_REBUILD_TIMEOUT', 600), path: env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },

@@ -22,7 +22,7 @@ export type AppContext = Context<AppEnv>;
 export const SESSION_COOKIE = 'flock_session';
 
 /** The API, the sparse index and /metrics answer in JSON (errors included); pages answer in HTML. */
-export const wantsJson = (path: string) => path.startsWith('/api/') || path.startsWith('/index/') || path === '/metrics';
+export const wantsJson = (path: string) => path.startsWith('/api/') || path.startsWith('/index/') || path.startsWith('/log/') || path === '/metrics';
 
 /** Whether Hono's parseBody would read this body as a form: it compares the media type case-insensitively, and so must we. */
 export function isFormBody(c: AppContext): boolean {

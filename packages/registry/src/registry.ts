@@ -219,6 +219,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     ready: () => checkReady(registry),
     auth: authSettingsFrom({ ...config, publicUrl }),
     metricsToken: config.metricsToken,
+    logOrigin: config.logOrigin,
   });
   logger.info({ url, database: config.databaseUrl.split(':')[0], store: config.blobStore.split(':')[0] }, 'flock-registry listening');
   return {

@@ -25,6 +25,39 @@ export interface Database {
   oidc_tokens: OidcTokensTable;
   oidc_jtis: OidcJtisTable;
   held_versions: HeldVersionsTable;
+  log_records: LogRecordsTable;
+  log_hashes: LogHashesTable;
+  log_head: LogHeadTable;
+}
+
+/** One record (leaf) of the transparency log (migration 0013); see services/transparency-log.ts. */
+export interface LogRecordsTable {
+  /** The leaf index, from 0. */
+  idx: number;
+  /** The leaf's exact bytes as UTF-8. */
+  data: string;
+  /** Private records: the salt (hex) of the hidden line, and the clear text it hides. */
+  salt: string | null;
+  clear: string | null;
+  package_id: string;
+  /** Null for visibility records. */
+  version: string | null;
+  event: 'publish' | 'docs' | 'yank' | 'unyank' | 'visibility';
+  created_at: string;
+}
+
+/** The log's stored hashes, Go sumdb layout (migration 0013). */
+export interface LogHashesTable {
+  /** The stored hash index (core's storedHashIndex). */
+  idx: number;
+  /** 64 hex characters. */
+  hash: string;
+}
+
+/** One row (id 1): the log's size. Appends lock it, so they are serial across replicas. */
+export interface LogHeadTable {
+  id: number;
+  size: number;
 }
 
 /** An OIDC identity allowed to publish into an org, or into one package of it (migration 0012). */
@@ -227,6 +260,8 @@ export interface VersionsTable {
   publisher_id: string;
   token_id: string | null;
   published_at: string;
+  /** Its publish record in the transparency log (migration 0013); null for versions published before the log. */
+  log_index: Generated<number | null>;
   yanked: Generated<number>;
   /** Why it was yanked (migration 0010); null when not yanked or no reason was given. */
   yank_reason: string | null;
@@ -305,4 +340,5 @@ export type OrgStoreRow = Selectable<OrgStoresTable>;
 export type TrustedPublisherRow = Selectable<TrustedPublishersTable>;
 export type OidcTokenRow = Selectable<OidcTokensTable>;
 export type HeldVersionRow = Selectable<HeldVersionsTable>;
+export type LogRecordRow = Selectable<LogRecordsTable>;
 export type NewVersion = Insertable<VersionsTable>;

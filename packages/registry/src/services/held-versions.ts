@@ -8,6 +8,7 @@ import { isoNow, type Clock } from './clock.js';
 import type { PackageEvents } from './package-events.js';
 import { toProvenance } from './packages.js';
 import { unusualSuffix } from './publish-flags.js';
+import { appendDocsRecord, appendRecord } from './transparency-log.js';
 
 /**
  * Publishes held for an owner's approval (org setting hold_unusual). A held version is a row
@@ -53,6 +54,16 @@ export async function findPendingHeld(db: Db, orgId: string, name: string, versi
 /** Records the docs key in the held row, so approval publishes the docs with the version. */
 export async function setHeldDocsKey(db: Db, heldId: string, row: NewVersion, key: string): Promise<void> {
   await db.updateTable('held_versions').set({ row: JSON.stringify({ ...row, docs_key: key }) }).where('id', '=', heldId).where('rejected_at', 'is', null).execute();
+}
+
+/** A held version is logged when it becomes visible: its publish record, then its docs' if they came while it waited. */
+async function logApproved(trx: Db, { org, pkg, row, now }: { org: OrgRow; pkg: PackageRow; row: NewVersion & { id: string }; now: string }): Promise<void> {
+  const logIndex = await appendRecord(trx, {
+    event: 'publish', packageId: pkg.id, package: `${org.name}/${pkg.name}`, version: row.version, archive: row.checksum,
+    commit: row.source_commit ?? null, time: now, private: pkg.visibility === 'private',
+  });
+  await trx.updateTable('versions').set({ log_index: logIndex }).where('id', '=', row.id).execute();
+  if (row.docs_key) await appendDocsRecord(trx, { org: org.name, name: pkg.name, version: row.version, packageId: pkg.id, docsKey: row.docs_key, time: now });
 }
 
 export interface HeldVersionsDeps {
@@ -109,13 +120,15 @@ export function createHeldVersionsService({ db, clock, access, audit, events }: 
     try {
       await db.transaction().execute(async (trx) => {
         // Published when it becomes visible: the recent lists and relative times read so.
-        await trx.insertInto('versions').values({ ...(JSON.parse(held.row) as NewVersion), published_at: now }).execute();
+        const row = JSON.parse(held.row) as NewVersion & { id: string };
+        await trx.insertInto('versions').values({ ...row, published_at: now }).execute();
         const gone = await trx.deleteFrom('held_versions').where('id', '=', held.id).where('rejected_at', 'is', null).executeTakeFirst();
         // Rejected (or approved) by another owner meanwhile: that decision stands.
         if (Number(gone.numDeletedRows) !== 1) throw new FlockError('conflict', `${org.name}/${pkg.name}@${version} was decided meanwhile`);
         await trx.updateTable('packages').set({ updated_at: now }).where('id', '=', pkg.id).execute();
         const subject = `${org.name}/${pkg.name}@${version}${unusualSuffix(JSON.parse(held.flags) as string[])}`;
         await audit.record({ principal, action: 'publish.approve', orgId: org.id, subject }, trx);
+        await logApproved(trx, { org, pkg, row, now });
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new FlockError('version_exists', `Version ${org.name}/${pkg.name}@${version} was published meanwhile`);

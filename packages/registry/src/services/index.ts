@@ -34,6 +34,7 @@ import { createSparseIndexService } from './sparse-index.js';
 import { createTokenAdminService } from './token-admin.js';
 import { createTokensService, type TokensDeps } from './tokens.js';
 import { createTrustedPublishersService } from './trusted-publishers.js';
+import { createTransparencyLogService } from './transparency-log.js';
 import { createOidcExchangeService } from './oidc/exchange.js';
 import { createOidcVerifier } from './oidc/verifier.js';
 
@@ -126,6 +127,7 @@ export function createServices(deps: ServiceDeps) {
   const publishersList = createPublishersListService({ db, clock, access, trustedPublishers });
   const held = createHeldVersionsService({ db, clock, access, audit, events });
   const rebuilds = createRebuildsService({ db, clock, events });
+  const log = createTransparencyLogService({ db, secretKey });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -135,7 +137,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log,
     clock, events, packageGeneration: () => packageGeneration,
   };
 }

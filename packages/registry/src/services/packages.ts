@@ -49,7 +49,7 @@ export function toDependencies(json: string): DependencyDto[] {
 const SUMMARY_COLUMNS = [
   'versions.id', 'versions.package_id', 'versions.version', 'versions.checksum', 'versions.size', 'versions.blob_key',
   'versions.description', 'versions.license', 'versions.keywords', 'versions.repository', 'versions.dependencies',
-  'versions.publisher_id', 'versions.token_id', 'versions.published_at', 'versions.yanked', 'versions.docs_key', 'versions.store', 'versions.yank_reason',
+  'versions.publisher_id', 'versions.token_id', 'versions.published_at', 'versions.log_index', 'versions.yanked', 'versions.docs_key', 'versions.store', 'versions.yank_reason',
   'versions.source_repository', 'versions.source_commit', 'versions.source_path', 'versions.source_dirty', 'versions.build_command',
   'versions.trusted_publisher_id', 'versions.oidc_claims', 'versions.flags', 'versions.source_descends',
   'versions.rebuild_status', 'versions.rebuild_detail', 'versions.rebuild_at', 'versions.rebuild_claimed_at',
@@ -77,6 +77,7 @@ export function toVersionDto(org: OrgRow, pkg: PackageRow, row: Omit<VersionRow,
     provenance: toProvenance(row),
     trustedPublisher: row.trusted_publisher_id === null ? null : toTrustedPublish(row.trusted_publisher_id, row.oidc_claims),
     flags: row.flags === null ? [] : (JSON.parse(row.flags) as string[]),
+    logIndex: row.log_index === null ? null : Number(row.log_index),
     rebuild: toRebuild(row),
   };
 }

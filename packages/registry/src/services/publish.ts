@@ -18,6 +18,7 @@ import type { PackageEvents } from './package-events.js';
 import { findPendingHeld, heldVersionTaken, holdVersion, setHeldDocsKey } from './held-versions.js';
 import { assessPublish, credentialOf, flagsColumn, unusualSuffix, type PublishAssessment, type SourceLineage } from './publish-flags.js';
 import { describe } from './trusted-publishers.js';
+import { appendDocsRecord, appendRecord } from './transparency-log.js';
 
 /** Who publishes: a user (token or session), or a trusted publisher through its short-lived grant. */
 export type Publisher = { kind: 'user'; principal: Principal } | { kind: 'trusted'; grant: TrustedGrant };
@@ -278,7 +279,7 @@ export function createPublishService(deps: PublishDeps) {
           })
           .onConflict((oc) => oc.doNothing())
           .execute();
-        const pkg = await trx.selectFrom('packages').select('id').where('org_id', '=', org.id).where('name', '=', input.name).executeTakeFirst();
+        const pkg = await trx.selectFrom('packages').select(['id', 'visibility']).where('org_id', '=', org.id).where('name', '=', input.name).executeTakeFirst();
         if (!pkg) throw new FlockError('conflict', `Package name ${input.name} is too similar to an existing package of ${org.name}`);
         // The unique key (package_id, version) decides between concurrent publishes of one version.
         const row = {
@@ -303,6 +304,12 @@ export function createPublishService(deps: PublishDeps) {
         await trx.insertInto('versions').values(row).execute();
         await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();
         await audit?.record({ ...actor, action: 'publish', orgId: org.id, subject }, trx);
+        // Last, in the same transaction: no version without its record, no record without its version.
+        const logIndex = await appendRecord(trx, {
+          event: 'publish', packageId: pkg.id, package: `${input.org}/${input.name}`, version: input.version, archive: checksum,
+          commit: input.provenance?.commit ?? null, time: now, private: pkg.visibility === 'private',
+        });
+        await trx.updateTable('versions').set({ log_index: logIndex }).where('id', '=', row.id).execute();
         return pkg.id;
       });
     } catch (error) {
@@ -355,7 +362,12 @@ export function createPublishService(deps: PublishDeps) {
     const placement = await orgStores.placementOf(target, org.id, org.name);
     await putBlob(placement, org, key, bytes);
     if (held !== undefined) return setHeldDocsKey(db, held.id, held.row, key);
-    await db.updateTable('versions').set({ docs_key: key }).where('id', '=', target.id).where('docs_key', 'is', null).execute();
+    await db.transaction().execute(async (trx) => {
+      const done = await trx.updateTable('versions').set({ docs_key: key }).where('id', '=', target.id).where('docs_key', 'is', null).executeTakeFirst();
+      // Another upload won meanwhile: its record is the one.
+      if (Number(done.numUpdatedRows) === 0) return;
+      await appendDocsRecord(trx, { org: input.org, name: input.name, version: input.version, packageId: target.package_id, docsKey: key, time: isoNow(clock) });
+    });
     // The package page now shows an API reference: told like any change, so every replica's cached page goes.
     await events.changed({ org: org.name, name: input.name, packageId: target.package_id });
   }

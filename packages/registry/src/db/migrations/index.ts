@@ -11,6 +11,7 @@ import { deviceCodes } from './0009-device-codes.js';
 import { yankReasonsDeprecation } from './0010-yank-reasons-deprecation.js';
 import { downloads } from './0011-downloads.js';
 import { trustedPublishing } from './0012-trusted-publishing.js';
+import { transparencyLog } from './0013-transparency-log.js';
 import { rebuilds } from './0014-rebuilds.js';
 
 /**
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0010_yank_reasons_deprecation': yankReasonsDeprecation,
   '0011_downloads': downloads,
   '0012_trusted_publishing': trustedPublishing,
+  '0013_transparency_log': transparencyLog,
   '0014_rebuilds': rebuilds,
 };
 
