@@ -59,7 +59,7 @@ describe('two replicas on one PostgreSQL share one transparency log', () => {
     const names = entries.map((e) => /package (\S+)\nversion (\S+)\n/.exec(Buffer.from(e).toString('utf8'))!.slice(1).join('@')).sort();
     expect(new Set(names).size).toBe(40);
     // A proof built from one replica's tiles checks against the other's checkpoint.
-    const read = httpTileReader(a.url);
+    const read = httpTileReader(a.url, 40);
     for (const index of [0, 17, 39]) {
       checkRecord(await proveRecord(40, index, read), 40, fromB.checkpoint.hash, index, leafHash(entries[index]!));
     }

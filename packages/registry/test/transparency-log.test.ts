@@ -49,7 +49,7 @@ describe('the transparency log, served as tiles and checked as a client would', 
     const entries = await fetchEntries(registry.url, checkpoint.size);
     // The root recomputed from every record equals the signed one.
     expect(Buffer.from(merkleTreeHash(entries)).equals(Buffer.from(checkpoint.hash))).toBe(true);
-    const read = httpTileReader(registry.url);
+    const read = httpTileReader(registry.url, checkpoint.size);
     const seen = new Set<number>();
     for (let i = 0; i < 50; i++) {
       const found = await version(`pkg${i % 5}`, `1.0.${i}`);
@@ -70,7 +70,7 @@ describe('the transparency log, served as tiles and checked as a client would', 
 
   it('a consistency proof from the checkpoint at size 10 to the latest verifies', async () => {
     const { checkpoint } = await fetchCheckpoint(registry.url);
-    const read = httpTileReader(registry.url);
+    const read = httpTileReader(registry.url, checkpoint.size);
     const proof = await proveTree(checkpoint.size, atTen.size, read);
     checkTree(proof, checkpoint.size, checkpoint.hash, atTen.size, atTen.hash);
     expect(() => checkTree(proof, checkpoint.size, checkpoint.hash, atTen.size, leafHash(Buffer.from('forked')))).toThrow();

@@ -32,6 +32,24 @@ const trust = () => import('./trust.js');
 
 const TOKENS_JSON = '[{id, name, scopes, orgs, createdAt, lastUsedAt, expiresAt, expired}] (never secrets)';
 
+const LOG_VERIFY_JSON = '{registry, origin, size, root, previousSize, events: {publish, docs, yank, unyank, visibility}, hidden}';
+const logVerify = lazy(() => import('./log.js'), 'log');
+const logCommand: CommandSpec = {
+  name: 'log',
+  summary: "Check the registry's transparency log (flock install and verify check their versions in it)",
+  networked: true,
+  json: LOG_VERIFY_JSON,
+  run: logVerify,
+  subcommands: [
+    {
+      name: 'verify',
+      summary: 'Audit the whole log: every record parsed, the root rebuilt and compared with the signed checkpoint, consistent with the one seen before',
+      json: LOG_VERIFY_JSON,
+      run: logVerify,
+    },
+  ],
+};
+
 const tokenCommand: CommandSpec = {
   name: 'token',
   summary: 'List, create, revoke and rotate your API tokens',
@@ -204,7 +222,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'verify',
     args: '<ref>',
-    summary: 'Rebuild org/name@version from its recorded commit and compare the sha256 with the registry\'s',
+    summary: 'Check org/name@version in the transparency log, rebuild it from its recorded commit and compare the sha256 with the registry\'s',
     networked: true,
     run: lazy(() => import('./verify.js'), 'verify'),
   },
@@ -247,7 +265,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Resolve [dependencies], write flock.lock, and install into .flock/deps',
     options: [
       { flags: '--locked', description: 'fail if flock.lock would change' },
-      { flags: '--offline', description: 'use only flock.lock and the archive cache; never the network' },
+      { flags: '--offline', description: "use only flock.lock and the archive cache; never the network (so not the registry's transparency log either)" },
       { flags: '--frozen', description: '--locked and --offline together' },
       ...COOLDOWN_OPTIONS,
     ],
@@ -337,6 +355,7 @@ export const COMMANDS: CommandSpec[] = [
     run: lazy(() => import('./access.js'), 'access'),
   },
   tokenCommand,
+  logCommand,
   orgCommand,
   trustCommand,
   {

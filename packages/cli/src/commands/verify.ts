@@ -58,10 +58,24 @@ function report(ctx: CommandContext, diff: ArchiveDiff): void {
   for (const path of diff.onlyInRebuild) ctx.out(`only in the rebuild: ${path}`);
 }
 
+/** The version's publish record must be in the registry's verified transparency log, naming these bytes. */
+async function checkLogged(ctx: CommandContext, label: string, dto: VersionDto, archive: Uint8Array): Promise<void> {
+  const checksum = `sha256:${sha256Hex(archive)}`;
+  if (checksum !== dto.checksum) throw new CliExit(`${label}: the registry says ${dto.checksum}, the downloaded archive is ${checksum}`);
+  const { verifyLogHead } = await import('../log/head.js');
+  const { checkVersionsInLog, noteBeforeLog } = await import('../log/inclusion.js');
+  const client = await registryClient(ctx);
+  const log = await verifyLogHead(ctx, client);
+  const before = await checkVersionsInLog(ctx, client, log, [{ package: `${dto.org}/${dto.name}`, version: dto.version, checksum }]);
+  if (before.length > 0) noteBeforeLog(ctx, before);
+  else ctx.err(`${label} is in the registry's transparency log (checkpoint of ${log.checkpoint.size} records)`);
+}
+
 export const verify: Run = async (args, _options, ctx) => {
   const ref = parseVersionRef(args[0] ?? '');
   const label = `${ref.org}/${ref.name}@${ref.version}`;
   const { dto, archive } = await fetchVersion(ctx, ref);
+  await checkLogged(ctx, label, dto, archive);
   if (!dto.provenance?.repository || !dto.provenance.commit) {
     throw new CliExit(`${label} was published without a repository and commit, so it cannot be rebuilt`);
   }

@@ -98,6 +98,15 @@ export async function unpackAll(root: string, resolved: Resolved[], stale: Resol
   }
 }
 
+/** Every locked version's publish record must be in the registry's verified transparency log (log/). */
+async function checkInLog(ctx: CommandContext, client: RegistryClient, resolved: Resolved[]): Promise<void> {
+  if (resolved.length === 0) return;
+  const { verifyLogHead } = await import('../log/head.js');
+  const { checkVersionsInLog, noteBeforeLog } = await import('../log/inclusion.js');
+  const log = await verifyLogHead(ctx, client);
+  noteBeforeLog(ctx, await checkVersionsInLog(ctx, client, log, resolved));
+}
+
 export interface SyncOptions {
   /** Fail if flock.lock would change. */
   locked?: boolean;
@@ -149,7 +158,8 @@ export async function syncProject(
   // Packages already unpacked from their checksum are left alone: their archives are not even read.
   const stale = resolved.filter((p) => !isUnpacked(root, p));
   const cache = createArchiveCache(join(kestrelDir(ctx), 'cache'));
-  const { archives, downloaded } = await fetchArchives(ctx, client, cache, stale);
+  // The transparency log is checked while the archives download; both finish before anything is unpacked.
+  const [{ archives, downloaded }] = await Promise.all([fetchArchives(ctx, client, cache, stale), checkInLog(ctx, client, resolved)]);
   await unpackAll(root, resolved, stale, archives);
   // Only now: a lock written before a failed unpack would claim packages .flock/deps does not hold.
   if (existing?.text !== text) await writeLockfile(root, text, { onInterrupt: ctx.onInterrupt });

@@ -37,3 +37,5 @@ export {
   type ParsedNote,
 } from './note.js';
 export { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
+export { createTileHashReader, splitStoredHashIndex, tileForIndex, type TileFetcher, type TileHashReader } from './tile-reader.js';
+export { LOG_EVENTS, MAX_RECORD_SIZE, hiddenRecordHash, hideLogRecord, parseLogRecord, type LogRecord, type LogRecordEvent } from './record.js';

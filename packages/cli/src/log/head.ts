@@ -1,0 +1,109 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FlockError } from '@flock/core/errors';
+import { checkTree, openCheckpoint, parseVerifierKey, proveTree, type Checkpoint, type NoteVerifier } from '@flock/core/tlog';
+import { apiFailure } from '../api-error.js';
+import type { RegistryClient } from '../client.js';
+import { CliExit, type CommandContext } from '../context.js';
+import { kestrelDir, readConfig } from '../credentials.js';
+import { readOptional, writeFileAtomic } from '../fs-write.js';
+import { registryTileReader } from './tiles.js';
+
+/**
+ * The registry's transparency log as this client trusts it: the log key pinned on first use
+ * (~/.kestrel/log/<host>/key, or `[log_keys]` in config.toml), and the last verified checkpoint
+ * (~/.kestrel/log/<host>/checkpoint). A new checkpoint must be signed by the pinned key and
+ * contain the stored one (a consistency proof from the registry's tiles), or it is a fork.
+ */
+
+export interface VerifiedLog {
+  host: string;
+  checkpoint: Checkpoint;
+  /** A reader of the verified tree's hashes (tiles cached once the run's checks passed). */
+  reader: ReturnType<typeof registryTileReader>;
+  /** The size of the checkpoint stored before this run (null on first use). */
+  previousSize: number | null;
+}
+
+/** "<name>+<key hash>": how a key is named in messages. */
+const keyId = (vkey: string) => vkey.split('+').slice(0, 2).join('+');
+const describe = (c: Checkpoint) => `size ${c.size} root ${Buffer.from(c.hash).toString('base64')}`;
+
+function oneLineError(error: unknown): string {
+  return error instanceof FlockError || error instanceof CliExit ? error.message : String(error);
+}
+
+/** The key the user set for this registry in config.toml (`[log_keys]`, "host:port" = "vkey"), if any. */
+async function configuredKey(ctx: CommandContext, host: string): Promise<{ key: string; source: string } | null> {
+  const file = await readConfig(ctx);
+  const keys = file?.config.log_keys;
+  if (keys === undefined) return null;
+  const key = typeof keys === 'object' && keys !== null ? (keys as Record<string, unknown>)[host] : undefined;
+  if (key === undefined) return null;
+  if (typeof key !== 'string') throw new CliExit(`log_keys."${host}" in ${file!.path} must be a verifier key (a string)`);
+  return { key: key.trim(), source: `log_keys."${host}" in ${file!.path}` };
+}
+
+function verifierOf(vkey: string, source: string): NoteVerifier {
+  try {
+    return parseVerifierKey(vkey);
+  } catch (error) {
+    throw new CliExit(`The transparency log key from ${source} is not a verifier key: ${oneLineError(error)}`);
+  }
+}
+
+export function logDir(ctx: CommandContext, client: RegistryClient): { host: string; dir: string; cacheDir: string } {
+  const host = new URL(client.baseUrl).host;
+  return { host, dir: join(kestrelDir(ctx), 'log', host), cacheDir: join(kestrelDir(ctx), 'cache', 'log', host) };
+}
+
+/** Fetches the registry's checkpoint and checks it as described above; stores it once it verified. */
+export async function verifyLogHead(ctx: CommandContext, client: RegistryClient): Promise<VerifiedLog> {
+  const { host, dir, cacheDir } = logDir(ctx, client);
+  const keyPath = join(dir, 'key');
+  const checkpointPath = join(dir, 'checkpoint');
+  const [keyAnswer, noteAnswer, configured, pinnedText, storedNote] = await Promise.all([
+    client.request('log/key'), client.request('log/checkpoint'), configuredKey(ctx, host), readOptional(keyPath), readOptional(checkpointPath),
+  ]);
+  if (!keyAnswer.ok) throw apiFailure(keyAnswer, "Could not read the registry's transparency log key");
+  if (!noteAnswer.ok) throw apiFailure(noteAnswer, "Could not read the registry's transparency log checkpoint");
+  const served = keyAnswer.text.trim();
+  const trusted = configured ?? (pinnedText === null ? null : { key: pinnedText.trim(), source: keyPath });
+  const pinned = trusted?.key ?? served;
+  const verifier = verifierOf(pinned, trusted?.source ?? `${client.baseUrl}/log/key`);
+  if (trusted !== null && served !== pinned) {
+    const reset = configured ? `change ${configured.source}` : `remove ${keyPath}`;
+    throw new CliExit(`The registry's transparency log key changed: flock trusts ${keyId(pinned)}, the registry now shows ${keyId(served)} (if the change is expected, ${reset})`);
+  }
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = openCheckpoint(noteAnswer.bytes, [verifier], verifier.name);
+  } catch (error) {
+    throw new CliExit(`The registry's transparency log checkpoint does not verify with ${keyId(pinned)}: ${oneLineError(error)}`);
+  }
+  let previous: Checkpoint | null = null;
+  if (storedNote !== null) {
+    try {
+      previous = openCheckpoint(storedNote, [verifier], verifier.name);
+    } catch (error) {
+      throw new CliExit(`${checkpointPath} does not verify with ${keyId(pinned)} (remove it to start again): ${oneLineError(error)}`);
+    }
+  }
+  const reader = registryTileReader(client, cacheDir, checkpoint.size);
+  if (previous !== null) {
+    const forked = `The registry's transparency log forked: it showed ${describe(previous)} before, and now ${describe(checkpoint)}, which does not contain it`;
+    if (checkpoint.size < previous.size) throw new CliExit(forked);
+    const proof = await proveTree(checkpoint.size, previous.size, reader.read).catch((error: unknown) => {
+      throw new CliExit(`Could not prove the transparency log consistent from size ${previous!.size} to ${checkpoint.size}: ${oneLineError(error)}`);
+    });
+    try {
+      checkTree(proof, checkpoint.size, checkpoint.hash, previous.size, previous.hash);
+    } catch {
+      throw new CliExit(forked);
+    }
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (trusted === null) await writeFileAtomic(keyPath, `${served}\n`, { onInterrupt: ctx.onInterrupt });
+  if (storedNote !== noteAnswer.text) await writeFileAtomic(checkpointPath, noteAnswer.text, { onInterrupt: ctx.onInterrupt });
+  return { host, checkpoint, reader, previousSize: previous?.size ?? null };
+}
