@@ -169,7 +169,8 @@ describe('bad registry URLs, malformed tokens, the hidden prompt and registry-su
     await writeFile(join(project, 'flock.toml'), '[package]\nname = "app"\nversion = "0.1.0"\norg = "acme"\n\n[dependencies]\n"acme/deep" = "1.0.0"\n');
     const result = await runFlock(['install'], { cwd: project, env: { HOME: await newHome(), FLOCK_REGISTRY: registry.url } });
     expect(result).toMatchObject({ code: 1, stdout: '' });
-    expect(result.stderr).toBe(`${message}\n`);
+    // This registry has no transparency log (404): accepted on first use with one note (see transparency-log.test.ts).
+    expect(result.stderr).toBe(`note: the registry at ${registry.url} has no transparency log, so nothing was checked against one\n${message}\n`);
     // Only the (empty) folder for the org's packages is left; nothing of the archive was written.
     expect(await readdir(join(project, '.flock', 'deps', 'acme')).catch(() => [])).toEqual([]);
     expect(existsSync(join(project, 'flock.lock'))).toBe(false);
@@ -183,6 +184,6 @@ describe('bad registry URLs, malformed tokens, the hidden prompt and registry-su
     await writeFile(join(project, 'flock.toml'), '[package]\nname = "app"\nversion = "0.1.0"\norg = "acme"\n\n[dependencies]\n"acme/deep" = "1.0.0"\n');
     const result = await runFlock(['install'], { cwd: project, env: { HOME: await newHome(), FLOCK_REGISTRY: registry.url } });
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe('warning: acme/deep is deprecated: gone\\u001b[2J\\u000afake: line\n');
+    expect(result.stderr).toBe(`warning: acme/deep is deprecated: gone\\u001b[2J\\u000afake: line\nnote: the registry at ${registry.url} has no transparency log, so nothing was checked against one\n`);
   });
 });

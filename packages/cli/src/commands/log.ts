@@ -44,6 +44,7 @@ async function inOrder<T>(client: RegistryClient, items: T[], pathOf: (item: T) 
 export const log: Run<{ json?: boolean }> = async (_args, options, ctx) => {
   const client = await registryClient(ctx);
   const head = await verifyLogHead(ctx, client);
+  if (head === null) throw new CliExit(`The registry at ${client.baseUrl} has no transparency log`);
   const { size, hash, origin } = head.checkpoint;
   const tree = createMemoryLog();
   const events: Record<LogRecordEvent, number> = Object.fromEntries(LOG_EVENTS.map((e) => [e, 0])) as Record<LogRecordEvent, number>;

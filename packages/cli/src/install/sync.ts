@@ -101,9 +101,10 @@ export async function unpackAll(root: string, resolved: Resolved[], stale: Resol
 /** Every locked version's publish record must be in the registry's verified transparency log (log/). */
 async function checkInLog(ctx: CommandContext, client: RegistryClient, resolved: Resolved[]): Promise<void> {
   if (resolved.length === 0) return;
-  const { verifyLogHead } = await import('../log/head.js');
+  const { noteNoLog, verifyLogHead } = await import('../log/head.js');
   const { checkVersionsInLog, noteBeforeLog } = await import('../log/inclusion.js');
   const log = await verifyLogHead(ctx, client);
+  if (log === null) return noteNoLog(ctx, client);
   noteBeforeLog(ctx, await checkVersionsInLog(ctx, client, log, resolved));
 }
 

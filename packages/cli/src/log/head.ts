@@ -57,18 +57,26 @@ export function logDir(ctx: CommandContext, client: RegistryClient): { host: str
   return { host, dir: join(kestrelDir(ctx), 'log', host), cacheDir: join(kestrelDir(ctx), 'cache', 'log', host) };
 }
 
-/** Fetches the registry's checkpoint and checks it as described above; stores it once it verified. */
-export async function verifyLogHead(ctx: CommandContext, client: RegistryClient): Promise<VerifiedLog> {
+/**
+ * Fetches the registry's checkpoint and checks it as described above; stores it once it verified.
+ * Null when the registry has no log (both /log/key and /log/checkpoint 404) and none was seen before.
+ */
+export async function verifyLogHead(ctx: CommandContext, client: RegistryClient): Promise<VerifiedLog | null> {
   const { host, dir, cacheDir } = logDir(ctx, client);
   const keyPath = join(dir, 'key');
   const checkpointPath = join(dir, 'checkpoint');
   const [keyAnswer, noteAnswer, configured, pinnedText, storedNote] = await Promise.all([
     client.request('log/key'), client.request('log/checkpoint'), configuredKey(ctx, host), readOptional(keyPath), readOptional(checkpointPath),
   ]);
+  const trusted = configured ?? (pinnedText === null ? null : { key: pinnedText.trim(), source: keyPath });
+  // A registry without a log (older, or not Flock's) is accepted only if none was ever seen for it: trust on first use.
+  if (keyAnswer.status === 404 && noteAnswer.status === 404) {
+    if (trusted === null) return null;
+    throw new CliExit(`The registry at ${client.baseUrl} no longer serves its transparency log, whose key flock trusts (${trusted.source})`);
+  }
   if (!keyAnswer.ok) throw apiFailure(keyAnswer, "Could not read the registry's transparency log key");
   if (!noteAnswer.ok) throw apiFailure(noteAnswer, "Could not read the registry's transparency log checkpoint");
   const served = keyAnswer.text.trim();
-  const trusted = configured ?? (pinnedText === null ? null : { key: pinnedText.trim(), source: keyPath });
   const pinned = trusted?.key ?? served;
   const verifier = verifierOf(pinned, trusted?.source ?? `${client.baseUrl}/log/key`);
   if (trusted !== null && served !== pinned) {
@@ -106,4 +114,9 @@ export async function verifyLogHead(ctx: CommandContext, client: RegistryClient)
   if (trusted === null) await writeFileAtomic(keyPath, `${served}\n`, { onInterrupt: ctx.onInterrupt });
   if (storedNote !== noteAnswer.text) await writeFileAtomic(checkpointPath, noteAnswer.text, { onInterrupt: ctx.onInterrupt });
   return { host, checkpoint, reader, previousSize: previous?.size ?? null };
+}
+
+/** The note for a registry without a log: one stderr line per run. */
+export function noteNoLog(ctx: CommandContext, client: RegistryClient): void {
+  ctx.err(`note: the registry at ${client.baseUrl} has no transparency log, so nothing was checked against one`);
 }

@@ -26,12 +26,14 @@ const BEFORE_THE_LOG = /published before the transparency log/;
  * record)) with the archive checksum. Returns the versions published before the log (no record).
  * Throws a one-line CliExit naming the package on the first mismatch.
  */
-export async function checkVersionsInLog(ctx: CommandContext, client: RegistryClient, log: VerifiedLog, versions: readonly LoggedVersion[]): Promise<string[]> {
+export async function checkVersionsInLog(
+  ctx: CommandContext, client: RegistryClient, log: VerifiedLog, versions: readonly LoggedVersion[], after = '; nothing was installed',
+): Promise<string[]> {
   const beforeLog: string[] = [];
   const queue = [...versions];
   const one = async (v: LoggedVersion) => {
     const label = `${v.package}@${v.version}`;
-    const fail = (why: string) => new CliExit(`${label} does not match the registry's transparency log: ${why}; nothing was installed`);
+    const fail = (why: string) => new CliExit(`${label} does not match the registry's transparency log: ${why}${after}`);
     const response = await client.request(`api/v1/log/lookup/${v.package}/${v.version}`, { auth: true });
     if (response.status === 404 && BEFORE_THE_LOG.test(response.text)) {
       beforeLog.push(label);
