@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { manifestOnlyArchive } from '../../../test-support/archives.js';
 import { runFlock } from '../../../test-support/cli.js';
 import { startLogProxy, type ProxyRoute } from '../../../test-support/log-proxy.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { appendRecord } from '../../registry/src/services/transparency-log.js';
 
 // Issue 15, clients: install, verify and `flock log verify` check the registry's transparency log
 // through a proxy that can show another registry's log (a fork) or change what the log says.
@@ -253,6 +254,36 @@ describe('the client checks the transparency log (real registries, the real floc
     } finally {
       route = () => undefined;
     }
+  }, 60_000);
+
+  it('full tiles are cached once verified (partial ones never) and read from the cache by the next run; log verify reads 300 more records', async () => {
+    // 300 yank records of one version, appended as the registry does: the log passes a full level-0 tile.
+    const pkg = await a.db.selectFrom('packages').select('id').where('name', '=', 'pkg0').executeTakeFirstOrThrow();
+    const checksum = ((await (await fetch(`${a.url}/api/v1/packages/acme/pkg0/1.0.40`)).json()) as { checksum: string }).checksum;
+    await a.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 300; i++) {
+        await appendRecord(trx, { event: 'yank', packageId: pkg.id, package: 'acme/pkg0', version: '1.0.40', archive: checksum, time: new Date().toISOString(), private: false });
+      }
+    });
+    const cacheDir = join(home, '.kestrel', 'cache', 'log', new URL(proxy.url).host);
+    const result = await flock(['install'], await newProject(['pkg0']));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const cached = await readdir(cacheDir);
+    expect(cached).toContain('0_000');
+    for (const name of cached) {
+      expect(name).not.toContain('.p');
+      expect((await stat(join(cacheDir, name))).size).toBe(8192);
+    }
+    const asked = proxy.paths.length;
+    const again = await flock(['install'], await newProject(['pkg1']));
+    expect(again.code).toBe(0);
+    const tiles = proxy.paths.slice(asked).filter((p) => p.startsWith('/log/tile/'));
+    expect(tiles.length).toBeGreaterThan(0);
+    expect(tiles).not.toContain('/log/tile/0/000');
+    const audit = JSON.parse((await flock(['log', 'verify', '--json'], await newProject([]))).stdout);
+    expect(audit.events.yank).toBe(300);
+    expect(audit.size).toBeGreaterThan(356);
   }, 60_000);
 });
 

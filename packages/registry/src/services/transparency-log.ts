@@ -1,7 +1,7 @@
-import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import {
-  FlockError, createNoteSigner, readTileData, signCheckpoint, storedHashCount, storedHashes, treeHash,
+  FlockError, createNoteSigner, hiddenRecordHash, hideLogRecord, readTileData, signCheckpoint, storedHashCount, storedHashes, treeHash,
   type HashReader, type NoteSigner, type Tile,
 } from '@flock/core';
 import type { Db } from '../db/connect.js';
@@ -50,22 +50,14 @@ export function formatRecord(entry: Omit<LogEntry, 'private' | 'packageId'>): st
   return lines.map((line) => `${line}\n`).join('');
 }
 
-/** SHA-256(salt ‖ clear text), as the hidden line names it. */
-export function hiddenHash(salt: Uint8Array, clear: string): string {
-  return `sha256:${createHash('sha256').update(salt).update(clear, 'utf8').digest('hex')}`;
-}
+/** SHA-256(salt ‖ clear text), as the hidden line names it (core's, which clients check with). */
+export const hiddenHash = hiddenRecordHash;
 
 /**
  * A private record as logged: the package, version and commit lines replaced by one hidden
  * line where the package line was. The archive or docs hash and the time stay: they name nothing alone.
  */
-export function hideRecord(clear: string, salt: Uint8Array): string {
-  const hidden = `hidden ${hiddenHash(salt, clear)}\n`;
-  const lines = clear.split(/(?<=\n)/);
-  const kept = lines.filter((line) => !/^(package|version|commit) /.test(line));
-  kept.splice(2, 0, hidden);
-  return kept.join('');
-}
+export const hideRecord = hideLogRecord;
 
 function hashReader(db: Db): HashReader {
   return async (indexes) => {
