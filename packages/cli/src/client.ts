@@ -162,6 +162,14 @@ export async function registryClient(ctx: CommandContext): Promise<RegistryClien
   return createClient(await registryUrl(ctx), await findToken(ctx));
 }
 
+/**
+ * The same, for the transparency log's answers, which are small: the largest is an entry bundle
+ * (256 records of at most 64 KiB); a registry that sends more is stopped early.
+ */
+export async function logClient(ctx: CommandContext): Promise<RegistryClient> {
+  return createClient(await registryUrl(ctx), await findToken(ctx), { ...DEFAULT_CLIENT_LIMITS, maxAnswerBytes: 17 * 1024 * 1024 });
+}
+
 /** A client for calls that need a token; without one it stops with the "flock login" hint. */
 export async function signedInClient(ctx: CommandContext): Promise<RegistryClient> {
   return createClient(await registryUrl(ctx), await requireToken(ctx));

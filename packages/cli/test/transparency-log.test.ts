@@ -186,6 +186,19 @@ describe('the client checks the transparency log (real registries, the real floc
     expect(result.code).toBe(0);
   }, 60_000);
 
+  it('a log answer far larger than any tile or bundle is stopped early, in one line', async () => {
+    route = (path) => (path.startsWith('/log/tile/') ? { target: a.url, body: Buffer.alloc(20 * 1024 * 1024, 1) } : undefined);
+    try {
+      const app = await newProject(['pkg1']);
+      const result = await flock(['install'], app, { HOME: join(dir, 'home-huge') });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`The answer from ${proxy.url} is larger than ${17 * 1024 * 1024} bytes\n`);
+      expect(untouched(app)).toBe(true);
+    } finally {
+      route = () => undefined;
+    }
+  }, 60_000);
+
   it('a changed log key is refused in one line naming both key ids', async () => {
     const otherHome = join(dir, 'home-key');
     const host = new URL(proxy.url).host;

@@ -3,7 +3,7 @@ import {
   type LogRecordEvent, type Tile,
 } from '@flock/core/tlog';
 import { apiFailure } from '../api-error.js';
-import { registryClient, type RegistryClient } from '../client.js';
+import { logClient, type RegistryClient } from '../client.js';
 import { CliExit } from '../context.js';
 import { verifyLogHead } from '../log/head.js';
 import type { Run } from './types.js';
@@ -42,7 +42,7 @@ async function inOrder<T>(client: RegistryClient, items: T[], pathOf: (item: T) 
  * with the rebuilt tree.
  */
 export const log: Run<{ json?: boolean }> = async (_args, options, ctx) => {
-  const client = await registryClient(ctx);
+  const client = await logClient(ctx);
   const head = await verifyLogHead(ctx, client);
   if (head === null) throw new CliExit(`The registry at ${client.baseUrl} has no transparency log`);
   const { size, hash, origin } = head.checkpoint;

@@ -3,7 +3,7 @@ import {
   diffArchives, FlockError, parseOrgName, parsePackageSpec, parseVersion, sameFiles, sha256Hex, withOrg, type ArchiveDiff, type VersionDto,
 } from '@flock/core';
 import { rawFailure } from '../api-error.js';
-import { readJson, registryClient, VERSION_ANSWER } from '../client.js';
+import { logClient, readJson, registryClient, VERSION_ANSWER } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 import { cloneAt, trackedFiles } from '../git.js';
 import { prepareMember } from '../publish/prepare.js';
@@ -63,7 +63,7 @@ async function checkLogged(ctx: CommandContext, label: string, dto: VersionDto, 
   const { checkVersionsInLog, noteBeforeLog } = await import('../log/inclusion.js');
   if (dto.logIndex === null) return noteBeforeLog(ctx, [label]);
   const { noteNoLog, verifyLogHead } = await import('../log/head.js');
-  const client = await registryClient(ctx);
+  const client = await logClient(ctx);
   const log = await verifyLogHead(ctx, client);
   if (log === null) return noteNoLog(ctx, client);
   // The log's record must name the bytes downloaded, not only what the registry's JSON says.

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS, type IndexLineDto } from '@flock/core/api';
 import { sha256Hex, unpackArchive } from '@flock/core/archive';
 import { parsePackageRef } from '@flock/core/names';
 import { apiFailure } from '../api-error.js';
-import { registryClient, type RegistryClient } from '../client.js';
+import { logClient, registryClient, type RegistryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
 import { kestrelDir } from '../credentials.js';
 import { createArchiveCache, type ArchiveCache } from './cache.js';
@@ -99,8 +99,9 @@ export async function unpackAll(root: string, resolved: Resolved[], stale: Resol
 }
 
 /** Every locked version's publish record must be in the registry's verified transparency log (log/). */
-async function checkInLog(ctx: CommandContext, client: RegistryClient, resolved: Resolved[]): Promise<void> {
+async function checkInLog(ctx: CommandContext, resolved: Resolved[]): Promise<void> {
   if (resolved.length === 0) return;
+  const client = await logClient(ctx);
   const { noteNoLog, verifyLogHead } = await import('../log/head.js');
   const { checkVersionsInLog, noteBeforeLog } = await import('../log/inclusion.js');
   const log = await verifyLogHead(ctx, client);
@@ -160,7 +161,7 @@ export async function syncProject(
   const stale = resolved.filter((p) => !isUnpacked(root, p));
   const cache = createArchiveCache(join(kestrelDir(ctx), 'cache'));
   // The transparency log is checked while the archives download; both finish before anything is unpacked.
-  const [{ archives, downloaded }] = await Promise.all([fetchArchives(ctx, client, cache, stale), checkInLog(ctx, client, resolved)]);
+  const [{ archives, downloaded }] = await Promise.all([fetchArchives(ctx, client, cache, stale), checkInLog(ctx, resolved)]);
   await unpackAll(root, resolved, stale, archives);
   // Only now: a lock written before a failed unpack would claim packages .flock/deps does not hold.
   if (existing?.text !== text) await writeLockfile(root, text, { onInterrupt: ctx.onInterrupt });
