@@ -33,7 +33,7 @@ export interface Config {
   /** Milliseconds between writes of each process's download counts to the database. */
   downloadFlushMs: number;
   /** The rebuild worker: seconds one clone or one build may take (FLOCK_REBUILD_TIMEOUT), and the PATH builds get. */
-  rebuild: { timeoutSeconds: number; path: string };
+  rebuild: { timeoutSeconds: number; path: string; localRepositories: boolean };
   /** FLOCK_LOG_ORIGIN: the transparency log's name (checkpoints, key); unset: the public URL's host + "/log". */
   logOrigin?: string;
 }
@@ -142,6 +142,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...(logOrigin !== undefined ? { logOrigin } : {}),
     github,
     localAccounts,
-    rebuild: { timeoutSeconds: parseLimit(env, 'FLOCK_REBUILD_TIMEOUT', 600), path: env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
+    rebuild: { timeoutSeconds: parseLimit(env, 'FLOCK_REBUILD_TIMEOUT', 600), path: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', localRepositories: env.FLOCK_REBUILD_LOCAL_REPOS === '1' },
   });
 }

@@ -20,7 +20,7 @@ describe.skipIf(!hasChromium)('the rebuild line on the package page, in Chromium
     const banner = await copyExample('banner', dir.path);
     const dirty = await runFlock(['publish', '--allow-dirty'], { cwd: banner, env });
     expect(dirty.code, dirty.stderr).toBe(0);
-    const worker = await runBin(REGISTRY_BIN, ['rebuild-worker', '--once'], { cwd: dir.path, env: registry.env });
+    const worker = await runBin(REGISTRY_BIN, ['rebuild-worker', '--once'], { cwd: dir.path, env: { ...registry.env, FLOCK_REBUILD_LOCAL_REPOS: '1' } });
     expect(worker.code, worker.stderr).toBe(0);
     expect(worker.lines.sort()).toEqual(['your-name/banner@0.1.0: not-verifiable (published without a repository)', 'your-name/palette@0.1.0: reproduced']);
     browser = await launchBrowser();

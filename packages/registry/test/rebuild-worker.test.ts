@@ -35,7 +35,8 @@ describe('flock-registry rebuild-worker', () => {
   });
 
   // The worker's temp folders go to a folder of the test's, to check that none is left behind.
-  const workerEnv = () => ({ ...registry.env, TMPDIR: workerTmp });
+  // The test repositories are local paths: allowed only with FLOCK_REBUILD_LOCAL_REPOS (the last test goes without).
+  const workerEnv = () => ({ ...registry.env, TMPDIR: workerTmp, FLOCK_REBUILD_LOCAL_REPOS: '1' });
   const worker = (...args: string[]): Promise<RunResult> => runBin(REGISTRY_BIN, ['rebuild-worker', ...args], { cwd: dir.path, env: workerEnv() });
   const versionOf = async (version: string, name = 'palette') =>
     (await (await fetch(`${registry.url}/api/v1/packages/your-name/${name}/${version}`)).json()) as VersionDto;
@@ -169,6 +170,19 @@ describe('flock-registry rebuild-worker', () => {
     expect(await exited).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     expect(await row()).toEqual({ rebuild_status: null, rebuild_claimed_at: null });
+    expect(await readdir(workerTmp)).toEqual([]);
+  });
+
+  it('without FLOCK_REBUILD_LOCAL_REPOS, a repository recorded as a local path is not verifiable and never cloned', async () => {
+    await setVersion('0.9.0');
+    await commitAndPush(palette, 'palette 0.9.0');
+    const published = await runFlock(['publish'], { cwd: palette, env });
+    expect(published.code, published.stderr).toBe(0);
+    // On the registry's machine such a path would be the registry's own files.
+    const run = await runBin(REGISTRY_BIN, ['rebuild-worker', '--once'], { cwd: dir.path, env: { ...registry.env, TMPDIR: workerTmp } });
+    expect(run.code, run.stderr).toBe(0);
+    const reason = "(its repository is a path on the publisher's machine, not a network URL)";
+    expect(run.lines.sort()).toEqual([`your-name/palette@0.9.0: not-verifiable ${reason}`, `your-name/slow@1.0.0: not-verifiable ${reason}`]);
     expect(await readdir(workerTmp)).toEqual([]);
   });
 });

@@ -34,6 +34,7 @@ export async function runRebuildWorker(config: Readonly<Config>, options: { once
       isolation: unshare ? 'unshare' : 'none',
       timeoutMs: config.rebuild.timeoutSeconds * 1000,
       path: config.rebuild.path,
+      localRepositories: config.rebuild.localRepositories,
       tmpdir: tmpdir(),
       log: (line) => process.stdout.write(`${line}\n`),
     });

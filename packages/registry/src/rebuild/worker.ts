@@ -18,6 +18,12 @@ export interface RebuildWorkerDeps {
   timeoutMs: number;
   /** PATH for git and the build. */
   path: string;
+  /**
+   * Whether a repository recorded as a path on the publisher's machine (or file://) may be cloned:
+   * here it would be a path on the registry's machine, where a publisher could point the worker at
+   * the registry's own files. Off by default (FLOCK_REBUILD_LOCAL_REPOS=1 turns it on, for tests).
+   */
+  localRepositories: boolean;
   /** Where each rebuild gets its own temporary folder. */
   tmpdir: string;
   /** One line per version done: "org/name@version: status". */
@@ -30,6 +36,11 @@ export interface Outcome {
 }
 
 class RebuildFailure extends Error {}
+
+/** https://, http://, ssh:// and git:// URLs, and scp-like `user@host:path`: what another machine can clone too. */
+export function isNetworkRepository(repository: string): boolean {
+  return /^(https?|ssh|git):\/\/[^/]/i.test(repository) || /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)/.test(repository);
+}
 
 const fail = (reason: string): never => {
   throw new RebuildFailure(reason);
@@ -101,6 +112,9 @@ export function createRebuildWorker(deps: RebuildWorkerDeps) {
     // Outside git, --allow-dirty records no repository: that, not the dirt, is what makes it unverifiable.
     if (!repository || !commit) return { status: 'not-verifiable', detail: { reason: 'published without a repository' } };
     if (dirty === 1) return { status: 'not-verifiable', detail: { reason: 'published with uncommitted changes' } };
+    if (!deps.localRepositories && !isNetworkRepository(repository)) {
+      return { status: 'not-verifiable', detail: { reason: 'its repository is a path on the publisher\'s machine, not a network URL' } };
+    }
     const tmp = await mkdtemp(join(deps.tmpdir, 'flock-rebuild-'));
     try {
       await Promise.all([mkdir(join(tmp, 'home')), mkdir(join(tmp, 'tmp'))]);
