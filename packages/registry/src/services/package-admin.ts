@@ -27,26 +27,12 @@ export function createPackageAdminService({ db, clock, accounts, access, audit, 
   }
 
   /**
-   * The package, for someone acting on it: a private package an outsider cannot read is not found
-   * (as for every read), so its existence does not leak through the refusal.
-   */
-  async function packageFor(principal: Principal, orgName: OrgName, name: PackageName): Promise<{ org: OrgRow | undefined; pkg: PackageRow }> {
-    const org = await accounts.findOrg(orgName);
-    const pkg = org && (await db.selectFrom('packages').selectAll().where('org_id', '=', org.id).where('name', '=', name).executeTakeFirst());
-    // Membership, not canRead: a member's token without the read scope may still yank.
-    const hidden = pkg?.visibility === 'private' && (await access.roleIn(principal, org!)) === null;
-    if (!pkg || hidden) throw new FlockError('not_found', `Package ${orgName}/${name} not found`);
-    return { org, pkg };
-  }
-
-  /**
    * Marks a version yanked (or not): it stays downloadable, but resolvers never choose it anew. Needs the yank scope.
    * The reason (shown to whoever installs it) is replaced by each yank and cleared by an unyank.
    */
   async function setYanked(input: { principal: Principal; org: OrgName; name: PackageName; version: Version; yanked: boolean; reason?: Note | null }): Promise<void> {
-    const found = await packageFor(input.principal, input.org, input.name);
-    const org = await access.requireRole(input.principal, found.org, 'member', 'yank');
-    const pkg = found.pkg;
+    // Membership, not canRead: a member's token without the read scope may still yank.
+    const { org, pkg } = await access.requirePackageRole(input.principal, input.org, input.name, 'member', 'yank');
     // The audit row stands or falls with the change it records.
     await db.transaction().execute(async (trx) => {
       const result = await trx
@@ -72,9 +58,7 @@ export function createPackageAdminService({ db, clock, accounts, access, audit, 
    * Org owners, as for visibility: it speaks for the package as a whole, not for one version.
    */
   async function setDeprecation(input: { principal: Principal; org: OrgName; name: PackageName; message: Note | null }): Promise<void> {
-    const found = await packageFor(input.principal, input.org, input.name);
-    const org = await access.requireRole(input.principal, found.org, 'owner', 'publish');
-    const pkg = found.pkg;
+    const { org, pkg } = await access.requirePackageRole(input.principal, input.org, input.name, 'owner', 'publish');
     await db.transaction().execute(async (trx) => {
       await trx.updateTable('packages').set({ deprecation: input.message, updated_at: isoNow(clock) }).where('id', '=', pkg.id).execute();
       const subject = `${org.name}/${pkg.name}`;
