@@ -114,7 +114,9 @@ describe('reproducible publishing: dry runs, provenance and flock verify', () =>
 
   it('flock verify re-derives the version from its commit: verified, exit 0', async () => {
     const result = await runFlock(['verify', 'your-name/palette@0.1.0'], { cwd: dir.path, env: { HOME: env.HOME!, FLOCK_REGISTRY: registry.url } });
-    expect(result.stderr).toBe(`Rebuilding your-name/palette@0.1.0 from ${remote} at ${commit}...\n`);
+    expect(result.stderr).toBe(
+      `your-name/palette@0.1.0 is in the registry's transparency log (checkpoint of 2 records)\nRebuilding your-name/palette@0.1.0 from ${remote} at ${commit}...\n`,
+    );
     expect(result.lines).toEqual([`verified your-name/palette@0.1.0 sha256:${sha256(new Uint8Array(await (await fetch(`${versionUrl()}/download`)).arrayBuffer()))}`]);
     expect(result.code).toBe(0);
   });
@@ -137,8 +139,10 @@ describe('reproducible publishing: dry runs, provenance and flock verify', () =>
 
     const result = await runFlock(['verify', 'your-name/palette@0.1.0'], { cwd: dir.path, env });
     expect(result.code).toBe(1);
-    expect(result.lines[0]).toMatch(/^MISMATCH your-name\/palette@0\.1\.0: the registry has sha256:[0-9a-f]{64}, the rebuild gives sha256:[0-9a-f]{64}$/);
-    expect(result.lines.slice(1)).toEqual(['differs: src/palette.ks']);
+    // The swapped bytes are not what the transparency log recorded; the rebuild still says what differs.
+    expect(result.lines[0]).toMatch(/^your-name\/palette@0\.1\.0 does not match the registry's transparency log: the log has archive sha256:[0-9a-f]{64}, the downloaded archive sha256:[0-9a-f]{64}$/);
+    expect(result.lines[1]).toMatch(/^MISMATCH your-name\/palette@0\.1\.0: the registry has sha256:[0-9a-f]{64}, the rebuild gives sha256:[0-9a-f]{64}$/);
+    expect(result.lines.slice(2)).toEqual(['differs: src/palette.ks']);
     await replaceStoredArchive(original);
   });
 
@@ -147,7 +151,8 @@ describe('reproducible publishing: dry runs, provenance and flock verify', () =>
     await replaceStoredArchive(gzipSync(gunzipSync(original), { level: 1 }));
     const result = await runFlock(['verify', 'your-name/palette@0.1.0'], { cwd: dir.path, env });
     expect(result.code).toBe(1);
-    expect(result.lines[1]).toBe('The unpacked files are identical: only the compressed bytes differ, so the archives were compressed by a different gzip implementation.');
+    expect(result.lines[0]).toMatch(/does not match the registry's transparency log/);
+    expect(result.lines[2]).toBe('The unpacked files are identical: only the compressed bytes differ, so the archives were compressed by a different gzip implementation.');
     await replaceStoredArchive(original);
   });
 

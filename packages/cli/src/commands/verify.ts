@@ -58,26 +58,38 @@ function report(ctx: CommandContext, diff: ArchiveDiff): void {
   for (const path of diff.onlyInRebuild) ctx.out(`only in the rebuild: ${path}`);
 }
 
-/** The version's publish record must be in the registry's verified transparency log, naming these bytes. */
-async function checkLogged(ctx: CommandContext, label: string, dto: VersionDto, archive: Uint8Array): Promise<void> {
+/**
+ * The version's publish record must be in the registry's verified transparency log, naming these
+ * bytes. A mismatch is returned (one line), not thrown: the rebuild still runs, so the report
+ * also says which files differ. A log that is not consistent with the one seen before still stops here.
+ */
+async function checkLogged(ctx: CommandContext, label: string, dto: VersionDto, archive: Uint8Array): Promise<string | null> {
   const { checkVersionsInLog, noteBeforeLog } = await import('../log/inclusion.js');
-  if (dto.logIndex === null) return noteBeforeLog(ctx, [label]);
+  if (dto.logIndex === null) return noteBeforeLog(ctx, [label]), null;
   const { noteNoLog, verifyLogHead } = await import('../log/head.js');
   const client = await logClient(ctx);
   const log = await verifyLogHead(ctx, client);
-  if (log === null) return noteNoLog(ctx, client);
+  if (log === null) return noteNoLog(ctx, client), null;
   // The log's record must name the bytes downloaded, not only what the registry's JSON says.
   const checksum = `sha256:${sha256Hex(archive)}`;
-  const before = await checkVersionsInLog(ctx, client, log, [{ package: `${dto.org}/${dto.name}`, version: dto.version, checksum }], '');
+  let before: string[];
+  try {
+    before = await checkVersionsInLog(ctx, client, log, [{ package: `${dto.org}/${dto.name}`, version: dto.version, checksum, checksumFrom: 'the downloaded archive' }], '');
+  } catch (error) {
+    if (error instanceof CliExit) return error.message;
+    throw error;
+  }
   if (before.length > 0) noteBeforeLog(ctx, before);
-  else ctx.err(`${label} is in the registry's transparency log (checkpoint of ${log.checkpoint.size} records)`);
+  else ctx.err(`${label} is in the registry's transparency log (checkpoint of ${log.checkpoint.size} record${log.checkpoint.size === 1 ? '' : 's'})`);
+  return null;
 }
 
 export const verify: Run = async (args, _options, ctx) => {
   const ref = parseVersionRef(args[0] ?? '');
   const label = `${ref.org}/${ref.name}@${ref.version}`;
   const { dto, archive } = await fetchVersion(ctx, ref);
-  await checkLogged(ctx, label, dto, archive);
+  const notLogged = await checkLogged(ctx, label, dto, archive);
+  if (notLogged !== null) ctx.out(notLogged);
   if (!dto.provenance?.repository || !dto.provenance.commit) {
     throw new CliExit(`${label} was published without a repository and commit, so it cannot be rebuilt`);
   }
@@ -87,7 +99,7 @@ export const verify: Run = async (args, _options, ctx) => {
   const actual = sha256Hex(rebuilt);
   if (actual === expected) {
     ctx.out(`verified ${label} sha256:${actual}`);
-    return 0;
+    return notLogged === null ? 0 : 1;
   }
   ctx.out(`MISMATCH ${label}: the registry has sha256:${expected}, the rebuild gives sha256:${actual}`);
   if (dto.provenance.dirty) ctx.out('(this version was published with --allow-dirty, from files that were not all committed)');

@@ -9,6 +9,8 @@ export interface LoggedVersion {
   package: string;
   version: string;
   checksum: string;
+  /** Where `checksum` comes from, for the message: flock.lock unless said. */
+  checksumFrom?: string;
 }
 
 const PARALLEL_LOOKUPS = 8;
@@ -57,7 +59,7 @@ export async function checkVersionsInLog(
     if (parsed.event !== 'publish' || parsed.package !== v.package || parsed.version !== v.version) {
       throw fail(`record ${index} is not the publish of ${label}`);
     }
-    if (parsed.archive !== v.checksum) throw fail(`the log has archive ${parsed.archive}, flock.lock ${v.checksum}`);
+    if (parsed.archive !== v.checksum) throw fail(`the log has archive ${parsed.archive}, ${v.checksumFrom ?? 'flock.lock'} ${v.checksum}`);
     // What is in the tree: the clear record, or for a private package the record with the hidden line
     // SHA-256(salt ‖ clear) in place of package, version and commit; the proof checks that leaf.
     const logged = salt === undefined ? clear : hideLogRecord(clear, Buffer.from(salt, 'hex'));
