@@ -76,6 +76,11 @@ export function parseClaimRules(value: unknown): Record<string, string> {
   return rules;
 }
 
+/** Claim rules as people read them, in the CLI, on pages and in the audit log: "ref=refs/heads/main, repository=acme/palette". */
+export function formatClaimRules(claims: Record<string, string>): string {
+  return Object.entries(claims).map(([name, value]) => `${name}=${value}`).join(', ');
+}
+
 /** The body of POST /api/v1/orgs/:org/trusted-publishers (and the page's form), checked once. */
 export function parseTrustedPublisherInput(value: unknown): TrustedPublisherInput {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('The body must be a JSON object');

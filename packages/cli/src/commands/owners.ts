@@ -1,4 +1,4 @@
-import type { PublishersDto } from '@flock/core';
+import { formatClaimRules, type PublishersDto } from '@flock/core';
 import { z } from 'zod';
 import { CliExit, type CommandContext } from '../context.js';
 import { callRegistry, printTable, segment } from './registry-call.js';
@@ -40,7 +40,7 @@ export const owners: Run<{ json?: boolean }> = async ([ref], options, ctx) => {
   section(ctx, 'People (any member may publish with a browser session or a token they mint)', [['USER', 'ROLE'], ...answer.people.map((p) => [p.username, p.role])], 'none');
   const tokenRows = [['ID', 'NAME', 'OWNER', 'SCOPES', 'LAST USED', 'EXPIRES'], ...answer.tokens.map((t) => [t.id, t.name, t.owner, t.scopes.join(','), day(t.lastUsedAt), day(t.expiresAt)])];
   section(ctx, 'Tokens', tokenRows, answer.tokenPublishes ? 'none' : 'none: trusted-publishing-only is on, so token publishes are refused');
-  const publisherRows = [['ID', 'PACKAGE', 'ISSUER', 'AUDIENCE', 'RULES'], ...answer.trustedPublishers.map((p) => [p.id, p.package ?? '*', p.issuer, p.audience, Object.entries(p.claims).map(([k, v]) => `${k}=${v}`).join(', ')])];
+  const publisherRows = [['ID', 'PACKAGE', 'ISSUER', 'AUDIENCE', 'RULES'], ...answer.trustedPublishers.map((p) => [p.id, p.package ?? '*', p.issuer, p.audience, formatClaimRules(p.claims)])];
   section(ctx, 'Trusted publishers', publisherRows, 'none');
   section(ctx, 'Short-lived tokens (unused)', [['ID', 'PUBLISHER', 'EXPIRES'], ...answer.shortLivedTokens.map((t) => [t.id, t.publisher, t.expiresAt])], 'none');
   return 0;

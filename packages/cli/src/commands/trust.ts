@@ -1,4 +1,4 @@
-import { FlockError, parseClaimRules, parseIssuer, parseOrgName, parsePackageName, type TrustedPublisherDto } from '@flock/core';
+import { FlockError, formatClaimRules, parseClaimRules, parseIssuer, parseOrgName, parsePackageName, type TrustedPublisherDto } from '@flock/core';
 import { z } from 'zod';
 import { OK_ANSWER } from '../client.js';
 import { CliExit } from '../context.js';
@@ -29,7 +29,7 @@ export function parseTarget(ref: string, action: string): { org: string; name: s
   }
 }
 
-const rulesOf = (p: TrustedPublisherDto) => Object.entries(p.claims).map(([k, v]) => `${k}=${v}`).join(', ');
+const rulesOf = (p: TrustedPublisherDto) => formatClaimRules(p.claims);
 
 /** `name=value` pairs from --claim, into the object the API takes. */
 function claimsOf(values: string[]): Record<string, string> {

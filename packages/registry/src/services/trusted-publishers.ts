@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FlockError, type OrgName, type PackageName, type TrustedPublisherDto, type TrustedPublisherInput } from '@flock/core';
+import { FlockError, formatClaimRules, type OrgName, type PackageName, type TrustedPublisherDto, type TrustedPublisherInput } from '@flock/core';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/connect.js';
 import type { OrgRow, TrustedPublisherRow } from '../db/schema.js';
@@ -106,7 +106,7 @@ export function createTrustedPublishersService({ db, clock, accounts, access, au
 
 /** "acme/palette from https://issuer (repository=acme/palette)" for the audit log and pages. */
 export function describe(orgName: string, row: Pick<TrustedPublisherRow, 'package_name' | 'issuer' | 'claims'>): string {
-  const rules = Object.entries(JSON.parse(row.claims) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(', ');
+  const rules = formatClaimRules(JSON.parse(row.claims) as Record<string, string>);
   return `${orgName}/${row.package_name ?? '*'} from ${row.issuer} (${rules})`;
 }
 

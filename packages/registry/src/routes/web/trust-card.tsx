@@ -1,4 +1,4 @@
-import type { PublishersDto, TrustedPublisherDto } from '@flock/core';
+import { formatClaimRules, type PublishersDto, type TrustedPublisherDto } from '@flock/core';
 import type { OrgSettingsDto } from '../../services/publish-settings.js';
 import { Csrf } from './account-page.js';
 
@@ -19,7 +19,7 @@ export interface OrgPublishingView {
   csrf: string;
 }
 
-const rules = (p: TrustedPublisherDto) => Object.entries(p.claims).map(([k, v]) => `${k}=${v}`).join(', ');
+const rules = (p: TrustedPublisherDto) => formatClaimRules(p.claims);
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
 
 function PublisherTable({ publishers, base, csrf, removable }: { publishers: TrustedPublisherDto[]; base: string; csrf: string; removable: (p: TrustedPublisherDto) => boolean }) {
