@@ -13,3 +13,8 @@ export function stripCredentials(url: string): string {
   const user = userinfo.split(':')[0]!;
   return user === '' ? `${scheme}://${rest}` : `${scheme}://${user}@${rest}`;
 }
+
+/** A full git commit hash, lowercase hex: SHA-1 (40) or SHA-256 (64). Anything else is never passed to git. */
+export function isCommitHash(value: string): boolean {
+  return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(value);
+}

@@ -1,17 +1,16 @@
-import { PROVENANCE_HEADERS, previousOf, type PackageDto, type VersionDto } from '@flock/core';
+import { isCommitHash, PROVENANCE_HEADERS, previousOf, type PackageDto, type VersionDto } from '@flock/core';
 import { PACKAGE_ANSWER, VERSION_ANSWER, readJson, type RegistryClient } from '../client.js';
 import type { CommandContext } from '../context.js';
 import { runGit } from '../git.js';
 import type { Prepared } from './prepare.js';
 import type { Source } from './source.js';
 
-const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** Where the previous version's commit comes from: the registry's API, or the trusted-publishing exchange's answer. */
 export type PreviousCommit = (prepared: Prepared) => Promise<string | null>;
 
 // It goes into git's argument list: only a full hash, never an option.
-const fullHash = (commit: string | null | undefined): string | null => (commit != null && COMMIT.test(commit) ? commit : null);
+const fullHash = (commit: string | null | undefined): string | null => (commit != null && isCommitHash(commit) ? commit : null);
 
 /** The previous version's commit as the registry's API has it, or null (first publish, no provenance, any failure). */
 export const previousFromRegistry = (client: RegistryClient): PreviousCommit => async (prepared) => {

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { diffArchives, MAX_REBUILD_PATHS, sameFiles, sha256Hex, type Limits, type RebuildDetail } from '@flock/core';
+import { diffArchives, isCommitHash, MAX_REBUILD_PATHS, sameFiles, sha256Hex, type Limits, type RebuildDetail } from '@flock/core';
 import type { OrgStoresService } from '../services/org-stores.js';
 import type { ClaimedVersion, FinalStatus, RebuildsService } from '../services/rebuilds.js';
 import { lastLine, runProcess } from './processes.js';
@@ -64,7 +64,7 @@ export function createRebuildWorker(deps: RebuildWorkerDeps) {
 
   async function clone(claimed: ClaimedVersion, tmp: string, signal: AbortSignal): Promise<string> {
     const { source_repository: repository, source_commit: commit } = claimed.row;
-    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit!)) fail(`the recorded commit is not a full git hash`);
+    if (!isCommitHash(commit!)) fail(`the recorded commit is not a full git hash`);
     const dest = join(tmp, 'repo');
     const git = (args: string[], cwd: string) => runProcess('git', args, { cwd, env: childEnv(tmp), timeoutMs: deps.timeoutMs, signal });
     // `--` keeps a repository like "--upload-pack=…" a path; ext:: transports (which run commands) are refused.

@@ -1,7 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import {
-  FlockError, createNoteSigner, hiddenRecordHash, hideLogRecord, readTileData, signCheckpoint, storedHashCount, storedHashes, treeHash,
+  FlockError, createNoteSigner, hideLogRecord, readTileData, signCheckpoint, storedHashCount, storedHashes, treeHash,
   type HashReader, type NoteSigner, type Tile,
 } from '@flock/core';
 import type { Db } from '../db/connect.js';
@@ -50,15 +50,6 @@ export function formatRecord(entry: Omit<LogEntry, 'private' | 'packageId'>): st
   return lines.map((line) => `${line}\n`).join('');
 }
 
-/** SHA-256(salt ‖ clear text), as the hidden line names it (core's, which clients check with). */
-export const hiddenHash = hiddenRecordHash;
-
-/**
- * A private record as logged: the package, version and commit lines replaced by one hidden
- * line where the package line was. The archive or docs hash and the time stay: they name nothing alone.
- */
-export const hideRecord = hideLogRecord;
-
 function hashReader(db: Db): HashReader {
   return async (indexes) => {
     const wanted = [...new Set(indexes)];
@@ -83,7 +74,8 @@ export async function appendRecord(trx: Db, entry: LogEntry): Promise<number> {
   const n = Number(head.size) - 1;
   const clear = formatRecord(entry);
   const salt = entry.private ? randomBytes(32) : null;
-  const data = salt === null ? clear : hideRecord(clear, salt);
+  // Hidden with core's function, the one clients check private records with.
+  const data = salt === null ? clear : hideLogRecord(clear, salt);
   const hashes = await storedHashes(n, Buffer.from(data, 'utf8'), hashReader(trx));
   const first = storedHashCount(n);
   await trx.insertInto('log_hashes').values(hashes.map((hash, i) => ({ idx: first + i, hash: Buffer.from(hash).toString('hex') }))).execute();

@@ -1,7 +1,6 @@
-import { FlockError, PROVENANCE_HEADERS, stripCredentials, type ProvenanceDto } from '@flock/core';
+import { FlockError, isCommitHash, PROVENANCE_HEADERS, stripCredentials, type ProvenanceDto } from '@flock/core';
 import type { SourceLineage } from '../../services/publish-flags.js';
 
-const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 // Control characters other than tab and newline (a build command may span lines).
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
@@ -51,7 +50,7 @@ export function parseProvenanceHeaders(header: (name: string) => string | undefi
   if ((raw.repository === undefined) !== (raw.commit === undefined)) {
     throw new FlockError('bad_request', `Headers ${names.repository} and ${names.commit} must be sent together`);
   }
-  if (raw.commit !== undefined && !COMMIT.test(raw.commit)) throw invalid(names.commit, 'not a full lowercase hex commit hash');
+  if (raw.commit !== undefined && !isCommitHash(raw.commit)) throw invalid(names.commit, 'not a full lowercase hex commit hash');
   if (raw.dirty !== undefined && raw.dirty !== 'true' && raw.dirty !== 'false') throw invalid(names.dirty, 'must be true or false');
   return {
     repository: raw.repository === undefined ? null : repository(names.repository, raw.repository),
@@ -74,7 +73,7 @@ export function parseLineageHeaders(header: (name: string) => string | undefined
   if (previous === undefined || descends === undefined) {
     throw new FlockError('bad_request', `Headers ${PROVENANCE_HEADERS.previous} and ${PROVENANCE_HEADERS.descends} must be sent together`);
   }
-  if (!COMMIT.test(previous)) throw invalid(PROVENANCE_HEADERS.previous, 'not a full lowercase hex commit hash');
+  if (!isCommitHash(previous)) throw invalid(PROVENANCE_HEADERS.previous, 'not a full lowercase hex commit hash');
   if (descends !== 'true' && descends !== 'false') throw invalid(PROVENANCE_HEADERS.descends, 'must be true or false');
   return { previous, descends: descends === 'true' };
 }

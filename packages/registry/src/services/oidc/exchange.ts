@@ -1,6 +1,7 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import { FlockError, type OrgName, type PackageName } from '@flock/core';
+import { FlockError, sha256Hex, type OrgName, type PackageName } from '@flock/core';
+import { hashToken } from '../../auth/tokens.js';
 import { isUniqueViolation, type Db } from '../../db/connect.js';
 import type { TrustedPublisherRow } from '../../db/schema.js';
 import type { AccountsService } from '../accounts.js';
@@ -38,8 +39,6 @@ export interface ExchangeAnswer {
    */
   versions: Array<{ version: string; commit: string | null }>;
 }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** A claim compared with a rule: strings exactly, a number or boolean by its JSON text, anything else never. */
 function claimText(value: unknown): string | null {
@@ -94,9 +93,9 @@ export function createOidcExchangeService({ db, clock, verifier, accounts, trust
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('oidc_jtis').where('expires_at', '<', now.toISOString()).execute();
         // The primary key refuses a second exchange of one ID token (until it expires, when it is refused anyway).
-        await trx.insertInto('oidc_jtis').values({ key: sha256(`${match.issuer}\n${claims.jti}`), expires_at: new Date(claims.exp! * 1000).toISOString() }).execute();
+        await trx.insertInto('oidc_jtis').values({ key: sha256Hex(Buffer.from(`${match.issuer}\n${claims.jti}`)), expires_at: new Date(claims.exp! * 1000).toISOString() }).execute();
         await trx.insertInto('oidc_tokens').values({
-          id: randomUUID(), token_hash: sha256(secret), publisher_id: match.id, org_id: org.id, package_name: input.name,
+          id: randomUUID(), token_hash: hashToken(secret), publisher_id: match.id, org_id: org.id, package_name: input.name,
           claims: JSON.stringify(recordedClaims(match, claims)), created_at: now.toISOString(), expires_at: expiresAt, used_version: null,
         }).execute();
       });
@@ -121,7 +120,7 @@ export function createOidcExchangeService({ db, clock, verifier, accounts, trust
   async function grant(secret: string): Promise<TrustedGrant> {
     const dead = new FlockError('invalid_token', 'This publish token was already used or has expired');
     if (!PUBLISH_TOKEN.test(secret)) throw new FlockError('invalid_token', 'Invalid token');
-    const row = await db.selectFrom('oidc_tokens').selectAll().where('token_hash', '=', sha256(secret)).executeTakeFirst();
+    const row = await db.selectFrom('oidc_tokens').selectAll().where('token_hash', '=', hashToken(secret)).executeTakeFirst();
     if (!row) throw new FlockError('invalid_token', 'Invalid token');
     const publisher = await db.selectFrom('trusted_publishers').selectAll().where('id', '=', row.publisher_id).executeTakeFirstOrThrow();
     if (row.expires_at <= isoNow(clock) || publisher.removed_at !== null) throw dead;
