@@ -177,13 +177,18 @@ describe('the client checks the transparency log (real registries, the real floc
     }
   }, 60_000);
 
-  it('a version from before the log (no record) is accepted with one note', async () => {
-    const row = await a.db.selectFrom('versions').select('id').where('version', '=', '1.0.48').executeTakeFirstOrThrow();
+  it('a registry that says a version has no log record is refused (it logs every version, older ones included)', async () => {
+    const row = await a.db.selectFrom('versions').select(['id', 'log_index']).where('version', '=', '1.0.48').executeTakeFirstOrThrow();
     await a.db.updateTable('versions').set({ log_index: null }).where('id', '=', row.id).execute();
-    const app = await newProject(['pkg8']);
-    const result = await flock(['install'], app);
-    expect(result.stderr).toBe("note: acme/pkg8@1.0.48 was published before the registry's transparency log began, so it is not checked against it\n");
-    expect(result.code).toBe(0);
+    try {
+      const app = await newProject(['pkg8']);
+      const result = await flock(['install'], app);
+      expect(result.stderr).toBe('acme/pkg8@1.0.48 does not match the registry\'s transparency log: its log lookup answered 404 {"error":"acme/pkg8@1.0.48 has no record in the transparency log"}; nothing was installed\n');
+      expect(result.code).toBe(1);
+      expect(untouched(app)).toBe(true);
+    } finally {
+      await a.db.updateTable('versions').set({ log_index: row.log_index }).where('id', '=', row.id).execute();
+    }
   }, 60_000);
 
   it('a log answer far larger than any tile or bundle is stopped early, in one line', async () => {

@@ -92,7 +92,7 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   // Before the pages: /log is the log's, never an org's page ("log" is a reserved org name).
   const origin = logOrigin ?? `${new URL(publicUrl).host}/log`;
   app.route('/log', logRoutes(() => origin));
-  app.route('/api/v1/log', logApiRoutes());
+  app.route('/api/v1/log', logApiRoutes(() => origin));
   // Admin first: PUT /:org/:name/deprecation would otherwise be taken for a publish of version "deprecation".
   app.route('/api/v1/packages', packageAdminRoutes());
   app.route('/api/v1/packages', publishersRoutes());

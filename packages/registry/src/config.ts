@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_LIMITS, FlockError, type Limits } from '@flock/core';
+import { DEFAULT_LIMITS, FlockError, parseCosignerKey, type Limits } from '@flock/core';
 
 export interface Config {
   host: string;
@@ -36,6 +36,8 @@ export interface Config {
   rebuild: { timeoutSeconds: number; path: string; localRepositories: boolean };
   /** FLOCK_LOG_ORIGIN: the transparency log's name (checkpoints, key); unset: the public URL's host + "/log". */
   logOrigin?: string;
+  /** FLOCK_LOG_WITNESSES: the verifier keys of the witnesses whose cosignatures the registry keeps and serves. */
+  logWitnesses: readonly string[];
 }
 
 export interface GithubConfig {
@@ -107,6 +109,23 @@ function parseLogOrigin(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** Witness keys, separated by commas or white space; each must parse, and none twice. */
+function parseLogWitnesses(raw: string | undefined): string[] {
+  const keys = (raw ?? '').split(/[\s,]+/).filter((key) => key !== '');
+  if (keys.length > 20) throw new FlockError('bad_request', `FLOCK_LOG_WITNESSES lists ${keys.length} keys; at most 20`);
+  const ids = new Set<string>();
+  for (const key of keys) {
+    try {
+      const id = parseCosignerKey(key).id;
+      if (ids.has(id)) throw new FlockError('bad_request', `${id} is listed twice`);
+      ids.add(id);
+    } catch (error) {
+      throw new FlockError('bad_request', `Invalid FLOCK_LOG_WITNESSES: ${(error as Error).message}`);
+    }
+  }
+  return keys;
+}
+
 /** The only place that reads process.env: everything else is handed a frozen Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Readonly<Config> {
   const host = overrides.host ?? env.FLOCK_HOST ?? '127.0.0.1';
@@ -129,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const github = parseGithub(env);
   const localAccounts = parseSwitch(env, 'FLOCK_LOCAL_ACCOUNTS', github === null);
   const logOrigin = parseLogOrigin(env.FLOCK_LOG_ORIGIN);
+  const logWitnesses = parseLogWitnesses(env.FLOCK_LOG_WITNESSES);
   return Object.freeze({
     host, port, dataDir, databaseUrl, blobStore, publicUrl, limits,
     logLevel: env.FLOCK_LOG_LEVEL ?? 'info',
@@ -140,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...(env.FLOCK_SECRET_KEY ? { secretKey: env.FLOCK_SECRET_KEY } : {}),
     ...(env.FLOCK_METRICS_TOKEN ? { metricsToken: env.FLOCK_METRICS_TOKEN } : {}),
     ...(logOrigin !== undefined ? { logOrigin } : {}),
+    logWitnesses,
     github,
     localAccounts,
     rebuild: { timeoutSeconds: parseLimit(env, 'FLOCK_REBUILD_TIMEOUT', 600), path: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', localRepositories: env.FLOCK_REBUILD_LOCAL_REPOS === '1' },

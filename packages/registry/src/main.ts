@@ -3,6 +3,7 @@ import { FlockError, isFlockError } from '@flock/core';
 import { loadConfig, type ConfigOverrides } from './config.js';
 import { openRegistry, startServer } from './registry.js';
 import { runRebuildWorker } from './rebuild/run.js';
+import { runWitness } from './witness/run.js';
 import { DEFAULT_SCOPES, SCOPES } from './auth/principal.js';
 import { parseScopes } from './services/tokens.js';
 import type { Role } from './services/accounts.js';
@@ -96,6 +97,25 @@ withStorageOptions(program.command('rebuild-worker').description('Rebuild each n
     const interval = Number(options.interval);
     if (!Number.isFinite(interval) || interval <= 0) throw new FlockError('bad_request', `Invalid --interval "${options.interval}": expected a positive number of seconds`);
     await runRebuildWorker(config, { once: options.once === true, intervalMs: interval * 1000 });
+  });
+
+program.command('witness').description("Cosign a registry's transparency log checkpoints after checking each is consistent with all it saw before")
+  .requiredOption('--log <url>', "the registry's URL")
+  .requiredOption('--name <name>', 'the witness key name, e.g. witness.example.com/w1')
+  .option('--key-file <path>', "the witness key's seed (created, mode 0600, when missing)", 'witness.key')
+  .option('--state <dir>', 'where the log key and the last verified checkpoint are kept (one folder per log)', '.flock-witness')
+  .option('--log-key <vkey>', "the log's verifier key (default: the key the registry shows the first time)")
+  .option('--once', 'one round, then exit (1 on any problem)')
+  .option('--interval <seconds>', 'seconds between rounds', '10')
+  .option('--print-key', "print the witness's verifier key (for FLOCK_LOG_WITNESSES and clients) and exit")
+  .action(async (options: { log: string; name: string; keyFile: string; state: string; logKey?: string; once?: boolean; interval: string; printKey?: boolean }) => {
+    const interval = Number(options.interval);
+    if (!Number.isFinite(interval) || interval <= 0) throw new FlockError('bad_request', `Invalid --interval "${options.interval}": expected a positive number of seconds`);
+    if (!URL.canParse(options.log) || !/^https?:$/.test(new URL(options.log).protocol)) throw new FlockError('bad_request', `Invalid --log "${options.log}": expected the registry's http(s) URL`);
+    process.exitCode = await runWitness({
+      log: options.log, name: options.name, keyFile: options.keyFile, state: options.state, once: options.once === true,
+      intervalMs: interval * 1000, printKey: options.printKey === true, ...(options.logKey ? { logKey: options.logKey } : {}),
+    });
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -21,6 +21,7 @@ import { describeDatabaseError } from './db/unavailable.js';
 import { createLocalChangeFeed, createPostgresChangeFeed, type ChangeFeed } from './events/change-feed.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { createServices, type Services } from './services/index.js';
+import { backfillLog } from './services/log-witnesses.js';
 
 export interface Registry {
   services: Services;
@@ -68,10 +69,19 @@ export async function openRegistry(
   const services = createServices({
     db: database.db, sqliteReader: database.reader, blobs, clock, limits: config.limits, secretKey, feed,
     redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour, devicePollInterval: config.devicePollInterval,
-    downloadFlushMs: config.downloadFlushMs,
+    downloadFlushMs: config.downloadFlushMs, logWitnessKeys: config.logWitnesses,
     onDownloadFlushError: (error) => hooks.logger?.warn({ err: error }, 'writing download counts failed; kept for the next try'),
     ...(hooks.onStoreError ? { onStoreError: hooks.onStoreError } : {}),
   });
+  // Versions from before the log get their records before anything is served (a no-op once done).
+  try {
+    await backfillLog(database.db);
+  } catch (error) {
+    await services.downloads.close().catch(() => {});
+    await feed.close();
+    await database.close();
+    throw error;
+  }
   const stopWatching = hooks.watchOtherWriters ? watchOtherWriters(database, feed) : () => {};
   return {
     services,

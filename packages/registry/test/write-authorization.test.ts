@@ -36,7 +36,7 @@ const SIGN_IN_FORMS = ['POST /login', 'POST /signup', 'POST /logout'];
  * itself needs no scope (ibid.: it revokes only the token that calls it). The OIDC
  * exchange takes a CI's ID token instead of a Flock token (oidc-exchange.test.ts).
  */
-const TOKENLESS_WRITES = ['DELETE /api/v1/tokens/current', 'POST /api/v1/device/code', 'POST /api/v1/device/token', 'POST /api/v1/oidc/exchange'];
+const TOKENLESS_WRITES = ['DELETE /api/v1/tokens/current', 'POST /api/v1/device/code', 'POST /api/v1/device/token', 'POST /api/v1/log/cosignatures', 'POST /api/v1/oidc/exchange'];
 
 function appRoutes(): string[] {
   const app = createApp({

@@ -64,23 +64,20 @@ function report(ctx: CommandContext, diff: ArchiveDiff): void {
  * also says which files differ. A log that is not consistent with the one seen before still stops here.
  */
 async function checkLogged(ctx: CommandContext, label: string, dto: VersionDto, archive: Uint8Array): Promise<string | null> {
-  const { checkVersionsInLog, noteBeforeLog } = await import('../log/inclusion.js');
-  if (dto.logIndex === null) return noteBeforeLog(ctx, [label]), null;
+  const { checkVersionsInLog } = await import('../log/inclusion.js');
   const { noteNoLog, verifyLogHead } = await import('../log/head.js');
   const client = await logClient(ctx);
   const log = await verifyLogHead(ctx, client);
   if (log === null) return noteNoLog(ctx, client), null;
   // The log's record must name the bytes downloaded, not only what the registry's JSON says.
   const checksum = `sha256:${sha256Hex(archive)}`;
-  let before: string[];
   try {
-    before = await checkVersionsInLog(ctx, client, log, [{ package: `${dto.org}/${dto.name}`, version: dto.version, checksum, checksumFrom: 'the downloaded archive' }], '');
+    await checkVersionsInLog(ctx, client, log, [{ package: `${dto.org}/${dto.name}`, version: dto.version, checksum, checksumFrom: 'the downloaded archive' }], '');
   } catch (error) {
     if (error instanceof CliExit) return error.message;
     throw error;
   }
-  if (before.length > 0) noteBeforeLog(ctx, before);
-  else ctx.err(`${label} is in the registry's transparency log (checkpoint of ${log.checkpoint.size} record${log.checkpoint.size === 1 ? '' : 's'})`);
+  ctx.err(`${label} is in the registry's transparency log (checkpoint of ${log.checkpoint.size} record${log.checkpoint.size === 1 ? '' : 's'})`);
   return null;
 }
 

@@ -103,10 +103,10 @@ async function checkInLog(ctx: CommandContext, resolved: Resolved[]): Promise<vo
   if (resolved.length === 0) return;
   const client = await logClient(ctx);
   const { noteNoLog, verifyLogHead } = await import('../log/head.js');
-  const { checkVersionsInLog, noteBeforeLog } = await import('../log/inclusion.js');
+  const { checkVersionsInLog } = await import('../log/inclusion.js');
   const log = await verifyLogHead(ctx, client);
   if (log === null) return noteNoLog(ctx, client);
-  noteBeforeLog(ctx, await checkVersionsInLog(ctx, client, log, resolved));
+  await checkVersionsInLog(ctx, client, log, resolved);
 }
 
 export interface SyncOptions {

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlockError } from '@flock/core/errors';
-import { checkTree, openCheckpoint, parseVerifierKey, proveTree, type Checkpoint, type NoteVerifier } from '@flock/core/tlog';
+import { checkCosignatures, checkTree, openCheckpoint, parseCosignerKey, parseVerifierKey, proveTree, type Checkpoint, type CosignatureVerifier, type NoteVerifier } from '@flock/core/tlog';
 import { apiFailure } from '../api-error.js';
 import type { RegistryClient } from '../client.js';
 import { CliExit, type CommandContext } from '../context.js';
@@ -23,6 +23,15 @@ export interface VerifiedLog {
   reader: ReturnType<typeof registryTileReader>;
   /** The size of the checkpoint stored before this run (null on first use). */
   previousSize: number | null;
+  /** How many witnesses cosigned `checkpoint`, when config.toml requires witnesses for this registry. */
+  witnessQuorum: number | null;
+}
+
+/** `[log_witnesses."host:port"]` in config.toml: `quorum` of the witness keys `keys` must have cosigned a checkpoint. */
+interface WitnessPolicy {
+  quorum: number;
+  witnesses: CosignatureVerifier[];
+  source: string;
 }
 
 /** "<name>+<key hash>": how a key is named in messages. */
@@ -42,6 +51,43 @@ async function configuredKey(ctx: CommandContext, host: string): Promise<{ key: 
   if (key === undefined) return null;
   if (typeof key !== 'string') throw new CliExit(`log_keys."${host}" in ${file!.path} must be a verifier key (a string)`);
   return { key: key.trim(), source: `log_keys."${host}" in ${file!.path}` };
+}
+
+async function witnessPolicy(ctx: CommandContext, host: string): Promise<WitnessPolicy | null> {
+  const file = await readConfig(ctx);
+  const table = file?.config.log_witnesses;
+  const entry = typeof table === 'object' && table !== null ? (table as Record<string, unknown>)[host] : undefined;
+  if (entry === undefined) return null;
+  const source = `log_witnesses."${host}" in ${file!.path}`;
+  const { quorum, keys } = (typeof entry === 'object' && entry !== null ? entry : {}) as { quorum?: unknown; keys?: unknown };
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 20 || !keys.every((k) => typeof k === 'string')) {
+    throw new CliExit(`${source} must have keys = ["<witness verifier key>", …] (1 to 20)`);
+  }
+  const wanted = quorum ?? keys.length;
+  if (typeof wanted !== 'number' || !Number.isInteger(wanted) || wanted < 1 || wanted > keys.length) {
+    throw new CliExit(`${source}: quorum must be a whole number from 1 to ${keys.length} (the number of keys)`);
+  }
+  const witnesses = keys.map((key: string) => {
+    try {
+      return parseCosignerKey(key.trim());
+    } catch (error) {
+      throw new CliExit(`${source}: ${oneLineError(error)}`);
+    }
+  });
+  return { quorum: wanted, witnesses, source };
+}
+
+/** Checks a checkpoint note carries cosignatures by at least `quorum` of the policy's witnesses. */
+function checkWitnessed(note: Uint8Array, policy: WitnessPolicy): void {
+  let count: number;
+  try {
+    count = checkCosignatures(note, policy.witnesses).cosignatures.length;
+  } catch (error) {
+    throw new CliExit(`The registry's transparency log checkpoint has a bad cosignature: ${oneLineError(error)}`);
+  }
+  if (count < policy.quorum) {
+    throw new CliExit(`The registry's transparency log checkpoint is cosigned by ${count} of the witnesses ${policy.source} requires, not ${policy.quorum}`);
+  }
 }
 
 function verifierOf(vkey: string, source: string): NoteVerifier {
@@ -65,16 +111,22 @@ export async function verifyLogHead(ctx: CommandContext, client: RegistryClient)
   const { host, dir, cacheDir } = logDir(ctx, client);
   const keyPath = join(dir, 'key');
   const checkpointPath = join(dir, 'checkpoint');
+  const policy = await witnessPolicy(ctx, host);
+  // With witnesses required, the newest checkpoint enough of them cosigned; it may lag the newest by a round.
+  const noteUrl = policy === null ? 'log/checkpoint' : `log/witnessed-checkpoint?quorum=${policy.quorum}`;
   const [keyAnswer, noteAnswer, configured, pinnedText, storedNote] = await Promise.all([
-    client.request('log/key'), client.request('log/checkpoint'), configuredKey(ctx, host), readOptional(keyPath), readOptional(checkpointPath),
+    client.request('log/key'), client.request(noteUrl), configuredKey(ctx, host), readOptional(keyPath), readOptional(checkpointPath),
   ]);
   const trusted = configured ?? (pinnedText === null ? null : { key: pinnedText.trim(), source: keyPath });
   // A registry without a log (older, or not Flock's) is accepted only if none was ever seen for it: trust on first use.
-  if (keyAnswer.status === 404 && noteAnswer.status === 404) {
+  if (keyAnswer.status === 404 && noteAnswer.status === 404 && policy === null) {
     if (trusted === null) return null;
     throw new CliExit(`The registry at ${client.baseUrl} no longer serves its transparency log, whose key flock trusts (${trusted.source})`);
   }
   if (!keyAnswer.ok) throw apiFailure(keyAnswer, "Could not read the registry's transparency log key");
+  if (policy !== null && keyAnswer.ok && noteAnswer.status === 404) {
+    throw new CliExit(`No checkpoint of the registry's transparency log is cosigned by ${policy.quorum} of the witnesses ${policy.source} requires yet (try again once they have cosigned)`);
+  }
   if (!noteAnswer.ok) throw apiFailure(noteAnswer, "Could not read the registry's transparency log checkpoint");
   const served = keyAnswer.text.trim();
   const pinned = trusted?.key ?? served;
@@ -97,23 +149,28 @@ export async function verifyLogHead(ctx: CommandContext, client: RegistryClient)
       throw new CliExit(`${checkpointPath} does not verify with ${keyId(pinned)} (remove it to start again): ${oneLineError(error)}`);
     }
   }
+  if (policy !== null) checkWitnessed(noteAnswer.bytes, policy);
   const reader = registryTileReader(client, cacheDir, checkpoint.size);
+  // The witnessed checkpoint may be older than one seen before (without witnesses): then it must be a prefix of that one.
+  const behind = policy !== null && previous !== null && checkpoint.size < previous.size;
   if (previous !== null) {
     const forked = `The registry's transparency log forked: it showed ${describe(previous)} before, and now ${describe(checkpoint)}, which does not contain it`;
-    if (checkpoint.size < previous.size) throw new CliExit(forked);
-    const proof = await proveTree(checkpoint.size, previous.size, reader.read).catch((error: unknown) => {
-      throw new CliExit(`Could not prove the transparency log consistent from size ${previous!.size} to ${checkpoint.size}: ${oneLineError(error)}`);
+    if (checkpoint.size < previous.size && !behind) throw new CliExit(forked);
+    const [large, small] = behind ? [previous, checkpoint] : [checkpoint, previous];
+    const largeReader = behind ? registryTileReader(client, cacheDir, large.size) : reader;
+    const proof = await proveTree(large.size, small.size, largeReader.read).catch((error: unknown) => {
+      throw new CliExit(`Could not prove the transparency log consistent from size ${small.size} to ${large.size}: ${oneLineError(error)}`);
     });
     try {
-      checkTree(proof, checkpoint.size, checkpoint.hash, previous.size, previous.hash);
+      checkTree(proof, large.size, large.hash, small.size, small.hash);
     } catch {
       throw new CliExit(forked);
     }
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (trusted === null) await writeFileAtomic(keyPath, `${served}\n`, { onInterrupt: ctx.onInterrupt });
-  if (storedNote !== noteAnswer.text) await writeFileAtomic(checkpointPath, noteAnswer.text, { onInterrupt: ctx.onInterrupt });
-  return { host, checkpoint, reader, previousSize: previous?.size ?? null };
+  if (storedNote !== noteAnswer.text && !behind) await writeFileAtomic(checkpointPath, noteAnswer.text, { onInterrupt: ctx.onInterrupt });
+  return { host, checkpoint, reader, previousSize: previous?.size ?? null, witnessQuorum: policy?.quorum ?? null };
 }
 
 /** The note for a registry without a log: one stderr line per run. */

@@ -19,28 +19,22 @@ const LOOKUP_ANSWER = z.object({
   record: z.string().max(4096),
   salt: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
-/** How the registry answers a lookup of a version published before the log began (routes/log.ts). */
-const BEFORE_THE_LOG = /published before the transparency log/;
 
 /**
  * Checks that each version's publish record is in the verified tree and says what the lockfile
  * says: that org/name@version (for a private package: the hidden line is SHA-256(salt ‖ clear
- * record)) with the archive checksum. Returns the versions published before the log (no record).
- * Throws a one-line CliExit naming the package on the first mismatch.
+ * record)) with the archive checksum. Every version has one: the registry gives versions published
+ * before its log began their records when it starts. Throws a one-line CliExit naming the package
+ * on the first mismatch.
  */
 export async function checkVersionsInLog(
   ctx: CommandContext, client: RegistryClient, log: VerifiedLog, versions: readonly LoggedVersion[], after = '; nothing was installed',
-): Promise<string[]> {
-  const beforeLog: string[] = [];
+): Promise<void> {
   const queue = [...versions];
   const one = async (v: LoggedVersion) => {
     const label = `${v.package}@${v.version}`;
     const fail = (why: string) => new CliExit(`${label} does not match the registry's transparency log: ${why}${after}`);
     const response = await client.request(`api/v1/log/lookup/${v.package}/${v.version}`, { auth: true });
-    if (response.status === 404 && BEFORE_THE_LOG.test(response.text)) {
-      beforeLog.push(label);
-      return;
-    }
     if (!response.ok) throw fail(`its log lookup answered ${response.status} ${response.text.slice(0, 200).replace(/\s+/g, ' ')}`);
     let answer: z.infer<typeof LOOKUP_ANSWER>;
     try {
@@ -49,7 +43,11 @@ export async function checkVersionsInLog(
       throw fail('its log lookup is not {index, record, salt?}');
     }
     const { index, record: clear, salt } = answer;
-    if (index >= log.checkpoint.size) throw fail(`record ${index} is beyond the verified checkpoint of ${log.checkpoint.size} records`);
+    if (index >= log.checkpoint.size) {
+      throw log.witnessQuorum === null
+        ? fail(`record ${index} is beyond the verified checkpoint of ${log.checkpoint.size} records`)
+        : fail(`record ${index} is not yet in a checkpoint cosigned by ${log.witnessQuorum} witness${log.witnessQuorum === 1 ? '' : 'es'} (the newest has ${log.checkpoint.size} records; try again once they have cosigned)`);
+    }
     let parsed;
     try {
       parsed = parseLogRecord(clear);
@@ -84,12 +82,4 @@ export async function checkVersionsInLog(
   }));
   await log.reader.keepVerified();
   ctx.progress?.('');
-  return beforeLog.sort();
-}
-
-/** The note for versions from before the log: one stderr line per run. */
-export function noteBeforeLog(ctx: CommandContext, labels: readonly string[]): void {
-  if (labels.length === 0) return;
-  const shown = labels.length > 5 ? `${labels.slice(0, 5).join(', ')} and ${labels.length - 5} more` : labels.join(', ');
-  ctx.err(`note: ${shown} ${labels.length === 1 ? 'was' : 'were'} published before the registry's transparency log began, so ${labels.length === 1 ? 'it is' : 'they are'} not checked against it`);
 }

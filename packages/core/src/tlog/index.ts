@@ -39,3 +39,4 @@ export {
 export { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
 export { createTileHashReader, splitStoredHashIndex, tileForIndex, type TileFetcher, type TileHashReader } from './tile-reader.js';
 export { LOG_EVENTS, MAX_RECORD_SIZE, hiddenRecordHash, hideLogRecord, parseLogRecord, type LogRecord, type LogRecordEvent } from './record.js';
+export { checkCosignatures, createCosigner, parseCosignerKey, type CheckedCosignature, type Cosigner, type CosignatureVerifier } from './cosignature.js';

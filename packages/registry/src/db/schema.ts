@@ -28,6 +28,7 @@ export interface Database {
   log_records: LogRecordsTable;
   log_hashes: LogHashesTable;
   log_head: LogHeadTable;
+  log_cosignatures: LogCosignaturesTable;
 }
 
 /** One record (leaf) of the transparency log (migration 0013); see services/transparency-log.ts. */
@@ -55,6 +56,15 @@ export interface LogHashesTable {
 }
 
 /** One row (id 1): the log's size. Appends lock it, so they are serial across replicas. */
+/** A witness's cosignature of the checkpoint of one tree size (migration 0015). */
+export interface LogCosignaturesTable {
+  tree_size: number;
+  /** "name+hash" of the witness key. */
+  witness: string;
+  signed_at: number;
+  line: string;
+}
+
 export interface LogHeadTable {
   id: number;
   size: number;

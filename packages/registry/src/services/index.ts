@@ -35,6 +35,7 @@ import { createTokenAdminService } from './token-admin.js';
 import { createTokensService, type TokensDeps } from './tokens.js';
 import { createTrustedPublishersService } from './trusted-publishers.js';
 import { createTransparencyLogService } from './transparency-log.js';
+import { createLogWitnessService } from './log-witnesses.js';
 import { createOidcExchangeService } from './oidc/exchange.js';
 import { createOidcVerifier } from './oidc/verifier.js';
 
@@ -60,6 +61,8 @@ export interface ServiceDeps {
   sqliteReader?: SqliteReader | null;
   /** Milliseconds between writes of this process's download tally (FLOCK_DOWNLOAD_FLUSH_MS). */
   downloadFlushMs?: number;
+  /** FLOCK_LOG_WITNESSES: the witness keys whose cosignatures of the log are kept. */
+  logWitnessKeys?: readonly string[];
   /** Told when writing the download tally fails (it is kept for the next try). */
   onDownloadFlushError?: (error: unknown) => void;
 }
@@ -128,6 +131,7 @@ export function createServices(deps: ServiceDeps) {
   const held = createHeldVersionsService({ db, clock, access, audit, events });
   const rebuilds = createRebuildsService({ db, clock, events });
   const log = createTransparencyLogService({ db, secretKey });
+  const logWitnesses = createLogWitnessService({ db, clock, log, witnessKeys: deps.logWitnessKeys ?? [] });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -137,7 +141,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log, logWitnesses,
     clock, events, packageGeneration: () => packageGeneration,
   };
 }

@@ -1,0 +1,141 @@
+import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { FlockError, quote } from '../errors.js';
+import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
+import { checkKeyName, ed25519KeyPairFromSeed, parseSignedNote } from './note.js';
+
+/**
+ * Witness cosignatures as in C2SP tlog-cosignature (cosignature/v1, Ed25519). A witness
+ * that checked a checkpoint consistent with every one it saw before signs
+ *
+ *   "cosignature/v1\ntime <seconds>\n" || <checkpoint text>
+ *
+ * and its note signature line carries 4-byte key hash || 8-byte big-endian time || signature.
+ * Its verifier key is `<name>+<hash>+<base64(0x04 || public key)>`, the hash being the first
+ * 4 bytes of SHA-256(name || 0x0A || 0x04 || public key): the type byte keeps a witness key
+ * from ever verifying a log's (0x01) signature, and the reverse.
+ */
+
+const ALG_COSIGNATURE_V1 = 0x04;
+const SIGNATURE_SIZE = 64;
+const DASH = '\u2014 ';
+
+export interface Cosigner {
+  readonly name: string;
+  readonly keyHash: number;
+  /** `name+hash+key` to give the log's operator and its clients. */
+  readonly verifierKey: string;
+  /** The signature line (ending in a newline) for a checkpoint text, at `time` (seconds since the epoch). */
+  cosign(checkpointText: string, time: number): string;
+}
+
+export interface CosignatureVerifier {
+  readonly name: string;
+  readonly keyHash: number;
+  /** "name+hash", how the key is named in messages and stored. */
+  readonly id: string;
+  /** The time the witness signed at, or null when the signature does not verify for this text. */
+  verify(checkpointText: string, signature: Uint8Array): number | null;
+}
+
+function keyHash(name: string, publicKey: Uint8Array): number {
+  return createHash('sha256').update(name).update(Uint8Array.of(0x0a, ALG_COSIGNATURE_V1)).update(publicKey).digest().readUInt32BE(0);
+}
+
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+function signedMessage(checkpointText: string, time: number): Buffer {
+  if (!Number.isSafeInteger(time) || time < 0) throw new FlockError('bad_request', `A cosignature time must be a whole number of seconds: ${time}`);
+  // Only a well-formed checkpoint is ever cosigned: a witness vouches for a tree, not for any text.
+  formatCheckpoint(parseCheckpoint(checkpointText));
+  return Buffer.from(`cosignature/v1\ntime ${time}\n${checkpointText}`, 'utf8');
+}
+
+/** A witness key from a 32-byte seed. */
+export function createCosigner(name: string, seed: Uint8Array): Cosigner {
+  checkKeyName(name);
+  const { privateKey, publicKey } = ed25519KeyPairFromSeed(seed);
+  const hash = keyHash(name, publicKey);
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(hash);
+  return {
+    name,
+    keyHash: hash,
+    verifierKey: `${name}+${hex8(hash)}+${Buffer.concat([Uint8Array.of(ALG_COSIGNATURE_V1), publicKey]).toString('base64')}`,
+    cosign(checkpointText, time) {
+      const message = signedMessage(checkpointText, time);
+      const stamp = Buffer.alloc(8);
+      stamp.writeBigUInt64BE(BigInt(time));
+      const signature = sign(null, message, privateKey);
+      return `${DASH}${name} ${Buffer.concat([head, stamp, signature]).toString('base64')}\n`;
+    },
+  };
+}
+
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** Parses a witness verifier key strictly (cosignature/v1 only; the key hash must match). */
+export function parseCosignerKey(vkey: unknown): CosignatureVerifier {
+  const bad = (why: string) => new FlockError('bad_request', `Not a witness key: ${quote(vkey)} (${why})`);
+  if (typeof vkey !== 'string' || vkey.length > 400) throw bad('expected name+hash+key');
+  const match = /^([^+]*)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+={0,2})$/.exec(vkey);
+  if (!match) throw bad('expected name+hash+key');
+  const [, name = '', hashText = '', keyText = ''] = match;
+  try {
+    checkKeyName(name);
+  } catch {
+    throw bad('bad key name');
+  }
+  const key = Buffer.from(keyText, 'base64');
+  if (key.toString('base64') !== keyText || key.length !== 33 || key[0] !== ALG_COSIGNATURE_V1) throw bad('not a cosignature/v1 Ed25519 key');
+  const publicKey = key.subarray(1);
+  const hash = keyHash(name, publicKey);
+  if (hex8(hash) !== hashText) throw bad('the key hash does not match the key');
+  let keyObject: KeyObject;
+  try {
+    keyObject = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  } catch {
+    throw bad('not an Ed25519 key');
+  }
+  return {
+    name,
+    keyHash: hash,
+    id: `${name}+${hashText}`,
+    verify(checkpointText, signature) {
+      if (signature.length !== 8 + SIGNATURE_SIZE) return null;
+      const time = Buffer.from(signature.subarray(0, 8)).readBigUInt64BE();
+      if (time > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+      const ok = verify(null, signedMessage(checkpointText, Number(time)), keyObject, signature.subarray(8));
+      return ok ? Number(time) : null;
+    },
+  };
+}
+
+export interface CheckedCosignature {
+  /** "name+hash" of the witness. */
+  witness: string;
+  time: number;
+  /** The note signature line, ending in a newline. */
+  line: string;
+}
+
+/**
+ * The cosignatures in a signed checkpoint note by the given witnesses. Lines by other keys (the
+ * log's own, unknown witnesses) are ignored; a line by a known witness that does not verify
+ * refuses the note, as a bad signature by a known key refuses any signed note.
+ */
+export function checkCosignatures(note: string | Uint8Array, witnesses: readonly CosignatureVerifier[]): { checkpoint: Checkpoint; text: string; cosignatures: CheckedCosignature[] } {
+  const { text, signatures } = parseSignedNote(note);
+  const checkpoint = parseCheckpoint(text);
+  const byId = new Map(witnesses.map((w) => [w.id, w]));
+  const found = new Map<string, CheckedCosignature>();
+  for (const { name, keyHash: hash, signature } of signatures) {
+    const witness = byId.get(`${name}+${hex8(hash)}`);
+    if (witness === undefined) continue;
+    const time = witness.verify(text, signature);
+    if (time === null) throw new FlockError('bad_request', `The checkpoint's cosignature by ${witness.id} does not verify`);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(hash);
+    found.set(witness.id, { witness: witness.id, time, line: `${DASH}${name} ${Buffer.concat([head, signature]).toString('base64')}\n` });
+  }
+  return { checkpoint, text, cosignatures: [...found.values()] };
+}
