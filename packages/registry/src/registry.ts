@@ -69,6 +69,7 @@ export async function openRegistry(
     db: database.db, sqliteReader: database.reader, blobs, clock, limits: config.limits, secretKey, feed,
     redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour, devicePollInterval: config.devicePollInterval,
     downloadFlushMs: config.downloadFlushMs,
+    upstream: config.upstream,
     onDownloadFlushError: (error) => hooks.logger?.warn({ err: error }, 'writing download counts failed; kept for the next try'),
     ...(hooks.onStoreError ? { onStoreError: hooks.onStoreError } : {}),
   });

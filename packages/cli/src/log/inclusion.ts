@@ -21,6 +21,8 @@ const LOOKUP_ANSWER = z.object({
 });
 /** How the registry answers a lookup of a version published before the log began (routes/log.ts). */
 const BEFORE_THE_LOG = /published before the transparency log/;
+/** How a mirror (FLOCK_UPSTREAM) answers a lookup of a package it serves from its upstream: its upstream's log holds the record. */
+const MIRRORED = /is mirrored from (\S+): this registry checks its archive against that registry's transparency log/;
 
 /**
  * Checks that each version's publish record is in the verified tree and says what the lockfile
@@ -32,6 +34,7 @@ export async function checkVersionsInLog(
   ctx: CommandContext, client: RegistryClient, log: VerifiedLog, versions: readonly LoggedVersion[], after = '; nothing was installed',
 ): Promise<string[]> {
   const beforeLog: string[] = [];
+  const mirrored = new Map<string, string[]>();
   const queue = [...versions];
   const one = async (v: LoggedVersion) => {
     const label = `${v.package}@${v.version}`;
@@ -39,6 +42,11 @@ export async function checkVersionsInLog(
     const response = await client.request(`api/v1/log/lookup/${v.package}/${v.version}`, { auth: true });
     if (response.status === 404 && BEFORE_THE_LOG.test(response.text)) {
       beforeLog.push(label);
+      return;
+    }
+    const upstream = response.status === 404 ? MIRRORED.exec(response.text)?.[1] : undefined;
+    if (upstream !== undefined) {
+      mirrored.set(upstream, [...(mirrored.get(upstream) ?? []), label]);
       return;
     }
     if (!response.ok) throw fail(`its log lookup answered ${response.status} ${response.text.slice(0, 200).replace(/\s+/g, ' ')}`);
@@ -84,6 +92,10 @@ export async function checkVersionsInLog(
   }));
   await log.reader.keepVerified();
   ctx.progress?.('');
+  for (const [upstream, labels] of mirrored) {
+    const shown = labels.length > 5 ? `${labels.sort().slice(0, 5).join(', ')} and ${labels.length - 5} more` : labels.sort().join(', ');
+    ctx.err(`note: ${shown} came through this registry's mirror of ${upstream}, which checks archives against that registry's transparency log; flock did not check ${labels.length === 1 ? 'it' : 'them'} itself`);
+  }
   return beforeLog.sort();
 }
 

@@ -44,7 +44,13 @@ export function logApiRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/lookup/:org/:name/:version', async (c) => {
     const { org, name, version } = versionParams(c);
-    const found = await c.var.services.packages.getVersion(await authenticate(c), org, name, version);
+    const principal = await authenticate(c);
+    const { mirror, sparseIndex } = c.var.services;
+    // A mirrored package is in the upstream's log, not this one's: the mirror checked it there (services/mirror-log.ts).
+    if (mirror !== null && (await sparseIndex.get(org, name)) === null && (await mirror.isMirrored(principal, org, name))) {
+      throw new FlockError('not_found', `${org}/${name}@${version} is mirrored from ${mirror.url}: this registry checks its archive against that registry's transparency log, not its own`);
+    }
+    const found = await c.var.services.packages.getVersion(principal, org, name, version);
     if (found.logIndex === null) throw new FlockError('not_found', `${org}/${name}@${version} was published before the transparency log began`);
     return c.json(await c.var.services.log.recordFor(found.logIndex));
   });
