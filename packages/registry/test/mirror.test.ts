@@ -2,9 +2,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentKey } from '../src/blobs/keys.js';
+import { loadConfig } from '../src/config.js';
 import { REGISTRY_BIN, copyExample, runBin, runFlock } from '../../../test-support/cli.js';
 import { createExamplesRegistry, type ExamplesRegistry } from '../../../test-support/examples-registry.js';
+import { startLogProxy } from '../../../test-support/log-proxy.js';
 import { publishProject } from '../../../test-support/publish.js';
+import { sha256Hex } from '@flock/core';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 
 // FLOCK_UPSTREAM (issue 16 part 7): a mirror on one port in front of a real upstream registry on
@@ -47,6 +50,16 @@ describe('a mirror of another registry (FLOCK_UPSTREAM)', () => {
     await mirror?.close();
     if (upstreamStopped) await upstream.dir.cleanup();
     else await upstream?.close();
+  });
+
+  it('FLOCK_UPSTREAM is https, or plain http to this machine only, without credentials; the timeout a positive number', () => {
+    expect(loadConfig({ FLOCK_UPSTREAM: 'https://registry.example.com/' }).upstream).toEqual({ url: 'https://registry.example.com', timeoutMs: 30_000 });
+    expect(loadConfig({ FLOCK_UPSTREAM: 'http://127.0.0.1:7000', FLOCK_UPSTREAM_TIMEOUT: '5' }).upstream).toEqual({ url: 'http://127.0.0.1:7000', timeoutMs: 5000 });
+    expect(loadConfig({}).upstream).toBeNull();
+    expect(() => loadConfig({ FLOCK_UPSTREAM: 'http://registry.example.com' })).toThrow('Invalid FLOCK_UPSTREAM "http://registry.example.com": expected https:// (plain http:// only to 127.0.0.1 or localhost)');
+    expect(() => loadConfig({ FLOCK_UPSTREAM: 'https://user:secret@registry.example.com' })).toThrow(/no credentials, query or fragment/);
+    expect(() => loadConfig({ FLOCK_UPSTREAM: 'registry' })).toThrow('Invalid FLOCK_UPSTREAM "registry": expected an http(s) URL');
+    expect(() => loadConfig({ FLOCK_UPSTREAM: 'https://r.example', FLOCK_UPSTREAM_TIMEOUT: '0' })).toThrow(/Invalid FLOCK_UPSTREAM_TIMEOUT "0"/);
   });
 
   it('flock install through the mirror installs banner and palette, each archive checked and kept', async () => {
@@ -124,15 +137,21 @@ describe('a mirror of another registry (FLOCK_UPSTREAM)', () => {
     expect(await mirror.db.selectFrom('orgs').select('name').where('name', '=', 'your-name').execute()).toEqual([]);
   });
 
-  it('a local org is answered locally, never from the upstream', async () => {
-    // Upstream, alice publishes palette; on the mirror alice is a local org without it.
-    const home = join(upstream.dir.path, 'alice-home');
+  /** A new upstream user `org` publishes examples/palette as org/palette; returns their upstream token. */
+  async function publishUpstreamAs(org: string): Promise<string> {
+    const home = join(upstream.dir.path, `${org}-home`);
     await mkdir(home);
-    const token = await upstream.registry.createUser('alice');
-    const copy = await copyExample('palette', join(upstream.dir.path, 'alice-palette'));
-    await writeFile(join(copy, 'flock.toml'), (await readFile(join(copy, 'flock.toml'), 'utf8')).replace('org = "your-name"', 'org = "alice"'));
+    const token = await upstream.registry.createUser(org);
+    const copy = await copyExample('palette', join(upstream.dir.path, `${org}-palette`));
+    await writeFile(join(copy, 'flock.toml'), (await readFile(join(copy, 'flock.toml'), 'utf8')).replace('org = "your-name"', `org = "${org}"`));
     const published = await publishProject(copy, { HOME: home, FLOCK_REGISTRY: upstream.registry.url, FLOCK_TOKEN: token });
     expect(published.code, published.stderr).toBe(0);
+    return token;
+  }
+
+  it('a local org is answered locally, never from the upstream', async () => {
+    // Upstream, alice publishes palette; on the mirror alice is a local org without it.
+    await publishUpstreamAs('alice');
     expect((await fetch(`${upstream.registry.url}/index/alice/palette`)).status).toBe(200);
     expect((await fetch(`${mirror.url}/index/alice/palette`)).status).toBe(404);
     expect((await fetch(`${mirror.url}/api/v1/packages/alice/palette/0.1.0/download`)).status).toBe(404);
@@ -150,6 +169,62 @@ describe('a mirror of another registry (FLOCK_UPSTREAM)', () => {
     expect(await mirror.db.selectFrom('mirror_tokens').selectAll().execute()).toEqual([]);
     const neither = await runBin(REGISTRY_BIN, ['mirror', 'token', 'your-name'], { cwd: upstream.dir.path, env: mirror.env });
     expect([neither.code, neither.stderr]).toEqual([1, 'error: Give either a token or --remove\n']);
+  });
+
+  it("an upstream org's private packages: only with its token set, and then only to the mirror's accounts", async () => {
+    const carol = await publishUpstreamAs('carol');
+    const made = await fetch(`${upstream.registry.url}/api/v1/packages/carol/palette/visibility`, {
+      method: 'POST', headers: { authorization: `Bearer ${carol}`, 'content-type': 'application/json' }, body: JSON.stringify({ visibility: 'private' }),
+    });
+    expect(made.status).toBe(200);
+    const dave = await mirror.createUser('dave');
+    const asDave = { headers: { authorization: `Bearer ${dave}` } };
+    // Without the org's token the upstream shows the mirror nothing.
+    expect((await fetch(`${mirror.url}/index/carol/palette`, asDave)).status).toBe(404);
+    const set = await runBin(REGISTRY_BIN, ['mirror', 'token', 'carol', carol], { cwd: upstream.dir.path, env: mirror.env });
+    expect(set.code, set.stderr).toBe(0);
+    expect((await fetch(`${mirror.url}/index/carol/palette`)).status).toBe(404);
+    const index = await fetch(`${mirror.url}/index/carol/palette`, asDave);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('private, no-cache');
+    expect((await fetch(`${mirror.url}/api/v1/packages/carol/palette/0.1.0/download`)).status).toBe(404);
+    const p = await project('"carol/palette" = "^0.1.0"\n');
+    const result = await runFlock(['install'], { cwd: p.root, env: { ...p.env, FLOCK_TOKEN: dave } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.lines).toEqual(['Installed 1 package (1 downloaded)', '  carol/palette@0.1.0']);
+    // The private archive was checked against the upstream log's hidden record (with the salt the token may read).
+    const stored = await mirror.db.selectFrom('mirror_archives').select('log_index').where('org', '=', 'carol').executeTakeFirstOrThrow();
+    expect(stored.log_index).not.toBeNull();
+    await runBin(REGISTRY_BIN, ['mirror', 'token', 'carol', '--remove'], { cwd: upstream.dir.path, env: mirror.env });
+  });
+
+  it('an upstream serving an index and archive that agree, but that its own transparency log contradicts, is refused', async () => {
+    // A compromised upstream: banner's archive changed, and its index line changed to match.
+    const original = Buffer.from(await (await fetch(`${upstream.registry.url}/api/v1/packages/your-name/banner/0.1.0/download`)).arrayBuffer());
+    const forged = Buffer.from(original);
+    forged[100] = forged[100]! ^ 0xff;
+    const realChecksum = `sha256:${sha256Hex(original)}`;
+    const forgedChecksum = `sha256:${sha256Hex(forged)}`;
+    const proxy = await startLogProxy((path) => {
+      if (path === '/api/v1/packages/your-name/banner/0.1.0/download') return { target: upstream.registry.url, body: forged };
+      if (path === '/index/your-name/banner') return { target: upstream.registry.url, rewrite: (body) => Buffer.from(body.toString('utf8').replace(realChecksum, forgedChecksum)) };
+      return { target: upstream.registry.url };
+    });
+    const second = await createTestRegistry({ FLOCK_UPSTREAM: proxy.url });
+    try {
+      const download = await fetch(`${second.url}/api/v1/packages/your-name/banner/0.1.0/download`);
+      expect(download.status).toBe(502);
+      expect(await download.json()).toEqual({
+        error: `Upstream archive for your-name/banner@0.1.0 does not match the upstream transparency log: the log has archive ${realChecksum}, the upstream index ${forgedChecksum}`,
+      });
+      expect(await second.db.selectFrom('mirror_archives').selectAll().execute()).toEqual([]);
+      expect(await second.listBlobs()).toEqual([]);
+      // The same mirror serves the untouched palette, checked against the same log.
+      expect((await fetch(`${second.url}/api/v1/packages/your-name/palette/0.1.0/download`)).status).toBe(200);
+    } finally {
+      await second.close();
+      await proxy.close();
+    }
   });
 
   it('with the upstream stopped, a fresh project with the same dependencies still installs from the mirror', async () => {
