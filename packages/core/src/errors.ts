@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'conflict',
   'rate_limited',
   'unavailable',
+  /** An upstream registry (FLOCK_UPSTREAM) answered something this registry must not pass on. */
+  'bad_gateway',
   'internal',
 ] as const;
 

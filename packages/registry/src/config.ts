@@ -38,6 +38,15 @@ export interface Config {
   logOrigin?: string;
   /** FLOCK_LOG_WITNESSES: the verifier keys of the witnesses whose cosignatures the registry keeps and serves. */
   logWitnesses: readonly string[];
+  /** FLOCK_UPSTREAM: another Flock registry this one mirrors (see services/mirror.ts); null when it mirrors nothing. */
+  upstream: UpstreamConfig | null;
+}
+
+export interface UpstreamConfig {
+  /** The upstream's origin and path, without a trailing slash. */
+  url: string;
+  /** FLOCK_UPSTREAM_TIMEOUT: milliseconds one upstream request may take, its body included. */
+  timeoutMs: number;
 }
 
 export interface GithubConfig {
@@ -126,6 +135,26 @@ function parseLogWitnesses(raw: string | undefined): string[] {
   return keys;
 }
 
+/** https:// anywhere, plain http:// only to this machine (a tampering network could otherwise rewrite the index and archives together). */
+function parseUpstream(env: NodeJS.ProcessEnv): UpstreamConfig | null {
+  const raw = env.FLOCK_UPSTREAM ?? '';
+  if (raw === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new FlockError('bad_request', `Invalid FLOCK_UPSTREAM "${raw}": expected an http(s) URL`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || /^127\./.test(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new FlockError('bad_request', `Invalid FLOCK_UPSTREAM "${raw}": expected https:// (plain http:// only to 127.0.0.1 or localhost)`);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new FlockError('bad_request', `Invalid FLOCK_UPSTREAM "${raw}": no credentials, query or fragment (set org tokens with flock-registry mirror token)`);
+  }
+  return { url: `${url.origin}${url.pathname}`.replace(/\/+$/, ''), timeoutMs: parseLimit(env, 'FLOCK_UPSTREAM_TIMEOUT', 30) * 1000 };
+}
+
 /** The only place that reads process.env: everything else is handed a frozen Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Readonly<Config> {
   const host = overrides.host ?? env.FLOCK_HOST ?? '127.0.0.1';
@@ -163,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logWitnesses,
     github,
     localAccounts,
+    upstream: parseUpstream(env),
     rebuild: { timeoutSeconds: parseLimit(env, 'FLOCK_REBUILD_TIMEOUT', 600), path: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', localRepositories: env.FLOCK_REBUILD_LOCAL_REPOS === '1' },
   });
 }

@@ -89,6 +89,19 @@ withStorageOptions(token.command('create').description('Create a token; prints i
     });
   });
 
+const mirror = program.command('mirror').description('Settings of a mirror of another registry (FLOCK_UPSTREAM)');
+withStorageOptions(mirror.command('token <org> [token]').description("Set the read token sent to the upstream for ORG's packages (stored sealed), or remove it"))
+  .option('--remove', 'remove the token')
+  .action(async (orgName: string, value: string | undefined, options: ConfigOverrides & { remove?: boolean }) => {
+    if ((value === undefined) === (options.remove !== true)) throw new FlockError('bad_request', 'Give either a token or --remove');
+    await withRegistry(options, async ({ services }) => {
+      if (services.mirror === null) throw new FlockError('bad_request', 'FLOCK_UPSTREAM is not set: this registry mirrors nothing (run the command with the server\'s settings)');
+      await services.mirror.setToken(orgName, value ?? null);
+      // The token itself is never printed.
+      process.stdout.write(value === undefined ? `removed the upstream token for ${orgName}\n` : `set the upstream token for ${orgName}\n`);
+    });
+  });
+
 withStorageOptions(program.command('rebuild-worker').description('Rebuild each new version from its recorded commit (without network where unshare -n works) and record whether it reproduces'))
   .option('--once', 'rebuild what is waiting now, then exit')
   .option('--interval <seconds>', 'seconds between looks for new versions', '10')

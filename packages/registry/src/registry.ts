@@ -70,6 +70,7 @@ export async function openRegistry(
     db: database.db, sqliteReader: database.reader, blobs, clock, limits: config.limits, secretKey, feed,
     redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour, devicePollInterval: config.devicePollInterval,
     downloadFlushMs: config.downloadFlushMs, logWitnessKeys: config.logWitnesses,
+    upstream: config.upstream,
     onDownloadFlushError: (error) => hooks.logger?.warn({ err: error }, 'writing download counts failed; kept for the next try'),
     ...(hooks.onStoreError ? { onStoreError: hooks.onStoreError } : {}),
   });

@@ -72,7 +72,7 @@ async function checkLogged(ctx: CommandContext, label: string, dto: VersionDto, 
   // The log's record must name the bytes downloaded, not only what the registry's JSON says.
   const checksum = `sha256:${sha256Hex(archive)}`;
   try {
-    await checkVersionsInLog(ctx, client, log, [{ package: `${dto.org}/${dto.name}`, version: dto.version, checksum, checksumFrom: 'the downloaded archive' }], '');
+    await checkVersionsInLog(ctx, client, log, [{ package: `${dto.org}/${dto.name}`, version: dto.version, checksum, checksumFrom: 'the downloaded archive' }], '', () => verifyLogHead(ctx, client));
   } catch (error) {
     if (error instanceof CliExit) return error.message;
     throw error;

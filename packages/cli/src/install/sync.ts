@@ -106,7 +106,7 @@ async function checkInLog(ctx: CommandContext, resolved: Resolved[]): Promise<vo
   const { checkVersionsInLog } = await import('../log/inclusion.js');
   const log = await verifyLogHead(ctx, client);
   if (log === null) return noteNoLog(ctx, client);
-  await checkVersionsInLog(ctx, client, log, resolved);
+  await checkVersionsInLog(ctx, client, log, resolved, undefined, () => verifyLogHead(ctx, client));
 }
 
 export interface SyncOptions {

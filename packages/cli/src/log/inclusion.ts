@@ -28,8 +28,13 @@ const LOOKUP_ANSWER = z.object({
  * on the first mismatch.
  */
 export async function checkVersionsInLog(
-  ctx: CommandContext, client: RegistryClient, log: VerifiedLog, versions: readonly LoggedVersion[], after = '; nothing was installed',
+  ctx: CommandContext, client: RegistryClient, first: VerifiedLog, versions: readonly LoggedVersion[], after = '; nothing was installed',
+  refresh?: () => Promise<VerifiedLog | null>,
 ): Promise<void> {
+  // A record may be newer than the checkpoint read at the start (a mirror logs an archive when it first
+  // fetches it, which may be during this run): then the head is read (and checked) once more.
+  let log = first;
+  let refreshed: Promise<VerifiedLog | null> | null = null;
   const queue = [...versions];
   const one = async (v: LoggedVersion) => {
     const label = `${v.package}@${v.version}`;
@@ -43,6 +48,10 @@ export async function checkVersionsInLog(
       throw fail('its log lookup is not {index, record, salt?}');
     }
     const { index, record: clear, salt } = answer;
+    if (index >= log.checkpoint.size && refresh && log.witnessQuorum === null) {
+      const newer = await (refreshed ??= refresh());
+      if (newer !== null && newer.checkpoint.size > log.checkpoint.size) log = newer;
+    }
     if (index >= log.checkpoint.size) {
       throw log.witnessQuorum === null
         ? fail(`record ${index} is beyond the verified checkpoint of ${log.checkpoint.size} records`)
@@ -80,6 +89,7 @@ export async function checkVersionsInLog(
       }
     }
   }));
-  await log.reader.keepVerified();
+  await first.reader.keepVerified();
+  if (log !== first) await log.reader.keepVerified();
   ctx.progress?.('');
 }

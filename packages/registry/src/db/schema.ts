@@ -29,6 +29,43 @@ export interface Database {
   log_hashes: LogHashesTable;
   log_head: LogHeadTable;
   log_cosignatures: LogCosignaturesTable;
+  mirror_index: MirrorIndexTable;
+  mirror_archives: MirrorArchivesTable;
+  mirror_tokens: MirrorTokensTable;
+  mirror_state: MirrorStateTable;
+}
+
+/** FLOCK_UPSTREAM's cache (migration 0018); see services/mirror.ts. */
+export interface MirrorIndexTable {
+  org: string;
+  name: string;
+  /** The upstream's index lines, as it sent them. */
+  body: string;
+  etag: string | null;
+  private: number;
+  checked_at: string;
+}
+
+export interface MirrorArchivesTable {
+  org: string;
+  name: string;
+  version: string;
+  checksum: string;
+  blob_key: string;
+  log_index: number | null;
+  local_log_index: number;
+  fetched_at: string;
+}
+
+export interface MirrorTokensTable {
+  org: string;
+  sealed: string;
+  created_at: string;
+}
+
+export interface MirrorStateTable {
+  name: 'log_key' | 'log_checkpoint';
+  value: string;
 }
 
 /** One record (leaf) of the transparency log (migration 0013); see services/transparency-log.ts. */

@@ -5,6 +5,7 @@ import type { AppEnv } from '../http.js';
 import { SECURITY_HEADERS } from '../security-headers.js';
 import type { Services } from '../services/index.js';
 import type { IndexEntry } from '../services/sparse-index.js';
+import type { MirroredIndex } from '../services/mirror.js';
 
 export interface IndexRequest {
   org: string;
@@ -47,8 +48,25 @@ export async function answerIndex(services: Services, request: IndexRequest): Pr
   const name = parsePackageName(request.name);
   const principal = request.authorization === undefined ? null : await services.auth.principal(bearer(request.authorization));
   const entry = await services.sparseIndex.get(org, name);
+  if (entry === null && services.mirror !== null) {
+    // Not here: a mirror answers from its upstream (revalidated, so never on the fast path).
+    const mirrored = await services.mirror.index(principal, org, name);
+    return mirrored === null ? notFound(org, name) : respondMirrored(mirrored, request.ifNoneMatch);
+  }
   const readable = entry !== null && (await services.access.canRead(principal, { visibility: entry.visibility, org_id: entry.orgId }));
   return respond(org, name, entry, readable, request.ifNoneMatch);
+}
+
+function respondMirrored(mirrored: MirroredIndex, ifNoneMatch: string | undefined): IndexAnswer {
+  const headers = {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/x-ndjson; charset=utf-8',
+    etag: mirrored.etag,
+    'cache-control': mirrored.private ? 'private, no-cache' : 'public, max-age=60',
+    'content-length': String(mirrored.body.byteLength),
+  };
+  if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === mirrored.etag)) return { status: 304, headers, body: null };
+  return { status: 200, headers, body: mirrored.body };
 }
 
 /**
@@ -61,7 +79,7 @@ export function answerIndexNow(services: Services, request: IndexRequest): Index
   const principal = request.authorization === undefined ? null : services.auth.peekPrincipal(bearer(request.authorization));
   if (principal === undefined) return undefined;
   const entry = services.sparseIndex.peek(org, name);
-  if (entry === undefined) return undefined;
+  if (entry === undefined || (entry === null && services.mirror !== null)) return undefined;
   const readable = entry !== null && services.access.canReadNow(principal, { visibility: entry.visibility, org_id: entry.orgId });
   if (readable === undefined) return undefined;
   return respond(org, name, entry, readable, request.ifNoneMatch);

@@ -68,6 +68,17 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
     }
   }
 
+  /**
+   * A package mirrored from the upstream (services/mirror.ts): public ones for everyone; a private
+   * one (read upstream with its org's token, set by the operator) for any account of this registry
+   * with a read-scoped token not restricted to some orgs. Its org has no members here: local orgs
+   * cannot shadow upstream ones. docs/operating.md says so.
+   */
+  function canReadMirrored(principal: Principal | null, isPrivate: boolean): boolean {
+    if (!isPrivate) return true;
+    return principal !== null && hasScope(principal, 'read') && principal.token?.orgIds == null;
+  }
+
   /** canRead when it can be answered from memory; undefined when it needs a lookup (then call canRead). */
   function canReadNow(principal: Principal | null, pkg: Pick<PackageRow, 'visibility' | 'org_id'>): boolean | undefined {
     if (pkg.visibility === 'public') return true;
@@ -119,7 +130,7 @@ export function createAccessService({ accounts, readRoleOf = accounts.roleOf, pe
     return { org: await requireRole(principal, org, role, scope), pkg };
   }
 
-  return { requirePublish, requireScope, requireRole, requirePackageRole, requireAccountAdmin, requireTokenGrant, roleIn, canRead, canReadNow, readableOrgIds };
+  return { requirePublish, requireScope, requireRole, requirePackageRole, requireAccountAdmin, requireTokenGrant, roleIn, canRead, canReadNow, canReadMirrored, readableOrgIds };
 }
 
 export type AccessService = ReturnType<typeof createAccessService>;

@@ -9,10 +9,12 @@ export type Role = OrgRole;
 export interface AccountsDeps {
   db: Db;
   clock: Clock;
+  /** Throws when a new org (a personal one too) may not take this name: a mirror's upstream has it (services/mirror.ts). */
+  checkNewOrgName?: (name: OrgName) => Promise<void>;
 }
 
 /** Users, organizations and memberships. Usernames follow the org-name rules: a user's personal org shares the name. */
-export function createAccountsService({ db, clock }: AccountsDeps) {
+export function createAccountsService({ db, clock, checkNewOrgName }: AccountsDeps) {
   async function findUser(username: string): Promise<UserRow | undefined> {
     return db.selectFrom('users').selectAll().where('username_key', '=', nameKey(username)).executeTakeFirst();
   }
@@ -56,6 +58,7 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
   async function createUser(input: { username: string; githubId?: string; passwordHash?: string; allowReserved?: boolean }): Promise<UserRow> {
     const username: OrgName = parseOrgName(input.username);
     refuseReserved(username, input.allowReserved);
+    await checkNewOrgName?.(username);
     const now = isoNow(clock);
     const user: UserRow = {
       id: randomUUID(),
@@ -83,6 +86,7 @@ export function createAccountsService({ db, clock }: AccountsDeps) {
   async function createOrg(input: { name: string; ownerId: string; allowReserved?: boolean }): Promise<OrgRow> {
     const name = parseOrgName(input.name);
     refuseReserved(name, input.allowReserved);
+    await checkNewOrgName?.(name);
     const now = isoNow(clock);
     const org: OrgRow = { id: randomUUID(), name, name_key: nameKey(name), kind: 'shared', created_at: now, trusted_publishing_only: 0, hold_unusual: 0 };
     try {

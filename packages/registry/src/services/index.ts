@@ -38,6 +38,10 @@ import { createTransparencyLogService } from './transparency-log.js';
 import { createLogWitnessService } from './log-witnesses.js';
 import { createOidcExchangeService } from './oidc/exchange.js';
 import { createOidcVerifier } from './oidc/verifier.js';
+import { createMirrorService } from './mirror.js';
+import { createUpstreamLogCheck } from './mirror-log.js';
+import { createUpstreamClient } from './mirror-upstream.js';
+import type { UpstreamConfig } from '../config.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -65,12 +69,20 @@ export interface ServiceDeps {
   logWitnessKeys?: readonly string[];
   /** Told when writing the download tally fails (it is kept for the next try). */
   onDownloadFlushError?: (error: unknown) => void;
+  /** FLOCK_UPSTREAM: the Flock registry this one mirrors (services/mirror.ts); null or absent: none. */
+  upstream?: UpstreamConfig | null;
 }
 
 /** Wires the services together; each gets only what it uses. */
 export function createServices(deps: ServiceDeps) {
   const { db, blobs, clock, limits, secretKey, redirectDownloads, publishesPerHour, onStoreError, onTokenChanged, feed } = deps;
-  const accounts = createAccountsService({ db, clock });
+  // A mirror is wired first: new orgs ask it whether the upstream has their name.
+  const upstream = deps.upstream ? createUpstreamClient(deps.upstream) : null;
+  const mirror = upstream === null ? null : createMirrorService({
+    db, blobs, clock, secretKey, upstream, log: createUpstreamLogCheck({ db, upstream }), maxArchiveBytes: limits.maxArchiveBytes,
+    canRead: (principal, isPrivate) => access.canReadMirrored(principal, isPrivate),
+  });
+  const accounts = createAccountsService({ db, clock, ...(mirror ? { checkNewOrgName: mirror.refuseShadowing } : {}) });
   // Revocations and membership changes go through the feed, so every replica's cache hears of them.
   const tokens = createTokensService({
     db, clock,
@@ -92,7 +104,7 @@ export function createServices(deps: ServiceDeps) {
   // Bumped by every package change on any replica: a page that shows other packages' state (its
   // dependents) stamps its cache with this too, since a dependent's publish leaves its own entry alone.
   let packageGeneration = 0;
-  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, downloads, packageGeneration: () => packageGeneration });
+  const packages = createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, downloads, mirror, packageGeneration: () => packageGeneration });
   // Package pages: each version's README and API reference, and whole anonymous pages until their package changes.
   const renderedPages = createHtmlCache();
   const searchIndex = isSqlite(db) ? createSqliteSearchIndex(db, SEARCH_CAPS, deps.sqliteReader ?? null) : createPostgresSearchIndex(db);
@@ -142,7 +154,7 @@ export function createServices(deps: ServiceDeps) {
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
     audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log, logWitnesses,
-    clock, events, packageGeneration: () => packageGeneration,
+    clock, events, packageGeneration: () => packageGeneration, mirror,
   };
 }
 

@@ -8,6 +8,7 @@ import type { AccessService } from './access.js';
 import type { DownloadsService } from './downloads.js';
 import type { OrgStoresService, Placement } from './org-stores.js';
 import type { SparseIndexService, StoredArchive } from './sparse-index.js';
+import type { MirrorService } from './mirror.js';
 
 export interface PackagesDeps {
   db: Db;
@@ -21,6 +22,8 @@ export interface PackagesDeps {
   packageGeneration?: () => number;
   /** Counts downloads (in memory) and reads the counts. */
   downloads: Pick<DownloadsService, 'record' | 'totals'>;
+  /** FLOCK_UPSTREAM: where archives of packages this registry does not have come from (null: nowhere). */
+  mirror?: Pick<MirrorService, 'download'> | null;
 }
 
 /** How long a presigned download URL lives: long enough to start, short enough not to be shared. */
@@ -109,7 +112,7 @@ export function toProvenance(row: Pick<VersionRow, 'source_repository' | 'source
 }
 
 /** Reads of packages and versions, each filtered through access.canRead. */
-export function createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, downloads, packageGeneration }: PackagesDeps) {
+export function createPackagesService({ db, access, orgStores, redirectDownloads, sparseIndex, downloads, packageGeneration, mirror = null }: PackagesDeps) {
   // The two queries of every page view and API read, compiled once.
   const selectPackage = compileOnce(db, ['org', 'name'], ({ org, name }) =>
     db
@@ -285,7 +288,13 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
    */
   async function download(principal: Principal | null, org: OrgName, name: PackageName, version: Version): Promise<Download> {
     const entry = await sparseIndex.get(org, name);
-    if (entry === null) throw packageNotFound(org, name);
+    if (entry === null) {
+      // Not here: a mirror's upstream may have it (not counted: its counts are the upstream's).
+      const mirrored = mirror ? await mirror.download(principal, org, name, version) : null;
+      if (mirrored === null) throw packageNotFound(org, name);
+      const { body, checksum } = mirrored;
+      return { kind: 'bytes', body, size: body.byteLength, visibility: mirrored.private ? 'private' : 'public', checksum };
+    }
     const pkg = { visibility: entry.visibility, org_id: entry.orgId };
     if (!(access.canReadNow(principal, pkg) ?? (await access.canRead(principal, pkg)))) throw packageNotFound(org, name);
     const archive = entry.archives.get(version);

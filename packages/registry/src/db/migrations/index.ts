@@ -14,6 +14,7 @@ import { trustedPublishing } from './0012-trusted-publishing.js';
 import { transparencyLog } from './0013-transparency-log.js';
 import { rebuilds } from './0014-rebuilds.js';
 import { logWitnesses } from './0015-log-witnesses.js';
+import { mirror } from './0018-mirror.js';
 
 /**
  * Migrations live in code (not files on disk) so the compiled server carries them.
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0013_transparency_log': transparencyLog,
   '0014_rebuilds': rebuilds,
   '0015_log_witnesses': logWitnesses,
+  '0018_mirror': mirror,
 };
 
 export const migrationProvider: MigrationProvider = {
