@@ -93,32 +93,37 @@ describe('storage maintenance: fsck, gc, backup and restore', () => {
     expect(await keysOf(acmeStore)).toHaveLength(2);
   });
 
-  it('fsck finds planted orphans and a deleted and a corrupted referenced blob, in both stores; exit 1', async () => {
+  it('fsck finds planted orphans, a deleted referenced blob and two corrupted ones (size, hash), in both stores; exit 1', async () => {
     const registryOrphan = await orphan(registryStore);
     const acmeOrphan = await orphan(acmeStore);
     const palette = await blobKeyOf('boss', 'palette', '0.1.0');
     const widget = await blobKeyOf('acme', 'widget', '1.0.0');
     const archiveBytes = (await registryStore.get(palette.blob_key))!;
     const docsBytes = (await acmeStore.get(widget.docs_key!))!;
+    const second = await blobKeyOf('boss', 'palette', '0.2.0');
+    const secondBytes = (await registryStore.get(second.blob_key))!;
     await registryStore.delete(palette.blob_key);
     await acmeStore.put(widget.docs_key!, Buffer.from('{"not":"the docs"}'));
+    await registryStore.put(second.blob_key, secondBytes.subarray(0, 10));
     try {
       const result = await op('fsck');
       expect(result.code).toBe(1);
       expect(result.lines).toContain(`missing archive boss/palette@0.1.0 (${palette.blob_key}) in the registry store`);
       expect(result.lines).toContain(`wrong hash docs acme/widget@1.0.0 (${widget.docs_key}) in the store of organization acme: sha256:${sha256Hex(Buffer.from('{"not":"the docs"}'))}, expected sha256:${widget.docs_key!.slice(-64)}`);
+      expect(result.lines).toContain(`wrong size archive boss/palette@0.2.0 (${second.blob_key}) in the registry store: 10 bytes, expected ${secondBytes.byteLength}`);
       expect(result.lines.filter((l) => l.startsWith('orphan '))).toEqual([
         expect.stringMatching(new RegExp(`^orphan ${registryOrphan} in the registry store \\(300 bytes, written `)),
         expect.stringMatching(new RegExp(`^orphan ${acmeOrphan} in the store of organization acme \\(300 bytes, written `)),
       ]);
-      expect(result.lines.at(-1)).toBe(`fsck: ${REFERENCED} referenced blobs; 1 missing, 1 corrupt, 0 unreadable; 2 orphans: PROBLEMS`);
+      expect(result.lines.at(-1)).toBe(`fsck: ${REFERENCED} referenced blobs; 1 missing, 2 corrupt, 0 unreadable; 2 orphans: PROBLEMS`);
       const json = JSON.parse((await op('fsck', '--json')).stdout) as { ok: boolean; referenced: number; problems: { kind: string }[]; orphans: { key: string }[] };
       expect(json).toMatchObject({ ok: false, referenced: REFERENCED });
-      expect(json.problems.map((p) => p.kind).sort()).toEqual(['missing', 'wrong-hash']);
+      expect(json.problems.map((p) => p.kind).sort()).toEqual(['missing', 'wrong-hash', 'wrong-size']);
       expect(json.orphans.map((o) => o.key).sort()).toEqual([acmeOrphan, registryOrphan].sort());
     } finally {
       await registryStore.put(palette.blob_key, archiveBytes);
       await acmeStore.put(widget.docs_key!, docsBytes);
+      await registryStore.put(second.blob_key, secondBytes);
     }
     // Orphans alone are reported but pass, unless --strict.
     const orphansOnly = await op('fsck');
