@@ -4,6 +4,7 @@ import { loadConfig, type ConfigOverrides } from './config.js';
 import { openRegistry, startServer } from './registry.js';
 import { runRebuildWorker } from './rebuild/run.js';
 import { runWitness } from './witness/run.js';
+import { registerStorageCommands } from './commands/storage.js';
 import { DEFAULT_SCOPES, SCOPES } from './auth/principal.js';
 import { parseScopes } from './services/tokens.js';
 import type { Role } from './services/accounts.js';
@@ -130,6 +131,9 @@ program.command('witness').description("Cosign a registry's transparency log che
       intervalMs: interval * 1000, printKey: options.printKey === true, ...(options.logKey ? { logKey: options.logKey } : {}),
     });
   });
+
+// fsck, gc, backup, restore (commands/storage.ts).
+registerStorageCommands(program, { withStorageOptions, configFrom, withRegistry });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // Known errors are one line for the operator; anything else keeps its stack for a bug report.

@@ -56,6 +56,31 @@ export function blobStoreContract(name: string, open: () => BlobStore, options: 
       await store.delete(key);
     });
 
+    it('lists keys under a prefix with their size and time, lazily, and no longer once deleted', async () => {
+      const store = open();
+      const { key, bytes } = blob(3000);
+      const other = blob(10);
+      await store.put(key, bytes);
+      await store.put(other.key, other.bytes);
+      const collect = async (prefix?: string) => {
+        const entries = [];
+        for await (const entry of store.list(prefix)) entries.push(entry);
+        return entries;
+      };
+      const exact = await collect(key);
+      expect(exact).toEqual([{ key, size: 3000, lastModified: expect.any(Date) }]);
+      // The store's clock and ours are the same machine's: a just-written blob is dated about now.
+      expect(Math.abs(exact[0]!.lastModified.getTime() - Date.now())).toBeLessThan(60_000);
+      const folder = key.slice(0, 'sha256/ab/'.length);
+      expect((await collect(folder)).map((e) => e.key)).toContain(key);
+      expect((await collect(folder)).every((e) => e.key.startsWith(folder))).toBe(true);
+      const all = (await collect()).map((e) => e.key);
+      expect(all).toEqual(expect.arrayContaining([key, other.key]));
+      await store.delete(key);
+      expect(await collect(key)).toEqual([]);
+      expect(await collect('sha256/zz/')).toEqual([]);
+    });
+
     it('stores an empty blob', async () => {
       const store = open();
       const { key, bytes } = blob(0);

@@ -83,6 +83,13 @@ describe('a mirror of another registry (FLOCK_UPSTREAM)', () => {
     }
     const blobs = await mirror.listBlobs();
     for (const line of [palette, banner]) expect(blobs.some((key) => key.endsWith(contentKey(line.checksum.slice('sha256:'.length))))).toBe(true);
+    // Its fetched archives are referenced blobs: fsck finds no orphan, gc would delete nothing.
+    const fsck = await runBin(REGISTRY_BIN, ['fsck', '--strict'], { cwd: upstream.dir.path, env: mirror.env });
+    expect(fsck.stdout).toBe('fsck: 2 referenced blobs; 0 missing, 0 corrupt, 0 unreadable; 0 orphans: ok\n');
+    expect(fsck.code, fsck.stderr).toBe(0);
+    const gc = await runBin(REGISTRY_BIN, ['gc', '--dry-run', '--grace-seconds', '0'], { cwd: upstream.dir.path, env: mirror.env });
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(gc.stdout).not.toMatch(/sha256\//);
     // The upstream's log key is pinned on first use.
     const pinned = await mirror.db.selectFrom('mirror_state').select('value').where('name', '=', 'log_key').executeTakeFirst();
     expect(pinned?.value).toBe((await (await fetch(`${upstream.registry.url}/log/key`)).text()).trim());

@@ -29,12 +29,20 @@ export function reportingFailures(store: BlobStore): BlobStore {
       throw error instanceof FlockError ? error : storageUnavailable(error);
     }
   };
+  async function* list(prefix?: string) {
+    try {
+      yield* store.list(prefix);
+    } catch (error) {
+      throw error instanceof FlockError ? error : storageUnavailable(error);
+    }
+  }
   return {
     put: (key, bytes) => guard(() => store.put(key, bytes)),
     get: (key) => guard(() => store.get(key)),
     ...(store.getStream ? { getStream: (key: string) => guard(() => store.getStream!(key)) } : {}),
     head: (key) => guard(() => store.head(key)),
     delete: (key) => guard(() => store.delete(key)),
+    list,
     ...(store.presignGet ? { presignGet: (key: string, seconds: number) => guard(() => store.presignGet!(key, seconds)) } : {}),
   };
 }

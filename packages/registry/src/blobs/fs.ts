@@ -1,12 +1,39 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { mkdir, open, opendir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { sha256Hex } from '@flock/core';
-import type { BlobStore, BlobStream, PutResult } from './store.js';
+import type { BlobEntry, BlobStore, BlobStream, PutResult } from './store.js';
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Files under `dir` (recursively), as keys relative to the store's root; a folder gone meanwhile is empty. */
+async function* walk(base: string, dir: string): AsyncGenerator<BlobEntry> {
+  let entries;
+  try {
+    entries = await opendir(dir);
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  for await (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      yield* walk(base, path);
+    } else if (entry.isFile()) {
+      let info;
+      try {
+        info = await stat(path);
+      } catch (error) {
+        // Deleted between the listing and the stat (gc, a failed publish's cleanup): not there.
+        if (isMissing(error)) continue;
+        throw error;
+      }
+      yield { key: relative(base, path).split(sep).join('/'), size: info.size, lastModified: info.mtime };
+    }
+  }
 }
 
 /** A folder on the local disk. Writes go to a temp file and are renamed, so a reader never sees half a blob. */
@@ -65,6 +92,13 @@ export function createFsBlobStore(root: string): BlobStore {
     },
     async delete(key: string) {
       await rm(pathOf(key), { force: true });
+    },
+    async *list(prefix = '') {
+      // Only the folder the prefix names is walked: list('sha256/ab/') reads one folder, not the store.
+      const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+      const start = folder === '' ? base : pathOf(folder);
+      // Temp files of writes in flight (.tmp-*) are listed too: they are in the folder, and gc's grace period covers them.
+      for await (const entry of walk(base, start)) if (entry.key.startsWith(prefix)) yield entry;
     },
   };
 }

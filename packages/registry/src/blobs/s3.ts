@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sha256Hex } from '@flock/core';
 import type { BlobStore, BlobStream, PutResult } from './store.js';
@@ -83,6 +83,19 @@ export function createS3BlobStore(location: S3Location): BlobStore {
     },
     async delete(key: string) {
       await client.send(new DeleteObjectCommand({ Bucket, Key: keyOf(key) }));
+    },
+    async *list(prefix = '') {
+      const base = location.prefix ? `${location.prefix}/` : '';
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const object of page.Contents ?? []) {
+          if (object.Key === undefined) continue;
+          // No date (S3 always sends one): taken as new, so gc's grace period keeps it.
+          yield { key: object.Key.slice(base.length), size: Number(object.Size ?? 0), lastModified: object.LastModified ?? new Date() };
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
     },
     async presignGet(key: string, expiresInSeconds: number) {
       return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: keyOf(key) }), { expiresIn: expiresInSeconds });

@@ -5,6 +5,13 @@ export interface BlobStream {
   size: number;
 }
 
+/** One stored object, as a listing reports it. */
+export interface BlobEntry {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
 export interface PutResult {
   sha256: string;
   size: number;
@@ -25,6 +32,11 @@ export interface BlobStore {
   getStream?(key: string): Promise<BlobStream | null>;
   head(key: string): Promise<{ size: number } | null>;
   delete(key: string): Promise<void>;
+  /**
+   * Every key starting with `prefix` (all keys without one), in no promised order. Read
+   * lazily, so a store of any size is walked without holding its listing (fsck, gc, backup).
+   */
+  list(prefix?: string): AsyncIterable<BlobEntry>;
   /** A short-lived URL the client may download from directly, where the store has one. */
   presignGet?(key: string, expiresInSeconds: number): Promise<string>;
 }

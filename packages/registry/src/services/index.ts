@@ -31,6 +31,7 @@ import { refreshKeywords } from './search/keywords.js';
 import { createSessionsService } from './sessions.js';
 import { createSignInService } from './sign-in.js';
 import { createSparseIndexService } from './sparse-index.js';
+import { createStorageCheckService } from './storage-check.js';
 import { createTokenAdminService } from './token-admin.js';
 import { createTokensService, type TokensDeps } from './tokens.js';
 import { createTrustedPublishersService } from './trusted-publishers.js';
@@ -144,6 +145,7 @@ export function createServices(deps: ServiceDeps) {
   const rebuilds = createRebuildsService({ db, clock, events });
   const log = createTransparencyLogService({ db, secretKey });
   const logWitnesses = createLogWitnessService({ db, clock, log, witnessKeys: deps.logWitnessKeys ?? [] });
+  const storageCheck = createStorageCheckService({ db, registryStore: blobs, orgStores });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -153,7 +155,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log, logWitnesses,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log, logWitnesses, storageCheck,
     clock, events, packageGeneration: () => packageGeneration, mirror,
   };
 }
