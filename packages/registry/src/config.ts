@@ -36,6 +36,19 @@ export interface Config {
   rebuild: { timeoutSeconds: number; path: string; localRepositories: boolean };
   /** FLOCK_LOG_ORIGIN: the transparency log's name (checkpoints, key); unset: the public URL's host + "/log". */
   logOrigin?: string;
+  /** Webhook delivery (services/webhook-worker.ts): see README's environment table. */
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** FLOCK_WEBHOOK_WORKER: whether this server sends webhooks (off: another replica does). */
+  worker: boolean;
+  /** FLOCK_WEBHOOK_RETRY_BASE_MS: the first retry's delay; later ones are multiples of it. */
+  retryBaseMs: number;
+  /** FLOCK_WEBHOOK_POLL_MS: how often the worker looks for due deliveries. */
+  pollMs: number;
+  /** FLOCK_WEBHOOK_PRIVATE_TARGETS=1: webhooks may reach private and loopback addresses. */
+  privateTargets: boolean;
 }
 
 export interface GithubConfig {
@@ -142,6 +155,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...(logOrigin !== undefined ? { logOrigin } : {}),
     github,
     localAccounts,
+    webhooks: {
+      worker: parseSwitch(env, 'FLOCK_WEBHOOK_WORKER', true),
+      retryBaseMs: parseLimit(env, 'FLOCK_WEBHOOK_RETRY_BASE_MS', 10_000),
+      pollMs: parseLimit(env, 'FLOCK_WEBHOOK_POLL_MS', 1000),
+      privateTargets: env.FLOCK_WEBHOOK_PRIVATE_TARGETS === '1',
+    },
     rebuild: { timeoutSeconds: parseLimit(env, 'FLOCK_REBUILD_TIMEOUT', 600), path: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', localRepositories: env.FLOCK_REBUILD_LOCAL_REPOS === '1' },
   });
 }

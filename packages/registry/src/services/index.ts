@@ -37,6 +37,7 @@ import { createTrustedPublishersService } from './trusted-publishers.js';
 import { createTransparencyLogService } from './transparency-log.js';
 import { createOidcExchangeService } from './oidc/exchange.js';
 import { createOidcVerifier } from './oidc/verifier.js';
+import { createWebhooksService } from './webhooks.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -79,8 +80,10 @@ export function createServices(deps: ServiceDeps) {
   });
   const auth = createAuthCache({ tokens, accounts, clock });
   const access = createAccessService({ accounts, readRoleOf: auth.roleOf, peekReadRole: auth.peekRole });
-  const audit = createAuditService({ db, clock });
-  const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
+  // Every audited change that is an org event writes the event and its webhooks' outbox rows in its own transaction.
+  const webhooks = createWebhooksService({ db, clock, secretKey, accounts, access });
+  const audit = createAuditService({ db, clock, onRecorded: webhooks.recordEvent });
+  const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access, audit });
   const sparseIndex = createSparseIndexService({ db });
   const downloads = createDownloadsService({
     db, clock, flushMs: deps.downloadFlushMs ?? 5000,
@@ -137,7 +140,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log, webhooks,
     clock, events, packageGeneration: () => packageGeneration,
   };
 }
