@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestOnlyArchive } from '../../../test-support/archives.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { startTestS3 } from '../../../test-support/s3.js';
 import { eventually, signatureVerifies, startReceiver, type WebhookReceiver } from '../../../test-support/webhook-receiver.js';
 
 // Webhooks end to end on a real server: a receiver on 127.0.0.1 that fails three times first gets the
@@ -178,6 +179,27 @@ describe('webhooks and the org events feed', () => {
     expect((await api(`/api/v1/orgs/acme/webhooks/${first.id}`, ada, { method: 'DELETE' })).status).toBe(200);
     expect(await registry.db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', first.id).execute()).toEqual([]);
     expect((await api(`/api/v1/orgs/acme/webhooks/${first.id}/deliveries`, ada)).status).toBe(404);
+  });
+
+  it('setting and removing the org store are audited and are events, without the credentials', async () => {
+    const s3 = await startTestS3('acme-webhook-store');
+    try {
+      const after = (await api('/api/v1/orgs/acme/events?limit=200', ada)).body.next as number;
+      const secretAccessKey = 'store-secret-never-in-an-event';
+      const set = await api('/api/v1/orgs/acme/store', ada, { method: 'PUT', body: { endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey } });
+      expect(set.status).toBe(200);
+      expect((await api('/api/v1/orgs/acme/store', ada, { method: 'DELETE' })).status).toBe(200);
+      const { events } = (await api(`/api/v1/orgs/acme/events?after=${after}`, ada)).body;
+      expect(events.map((e: Json) => [e.type, e.data])).toEqual([
+        ['store.set', { endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', prefix: '' }],
+        ['store.remove', {}],
+      ]);
+      expect(JSON.stringify(events)).not.toMatch(/store-secret|S3RVER/);
+      const audited = await registry.db.selectFrom('audit_events').select('action').where('action', 'like', 'store.%').orderBy('at').execute();
+      expect(audited.map((a) => a.action)).toEqual(['store.set', 'store.remove']);
+    } finally {
+      await s3.close();
+    }
   });
 });
 

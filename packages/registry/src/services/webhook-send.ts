@@ -33,22 +33,24 @@ export function parseWebhookUrl(value: unknown): string {
 
 // Where a webhook must not reach unless the operator allows it: this machine, private networks,
 // link-local (cloud metadata at 169.254.169.254), carrier-grade NAT, multicast and reserved ranges.
-const PRIVATE = new BlockList();
+// Two lists: a BlockList's IPv6 rules also match IPv4 addresses (as ::ffff:a.b.c.d), so ::ffff:0:0/96 would catch them all.
+const PRIVATE_V4 = new BlockList();
+const PRIVATE_V6 = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24],
   ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
+] as const) PRIVATE_V4.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
   ['::', 127], ['::ffff:0:0', 96], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
+] as const) PRIVATE_V6.addSubnet(net, prefix, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
   // An IPv4 address written as IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
+  if (mapped) return PRIVATE_V4.check(mapped[1]!, 'ipv4');
   const family = isIP(address);
   if (family === 0) return true;
-  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? PRIVATE_V4.check(address, 'ipv4') : PRIVATE_V6.check(address, 'ipv6');
 }
 
 /** `Flock-Signature`: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")> (docs/webhooks.md). */
