@@ -140,7 +140,7 @@ describe('webhooks and the org events feed', () => {
     expect((await api('/api/v1/orgs/acme/events', outsider)).status).toBe(403);
     const noRead = await registry.withServices(async (s) => s.tokens.create({ userId: (await s.accounts.requireUser('ada')).id, name: 'no-read', scopes: ['publish'] }));
     expect((await api('/api/v1/orgs/acme/events', noRead.token)).body).toEqual({ error: 'This token does not have the read scope' });
-    for (const query of ['limit=201', 'limit=0', 'after=-1', 'after=x']) {
+    for (const query of ['limit=201', 'limit=0', 'after=-1', 'after=x', 'after=2147483648']) {
       const answer = await api(`/api/v1/orgs/acme/events?${query}`, ada);
       expect([query, answer.status, Object.keys(answer.body)]).toEqual([query, 400, ['error']]);
     }
@@ -179,6 +179,18 @@ describe('webhooks and the org events feed', () => {
     expect((await api(`/api/v1/orgs/acme/webhooks/${first.id}`, ada, { method: 'DELETE' })).status).toBe(200);
     expect(await registry.db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', first.id).execute()).toEqual([]);
     expect((await api(`/api/v1/orgs/acme/webhooks/${first.id}/deliveries`, ada)).status).toBe(404);
+  });
+
+  it("a token's events go to the orgs it is restricted to while its user is a member of them", async () => {
+    const after = (await api('/api/v1/orgs/acme/events?limit=200', ada)).body.next as number;
+    const minted = await api('/api/v1/tokens', bea, { method: 'POST', body: { name: 'bea-acme', scopes: ['read'], orgs: ['acme'] } });
+    expect(minted.status).toBe(201);
+    expect((await api('/api/v1/orgs/acme/leave', bea, { method: 'POST' })).status).toBe(200);
+    expect((await api(`/api/v1/tokens/${minted.body.info.id}`, bea, { method: 'DELETE' })).status).toBe(200);
+    const { events } = (await api(`/api/v1/orgs/acme/events?after=${after}`, ada)).body;
+    expect(events.map((e: Json) => [e.type, e.actor.name])).toEqual([['token.create', 'bea'], ['member.leave', 'bea']]);
+    const personal = (await api('/api/v1/orgs/bea/events', bea)).body.events as Json[];
+    expect(personal.map((e) => e.data.token)).toEqual(['laptop']);
   });
 
   it('setting and removing the org store are audited and are events, without the credentials', async () => {

@@ -62,6 +62,8 @@ export interface RecordedAudit {
   details: EventDetails;
   eventOrgIds: string[] | null;
   actor: { name: string; token: string | null };
+  /** The acting user's id; null for a trusted publisher. */
+  userId: string | null;
 }
 
 /** Who did it: a principal, with the token it used (null for a browser session), or another actor. */
@@ -99,7 +101,7 @@ export function createAuditService({ db, clock, onRecorded }: {
       })
       .execute();
     await onRecorded?.(
-      { action: input.action, at, orgId: input.orgId ?? null, details: input.details ?? {}, eventOrgIds: input.eventOrgIds ?? null, actor: { name: actor.name, token: actor.tokenName } },
+      { action: input.action, at, orgId: input.orgId ?? null, details: input.details ?? {}, eventOrgIds: input.eventOrgIds ?? null, actor: { name: actor.name, token: actor.tokenName }, userId: actor.id },
       executor,
     );
   }

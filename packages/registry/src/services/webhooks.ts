@@ -104,7 +104,8 @@ export function parseFeedQuery(after: string | undefined, limit: string | undefi
     if (!/^\d{1,15}$/.test(raw) || Number(raw) > max) throw bad(`${name} must be a whole number from 0 to ${max}`);
     return Number(raw);
   };
-  const parsed = { after: whole(after, 'after', 0, Number.MAX_SAFE_INTEGER), limit: whole(limit, 'limit', 100, MAX_FEED_PAGE) };
+  // Event ids are 32-bit integer columns: a larger `after` would be a database error on PostgreSQL.
+  const parsed = { after: whole(after, 'after', 0, 2_147_483_647), limit: whole(limit, 'limit', 100, MAX_FEED_PAGE) };
   if (parsed.limit === 0) throw bad(`limit must be from 1 to ${MAX_FEED_PAGE}`);
   return parsed;
 }
@@ -129,15 +130,18 @@ export function createWebhooksService({ db, clock, secretKey, accounts, access }
     return { id: row.id, url: row.url, events: row.types === null ? null : (JSON.parse(row.types) as EventType[]), active: row.active === 1, createdAt: row.created_at };
   }
 
-  /** The orgs an event goes to: its org, or for a token event the orgs it names, else the user's personal org. */
+  /**
+   * The orgs an event goes to: its org; for a token event the orgs the token is restricted to
+   * that the user is still a member of (one left since hears nothing), else the user's personal org.
+   */
   async function targetOrgs(event: RecordedAudit, trx: Db, type: EventType): Promise<Array<{ id: string; name: string }>> {
-    let ids = event.eventOrgIds !== null && event.eventOrgIds.length > 0 ? event.eventOrgIds : event.orgId ? [event.orgId] : [];
-    if (ids.length === 0 && type.startsWith('token.')) {
-      const personal = await trx.selectFrom('orgs').select('id').where('name', '=', event.actor.name).where('kind', '=', 'personal').executeTakeFirst();
-      ids = personal ? [personal.id] : [];
-    }
-    if (ids.length === 0) return [];
-    return trx.selectFrom('orgs').select(['id', 'name']).where('id', 'in', ids).orderBy('name').execute();
+    if (!type.startsWith('token.')) return event.orgId ? trx.selectFrom('orgs').select(['id', 'name']).where('id', '=', event.orgId).execute() : [];
+    if (event.userId === null) return [];
+    let query = trx.selectFrom('orgs').innerJoin('memberships', 'memberships.org_id', 'orgs.id').select(['orgs.id', 'orgs.name']).where('memberships.user_id', '=', event.userId);
+    query = event.eventOrgIds !== null && event.eventOrgIds.length > 0
+      ? query.where('orgs.id', 'in', event.eventOrgIds)
+      : query.where('orgs.kind', '=', 'personal').where('orgs.name', '=', event.actor.name);
+    return query.orderBy('orgs.name').execute();
   }
 
   /** Called by the audit log with the change's own transaction (see services/index.ts). */
