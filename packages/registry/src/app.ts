@@ -13,6 +13,7 @@ import { oidcRoutes } from './routes/api/oidc.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
 import { orgApiRoutes } from './routes/api/orgs.js';
 import { trustedPublisherRoutes } from './routes/api/trusted-publishers.js';
+import { orgEventRoutes, webhookRoutes } from './routes/api/webhooks.js';
 import { heldVersionRoutes } from './routes/api/held-versions.js';
 import { packageAdminRoutes } from './routes/api/package-admin.js';
 import { packageRoutes } from './routes/api/packages.js';
@@ -104,6 +105,8 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   app.route('/api/v1/me', meRoutes());
   app.route('/api/v1/orgs/:org/store', orgStoreRoutes());
   app.route('/api/v1/orgs/:org/trusted-publishers', trustedPublisherRoutes());
+  app.route('/api/v1/orgs/:org/webhooks', webhookRoutes());
+  app.route('/api/v1/orgs/:org/events', orgEventRoutes());
   app.route('/api/v1/tokens', tokenRoutes());
   app.route('/api/v1/oidc', oidcRoutes());
   app.route('/api/v1/device', deviceRoutes());

@@ -40,6 +40,8 @@ export interface Config {
   logWitnesses: readonly string[];
   /** FLOCK_UPSTREAM: another Flock registry this one mirrors (see services/mirror.ts); null when it mirrors nothing. */
   upstream: UpstreamConfig | null;
+  /** Webhook delivery (services/webhook-worker.ts): see README's environment table. */
+  webhooks: WebhookConfig;
 }
 
 export interface UpstreamConfig {
@@ -47,6 +49,17 @@ export interface UpstreamConfig {
   url: string;
   /** FLOCK_UPSTREAM_TIMEOUT: milliseconds one upstream request may take, its body included. */
   timeoutMs: number;
+}
+
+export interface WebhookConfig {
+  /** FLOCK_WEBHOOK_WORKER: whether this server sends webhooks (off: another replica does). */
+  worker: boolean;
+  /** FLOCK_WEBHOOK_RETRY_BASE_MS: the first retry's delay; later ones are multiples of it. */
+  retryBaseMs: number;
+  /** FLOCK_WEBHOOK_POLL_MS: how often the worker looks for due deliveries. */
+  pollMs: number;
+  /** FLOCK_WEBHOOK_PRIVATE_TARGETS=1: webhooks may reach private and loopback addresses. */
+  privateTargets: boolean;
 }
 
 export interface GithubConfig {
@@ -193,6 +206,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     github,
     localAccounts,
     upstream: parseUpstream(env),
+    webhooks: {
+      worker: parseSwitch(env, 'FLOCK_WEBHOOK_WORKER', true),
+      retryBaseMs: parseLimit(env, 'FLOCK_WEBHOOK_RETRY_BASE_MS', 10_000),
+      pollMs: parseLimit(env, 'FLOCK_WEBHOOK_POLL_MS', 1000),
+      privateTargets: env.FLOCK_WEBHOOK_PRIVATE_TARGETS === '1',
+    },
     rebuild: { timeoutSeconds: parseLimit(env, 'FLOCK_REBUILD_TIMEOUT', 600), path: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', localRepositories: env.FLOCK_REBUILD_LOCAL_REPOS === '1' },
   });
 }

@@ -22,10 +22,13 @@ import { createLocalChangeFeed, createPostgresChangeFeed, type ChangeFeed } from
 import { systemClock, type Clock } from './services/clock.js';
 import { createServices, type Services } from './services/index.js';
 import { backfillLog } from './services/log-witnesses.js';
+import { createWebhookWorker } from './services/webhook-worker.js';
 
 export interface Registry {
   services: Services;
   database: DatabaseHandle;
+  /** The key sealing secrets at rest (the webhook worker opens signing secrets with it). */
+  secretKey: Buffer;
   close(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ export async function openRegistry(
   return {
     services,
     database,
+    secretKey,
     async close() {
       stopWatching();
       // The downloads counted since the last flush are written before the database closes.
@@ -232,6 +236,14 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
     metricsToken: config.metricsToken,
     logOrigin: config.logOrigin,
   });
+  // Replicas share the outbox; FLOCK_WEBHOOK_WORKER=off leaves sending to the others.
+  const webhookWorker = createWebhookWorker({
+    db: registry.database.db, clock: options.clock ?? systemClock, secretKey: registry.secretKey,
+    retryBaseMs: config.webhooks.retryBaseMs, pollMs: config.webhooks.pollMs, allowPrivate: config.webhooks.privateTargets,
+    // The URL's origin only: a receiver's path or query may carry its own secret.
+    onFailedAttempt: (a) => logger.warn({ delivery: a.deliveryId, target: new URL(a.url).origin, attempt: a.attempt, status: a.status, error: a.error, final: a.final }, 'webhook delivery attempt failed'),
+  });
+  if (config.webhooks.worker) webhookWorker.start();
   logger.info({ url, database: config.databaseUrl.split(':')[0], store: config.blobStore.split(':')[0] }, 'flock-registry listening');
   return {
     url,
@@ -242,6 +254,7 @@ export async function startServer(config: Readonly<Config>, options: { logger?: 
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as Server).closeIdleConnections();
       await closed;
+      await webhookWorker.stop();
       await registry.close();
     },
   };

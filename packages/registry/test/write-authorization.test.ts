@@ -75,6 +75,19 @@ describe('every write route checks the token: its scope and its org restriction'
       return s.tokens.create({ userId: ada.id, name, scopes, orgIds });
     });
   const json = (value: unknown) => JSON.stringify(value);
+  const webhook = () => registry.withServices(async (s) =>
+    s.webhooks.add({ userId: (await s.accounts.requireUser('ada')).id, username: 'ada', token: null }, parseOrgName('acme'), { url: 'https://webhooks.invalid/hook', events: null, active: false }));
+  /** A finished delivery of acme's first event to a fresh webhook, for redeliver to act on. */
+  async function delivery(): Promise<string> {
+    const hook = await webhook();
+    const event = await registry.db.selectFrom('org_events').select('id').orderBy('id').executeTakeFirstOrThrow();
+    const id = `delivery-${hook.id}`;
+    await registry.db.insertInto('webhook_deliveries').values({
+      id, webhook_id: hook.id, event_id: event.id, status: 'delivered', attempts: 1, next_attempt_at: hook.createdAt, claimed_until: null,
+      last_http_status: 200, last_error: null, created_at: hook.createdAt, done_at: hook.createdAt,
+    }).execute();
+    return id;
+  }
   let publishers = 0;
   const publisher = () => ({ issuer: 'https://issuer.example', audience: 'https://flock.example', claims: { repository: `acme/widget-${publishers++}` } });
 
@@ -151,6 +164,19 @@ describe('every write route checks the token: its scope and its org restriction'
         return { method: 'DELETE', path: `/api/v1/orgs/acme/trusted-publishers/${added.id}` };
       },
     },
+    // Inactive and at a name that never resolves: nothing is queued for it, and nothing could be sent.
+    'POST /api/v1/orgs/:org/webhooks': {
+      scope: 'manage',
+      call: async () => ({ method: 'POST', path: '/api/v1/orgs/acme/webhooks', body: json({ url: 'https://webhooks.invalid/hook', active: false }) }),
+    },
+    'DELETE /api/v1/orgs/:org/webhooks/:id': {
+      scope: 'manage',
+      call: async () => ({ method: 'DELETE', path: `/api/v1/orgs/acme/webhooks/${(await webhook()).id}` }),
+    },
+    'POST /api/v1/orgs/:org/webhooks/deliveries/:delivery/redeliver': {
+      scope: 'manage',
+      call: async () => ({ method: 'POST', path: `/api/v1/orgs/acme/webhooks/deliveries/${await delivery()}/redeliver` }),
+    },
     // holdUnusual off: the setting is written (and audited) without holding the publishes tried above.
     'PUT /api/v1/orgs/:org/settings': { scope: 'manage', call: async () => ({ method: 'PUT', path: '/api/v1/orgs/acme/settings', body: json({ holdUnusual: false }) }) },
     'POST /api/v1/tokens': { scope: 'manage', call: async () => ({ method: 'POST', path: '/api/v1/tokens', body: json({ name: 'minted', scopes: ['read'] }) }) },
@@ -176,6 +202,10 @@ describe('every write route checks the token: its scope and its org restriction'
       versions: await db.selectFrom('versions').select(['id', 'version', 'yanked', 'yank_reason', 'docs_key']).orderBy('id').execute(),
       held: await db.selectFrom('held_versions').select(['id', 'rejected_at', 'decided_by']).orderBy('id').execute(),
       audit: await db.selectFrom('audit_events').select('id').orderBy('id').execute(),
+      // What the delivery worker changes meanwhile (attempts, status) is left out.
+      events: await db.selectFrom('org_events').select('id').orderBy('id').execute(),
+      webhooks: await db.selectFrom('webhooks').select(['id', 'url', 'types', 'active']).orderBy('id').execute(),
+      deliveries: await db.selectFrom('webhook_deliveries').select(['id', 'webhook_id', 'event_id']).orderBy('id').execute(),
       blobs: await registry.listBlobs(),
     };
   }
@@ -246,6 +276,9 @@ describe('every write route checks the token: its scope and its org restriction'
     'POST /flock/:org/store': '/flock/acme/store',
     'POST /flock/:org/store/remove': '/flock/acme/store/remove',
     'POST /flock/:org/leave': '/flock/club/leave',
+    'POST /flock/:org/webhooks': '/flock/acme/webhooks',
+    'POST /flock/:org/webhooks/:id/remove': '/flock/acme/webhooks/x/remove',
+    'POST /flock/:org/webhooks/deliveries/:delivery/redeliver': '/flock/acme/webhooks/deliveries/x/redeliver',
     'POST /flock/:org/:name/visibility': '/flock/acme/widget/visibility',
     'POST /flock/:org/trusted-publishers': '/flock/acme/trusted-publishers',
     'POST /flock/:org/trusted-publishers/:id/remove': '/flock/acme/trusted-publishers/x/remove',

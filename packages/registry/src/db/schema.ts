@@ -1,5 +1,6 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { RebuildStatus } from '@flock/core';
+import type { OrgEventsHeadTable, OrgEventsTable, WebhookAttemptsTable, WebhookDeliveriesTable, WebhooksTable } from './webhooks-schema.js';
 
 /**
  * Table shapes. Portable across SQLite and PostgreSQL: text ids (UUIDs),
@@ -28,6 +29,12 @@ export interface Database {
   log_records: LogRecordsTable;
   log_hashes: LogHashesTable;
   log_head: LogHeadTable;
+  // Migration 0017: webhooks and the org events feed (db/webhooks-schema.ts).
+  org_events_head: OrgEventsHeadTable;
+  org_events: OrgEventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
   log_cosignatures: LogCosignaturesTable;
   mirror_index: MirrorIndexTable;
   mirror_archives: MirrorArchivesTable;

@@ -114,9 +114,9 @@ export function createAccountsService({ db, clock, checkNewOrgName }: AccountsDe
     return row?.role ?? null;
   }
 
-  /** Adds a member or changes their role. */
-  async function setMember(input: { orgId: string; userId: string; role: Role }): Promise<void> {
-    await db
+  /** Adds a member or changes their role (in the caller's transaction when given). */
+  async function setMember(input: { orgId: string; userId: string; role: Role }, executor: Db = db): Promise<void> {
+    await executor
       .insertInto('memberships')
       .values({ org_id: input.orgId, user_id: input.userId, role: input.role, created_at: isoNow(clock) })
       .onConflict((oc) => oc.columns(['org_id', 'user_id']).doUpdateSet({ role: input.role }))

@@ -29,7 +29,9 @@ export type AuditAction =
   | 'settings'
   | 'publish.held'
   | 'publish.approve'
-  | 'publish.reject';
+  | 'publish.reject'
+  | 'store.set'
+  | 'store.remove';
 
 /** Someone who is not a signed-in user: a trusted publisher (actor id null, its id and description as the "token"). */
 export interface AuditActor {
@@ -39,10 +41,29 @@ export interface AuditActor {
   tokenName: string | null;
 }
 
+/** What a webhook and the events feed say about a change besides its type, org, actor and time (never a secret). */
+export type EventDetails = Record<string, string | string[] | boolean | null>;
+
 interface AuditEvent {
   action: AuditAction;
   orgId?: string | null;
   subject?: string | null;
+  /** For actions that are org events (services/webhooks.ts): their details, e.g. { package, version }. */
+  details?: EventDetails;
+  /** The orgs that hear of the event when it is not orgId's alone (a token's: see token-admin.ts). */
+  eventOrgIds?: string[];
+}
+
+/** An appended audit event, as told to onRecorded. */
+export interface RecordedAudit {
+  action: AuditAction;
+  at: string;
+  orgId: string | null;
+  details: EventDetails;
+  eventOrgIds: string[] | null;
+  actor: { name: string; token: string | null };
+  /** The acting user's id; null for a trusted publisher. */
+  userId: string | null;
 }
 
 /** Who did it: a principal, with the token it used (null for a browser session), or another actor. */
@@ -55,15 +76,21 @@ function actorOf(input: AuditInput): AuditActor | { id: string; name: string; to
 }
 
 /** The audit log: who did what, when, from which token. Append-only. */
-export function createAuditService({ db, clock }: { db: Db; clock: Clock }) {
+export function createAuditService({ db, clock, onRecorded }: {
+  db: Db;
+  clock: Clock;
+  /** Told of every event inside the same executor (the webhooks' outbox is written here), so it commits with the change. */
+  onRecorded?: (event: RecordedAudit, executor: Db) => Promise<void>;
+}) {
   /** Appends one event; pass the caller's transaction so the event stands or falls with the change it records. */
   async function record(input: AuditInput, executor: Db = db): Promise<void> {
     const actor = actorOf(input);
+    const at = isoNow(clock);
     await executor
       .insertInto('audit_events')
       .values({
         id: randomUUID(),
-        at: isoNow(clock),
+        at,
         actor_id: actor.id,
         actor_name: actor.name,
         token_id: actor.tokenId,
@@ -73,6 +100,10 @@ export function createAuditService({ db, clock }: { db: Db; clock: Clock }) {
         subject: input.subject ?? null,
       })
       .execute();
+    await onRecorded?.(
+      { action: input.action, at, orgId: input.orgId ?? null, details: input.details ?? {}, eventOrgIds: input.eventOrgIds ?? null, actor: { name: actor.name, token: actor.tokenName }, userId: actor.id },
+      executor,
+    );
   }
 
   async function forUser(userId: string, limit = 50): Promise<AuditEventRow[]> {

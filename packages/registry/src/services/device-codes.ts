@@ -4,6 +4,7 @@ import type { Principal, Scope } from '../auth/principal.js';
 import type { Db } from '../db/connect.js';
 import type { AccessService } from './access.js';
 import type { AuditService } from './audit.js';
+import { tokenEvent } from './token-admin.js';
 import { isoNow, type Clock } from './clock.js';
 import type { RateLimit, RateLimitsService } from './rate-limits.js';
 import type { TokensService } from './tokens.js';
@@ -156,8 +157,11 @@ export function createDeviceCodesService({ db, clock, tokens, access, audit, rat
     const taken = await db.deleteFrom('device_codes').where('device_code_hash', '=', hash).where('status', '=', 'approved').executeTakeFirst();
     if (Number(taken.numDeletedRows) !== 1 || row.user_id === null || row.scopes === null) throw refuse('expired_token');
     const user = await db.selectFrom('users').select(['id', 'username']).where('id', '=', row.user_id).executeTakeFirstOrThrow();
-    const created = await tokens.create({ userId: user.id, name: row.name, scopes: row.scopes.split(',') as Scope[] });
-    await audit.record({ principal: { userId: user.id, username: user.username, token: null }, action: 'token.create', subject: created.row.name });
+    const principal = { userId: user.id, username: user.username, token: null };
+    const created = await tokens.create(
+      { userId: user.id, name: row.name, scopes: row.scopes.split(',') as Scope[] },
+      (trx, token) => audit.record({ principal, action: 'token.create', subject: token.name, ...tokenEvent(token) }, trx),
+    );
     return { token: created.token, username: user.username };
   }
 

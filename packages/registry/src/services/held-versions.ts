@@ -127,7 +127,7 @@ export function createHeldVersionsService({ db, clock, access, audit, events }: 
         if (Number(gone.numDeletedRows) !== 1) throw new FlockError('conflict', `${org.name}/${pkg.name}@${version} was decided meanwhile`);
         await trx.updateTable('packages').set({ updated_at: now }).where('id', '=', pkg.id).execute();
         const subject = `${org.name}/${pkg.name}@${version}${unusualSuffix(JSON.parse(held.flags) as string[])}`;
-        await audit.record({ principal, action: 'publish.approve', orgId: org.id, subject }, trx);
+        await audit.record({ principal, action: 'publish.approve', orgId: org.id, subject, details: { package: pkg.name, version, visibility: pkg.visibility } }, trx);
         await logApproved(trx, { org, pkg, row, now });
       });
     } catch (error) {

@@ -43,6 +43,7 @@ import { createMirrorService } from './mirror.js';
 import { createUpstreamLogCheck } from './mirror-log.js';
 import { createUpstreamClient } from './mirror-upstream.js';
 import type { UpstreamConfig } from '../config.js';
+import { createWebhooksService } from './webhooks.js';
 
 export interface ServiceDeps {
   db: Db;
@@ -95,8 +96,10 @@ export function createServices(deps: ServiceDeps) {
   });
   const auth = createAuthCache({ tokens, accounts, clock });
   const access = createAccessService({ accounts, readRoleOf: auth.roleOf, peekReadRole: auth.peekRole });
-  const audit = createAuditService({ db, clock });
-  const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access });
+  // Every audited change that is an org event writes the event and its webhooks' outbox rows in its own transaction.
+  const webhooks = createWebhooksService({ db, clock, secretKey, accounts, access });
+  const audit = createAuditService({ db, clock, onRecorded: webhooks.recordEvent });
+  const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access, audit });
   const sparseIndex = createSparseIndexService({ db });
   const downloads = createDownloadsService({
     db, clock, flushMs: deps.downloadFlushMs ?? 5000,
@@ -155,7 +158,7 @@ export function createServices(deps: ServiceDeps) {
   });
   return {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
-    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log, logWitnesses, storageCheck,
+    audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log, logWitnesses, storageCheck, webhooks,
     clock, events, packageGeneration: () => packageGeneration, mirror,
   };
 }

@@ -9,6 +9,7 @@ import type { Db } from '../db/connect.js';
 import type { OrgStoreRow } from '../db/schema.js';
 import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
+import type { AuditService } from './audit.js';
 import { isoNow, type Clock } from './clock.js';
 
 const orgStoreInput = z.strictObject({
@@ -50,6 +51,8 @@ export interface OrgStoresDeps {
   registryStore: BlobStore;
   accounts: AccountsService;
   access: AccessService;
+  /** Store changes are audited (and so reach the org's webhooks) in the transaction that makes them. */
+  audit?: AuditService;
   /** Builds a store from a location; tests and the S3 implementation agree on this shape. */
   openStore?: typeof createS3BlobStore;
 }
@@ -64,7 +67,7 @@ function storeError(org: string, error: unknown): FlockError {
  * archives and docs are written only there and downloaded straight from it.
  */
 export function createOrgStoresService(deps: OrgStoresDeps) {
-  const { db, clock, secretKey, registryStore, accounts, access } = deps;
+  const { db, clock, secretKey, registryStore, accounts, access, audit } = deps;
   const openStore = deps.openStore ?? createS3BlobStore;
   // Built clients, keyed by org and the row's checked_at. The row itself is read on every
   // use, so a store set through another replica takes effect here at once.
@@ -128,11 +131,16 @@ export function createOrgStoresService(deps: OrgStoresDeps) {
       org_id: org.id, endpoint: input.endpoint, bucket: input.bucket, region: input.region, prefix,
       access_key_id: input.accessKeyId, secret_sealed: seal(secretKey, input.secretAccessKey, org.id), created_at: now, checked_at: now,
     };
-    await db
-      .insertInto('org_stores')
-      .values(row)
-      .onConflict((oc) => oc.column('org_id').doUpdateSet({ ...row, created_at: undefined }))
-      .execute();
+    const where = { endpoint: row.endpoint, bucket: row.bucket, region: row.region, prefix: row.prefix };
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('org_stores')
+        .values(row)
+        .onConflict((oc) => oc.column('org_id').doUpdateSet({ ...row, created_at: undefined }))
+        .execute();
+      // Where the archives go, never the credentials.
+      await audit?.record({ principal, action: 'store.set', orgId: org.id, subject: `s3://${row.bucket}${prefix ? `/${prefix}` : ''} at ${row.endpoint}`, details: where }, trx);
+    });
     return status(principal, orgName);
   }
 
@@ -163,7 +171,10 @@ export function createOrgStoresService(deps: OrgStoresDeps) {
     if (stored > 0) {
       throw new FlockError('conflict', `The store of ${org.name} still holds ${versionsText(stored)}; it cannot be removed`);
     }
-    await db.deleteFrom('org_stores').where('org_id', '=', org.id).execute();
+    await db.transaction().execute(async (trx) => {
+      const gone = await trx.deleteFrom('org_stores').where('org_id', '=', org.id).executeTakeFirst();
+      if (Number(gone.numDeletedRows) > 0) await audit?.record({ principal, action: 'store.remove', orgId: org.id, subject: org.name }, trx);
+    });
     clients.delete(org.id);
   }
 

@@ -21,8 +21,9 @@ export interface OrgsDeps {
  * publish token that leaks must not be able to add its holder to an org.
  */
 export function createOrgsService({ db, accounts, access, audit, onMembershipChanged }: OrgsDeps) {
+  type AuditEntry = Parameters<AuditService['record']>[0];
   // Every change here is a membership change: audit it, then let caches know.
-  async function recordChange(entry: Parameters<AuditService['record']>[0]): Promise<void> {
+  async function recordChange(entry: AuditEntry): Promise<void> {
     await audit.record(entry);
     await onMembershipChanged?.();
   }
@@ -57,15 +58,19 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
     await access.requireRole(principal, org, 'owner', 'manage');
     const user = await accounts.requireUser(input.username);
     if ((await accounts.roleOf(org.id, user.id)) !== null) throw new FlockError('conflict', `${user.username} is already a member of ${org.name}`);
-    await accounts.setMember({ orgId: org.id, userId: user.id, role: input.role });
-    await recordChange({ principal, action: 'member.add', orgId: org.id, subject: `${user.username} (${input.role})` });
+    // The audit row (and the webhooks' outbox written with it) stands or falls with the membership.
+    await db.transaction().execute(async (trx) => {
+      await accounts.setMember({ orgId: org.id, userId: user.id, role: input.role }, trx);
+      await audit.record({ principal, action: 'member.add', orgId: org.id, subject: `${user.username} (${input.role})`, details: { member: user.username, role: input.role } }, trx);
+    });
+    await onMembershipChanged?.();
   }
 
   /**
    * Changes a membership (a new role, or removal) unless that would leave the
-   * org without an owner. The check and the change share one transaction.
+   * org without an owner. The check, the change and its audit row share one transaction.
    */
-  async function changeMembership(org: OrgRow, userId: string, change: Role | null, lastOwnerMessage: string): Promise<void> {
+  async function changeMembership(org: OrgRow, userId: string, change: Role | null, lastOwnerMessage: string, entry: AuditEntry): Promise<void> {
     await db.transaction().execute(async (trx) => {
       const row = await trx.selectFrom('memberships').select('role').where('org_id', '=', org.id).where('user_id', '=', userId).executeTakeFirst();
       if (!row) throw new FlockError('not_found', `Not a member of ${org.name}`);
@@ -75,30 +80,32 @@ export function createOrgsService({ db, accounts, access, audit, onMembershipCha
       }
       if (change === null) await trx.deleteFrom('memberships').where('org_id', '=', org.id).where('user_id', '=', userId).execute();
       else await trx.updateTable('memberships').set({ role: change }).where('org_id', '=', org.id).where('user_id', '=', userId).execute();
+      await audit.record(entry, trx);
     });
+    await onMembershipChanged?.();
   }
 
   async function setRole(principal: Principal, input: { org: string; username: string; role: Role }): Promise<void> {
     const org = await accounts.requireOrg(input.org);
     await access.requireRole(principal, org, 'owner', 'manage');
     const user = await accounts.requireUser(input.username);
-    await changeMembership(org, user.id, input.role, `${user.username} is the last owner of ${org.name}; make someone else an owner first`);
-    await recordChange({ principal, action: 'member.role', orgId: org.id, subject: `${user.username} (${input.role})` });
+    await changeMembership(org, user.id, input.role, `${user.username} is the last owner of ${org.name}; make someone else an owner first`,
+      { principal, action: 'member.role', orgId: org.id, subject: `${user.username} (${input.role})`, details: { member: user.username, role: input.role } });
   }
 
   async function removeMember(principal: Principal, input: { org: string; username: string }): Promise<void> {
     const org = await accounts.requireOrg(input.org);
     await access.requireRole(principal, org, 'owner', 'manage');
     const user = await accounts.requireUser(input.username);
-    await changeMembership(org, user.id, null, `The last owner of ${org.name} cannot be removed`);
-    await recordChange({ principal, action: 'member.remove', orgId: org.id, subject: user.username });
+    await changeMembership(org, user.id, null, `The last owner of ${org.name} cannot be removed`,
+      { principal, action: 'member.remove', orgId: org.id, subject: user.username, details: { member: user.username } });
   }
 
   async function leave(principal: Principal, orgName: string): Promise<void> {
     const org = await accounts.requireOrg(orgName);
     await access.requireRole(principal, org, 'member', 'manage');
-    await changeMembership(org, principal.userId, null, `The last owner of ${org.name} cannot leave; make someone else an owner first`);
-    await recordChange({ principal, action: 'member.leave', orgId: org.id, subject: principal.username });
+    await changeMembership(org, principal.userId, null, `The last owner of ${org.name} cannot leave; make someone else an owner first`,
+      { principal, action: 'member.leave', orgId: org.id, subject: principal.username, details: { member: principal.username } });
   }
 
   /** The org's packages this principal may see (private ones only for members), with their newest version. */

@@ -43,7 +43,10 @@ export function createPackageAdminService({ db, clock, accounts, access, audit, 
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw new FlockError('not_found', `Version ${input.org}/${input.name}@${input.version} not found`);
       const subject = `${org.name}/${pkg.name}@${input.version}`;
-      await audit.record({ principal: input.principal, action: input.yanked ? 'yank' : 'unyank', orgId: org.id, subject }, trx);
+      await audit.record({
+        principal: input.principal, action: input.yanked ? 'yank' : 'unyank', orgId: org.id, subject,
+        details: { package: pkg.name, version: input.version, ...(input.yanked ? { reason: input.reason ?? null } : {}) },
+      }, trx);
       const { checksum } = await trx.selectFrom('versions').select('checksum').where('package_id', '=', pkg.id).where('version', '=', input.version).executeTakeFirstOrThrow();
       await appendRecord(trx, {
         event: input.yanked ? 'yank' : 'unyank', packageId: pkg.id, package: `${org.name}/${pkg.name}`, version: input.version, archive: checksum,
@@ -113,7 +116,7 @@ export function createPackageAdminService({ db, clock, accounts, access, audit, 
     }
     await db.transaction().execute(async (trx) => {
       await trx.updateTable('packages').set({ visibility: input.visibility, updated_at: isoNow(clock) }).where('id', '=', pkg.id).execute();
-      await audit.record({ principal: input.principal, action: 'visibility', orgId: org.id, subject: `${key} (${input.visibility})` }, trx);
+      await audit.record({ principal: input.principal, action: 'visibility', orgId: org.id, subject: `${key} (${input.visibility})`, details: { package: pkg.name, visibility: input.visibility } }, trx);
       // Hidden when the package is private after the change: going private names nothing to outsiders.
       await appendRecord(trx, {
         event: 'visibility', packageId: pkg.id, package: key, visibility: input.visibility, time: isoNow(clock), private: input.visibility === 'private',

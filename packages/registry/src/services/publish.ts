@@ -303,7 +303,7 @@ export function createPublishService(deps: PublishDeps) {
         }
         await trx.insertInto('versions').values(row).execute();
         await trx.updateTable('packages').set({ updated_at: now, description: p.description ?? null }).where('id', '=', pkg.id).execute();
-        await audit?.record({ ...actor, action: 'publish', orgId: org.id, subject }, trx);
+        await audit?.record({ ...actor, action: 'publish', orgId: org.id, subject, details: { package: input.name, version: input.version, visibility: pkg.visibility } }, trx);
         // Last, in the same transaction: no version without its record, no record without its version.
         const logIndex = await appendRecord(trx, {
           event: 'publish', packageId: pkg.id, package: `${input.org}/${input.name}`, version: input.version, archive: checksum,

@@ -44,9 +44,16 @@ export function parseScopes(raw: string): Scope[] {
   return [...new Set(scopes)] as Scope[];
 }
 
+/** Runs in the same transaction as a token change: its audit row (and webhooks' outbox) commits with it. */
+export type WithinChange = (trx: Db, row: TokenRow) => Promise<void>;
+
 /** Minting, checking and listing API tokens. The secret exists only in the return value of create. */
 export function createTokensService({ db, clock, onTokenChanged }: TokensDeps) {
-  async function create(input: NewTokenInput): Promise<{ token: string; row: TokenRow }> {
+  /** `within`, when given, runs in the transaction that writes the change. */
+  const changing = async (write: (trx: Db) => Promise<void>, row: TokenRow, within?: WithinChange) =>
+    within ? db.transaction().execute(async (trx) => { await write(trx); await within(trx, row); }) : write(db);
+
+  async function create(input: NewTokenInput, within?: WithinChange): Promise<{ token: string; row: TokenRow }> {
     const name = input.name.trim();
     if (name.length === 0 || name.length > 100) {
       throw new FlockError('bad_request', 'A token name must be 1 to 100 characters');
@@ -64,7 +71,7 @@ export function createTokensService({ db, clock, onTokenChanged }: TokensDeps) {
       expires_at: input.expiresAt ? input.expiresAt.toISOString() : null,
       revoked_at: null,
     };
-    await db.insertInto('tokens').values(row).execute();
+    await changing(async (trx) => { await trx.insertInto('tokens').values(row).execute(); }, row, within);
     return { token, row };
   }
 
@@ -109,24 +116,26 @@ export function createTokensService({ db, clock, onTokenChanged }: TokensDeps) {
     return row;
   }
 
-  async function revoke(userId: string, tokenId: string): Promise<TokenRow> {
+  async function revoke(userId: string, tokenId: string, within?: WithinChange): Promise<TokenRow> {
     const row = await find(userId, tokenId);
-    await db.updateTable('tokens').set({ revoked_at: isoNow(clock) }).where('id', '=', row.id).execute();
+    await changing(async (trx) => { await trx.updateTable('tokens').set({ revoked_at: isoNow(clock) }).where('id', '=', row.id).execute(); }, row, within);
     await onTokenChanged?.({ tokenId: row.id, tokenHash: row.token_hash });
     return row;
   }
 
   /** A new secret with the same settings; the old secret stops working at once. The token keeps its id, so its history stays together. */
-  async function rotate(userId: string, tokenId: string): Promise<{ token: string; row: TokenRow }> {
+  async function rotate(userId: string, tokenId: string, within?: WithinChange): Promise<{ token: string; row: TokenRow }> {
     const row = await find(userId, tokenId);
     const token = mintToken();
-    const updated = await db
-      .updateTable('tokens')
-      .set({ token_hash: hashToken(token), last_used_at: null })
-      .where('id', '=', row.id)
-      .where('token_hash', '=', row.token_hash)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new FlockError('conflict', 'The token changed meanwhile; try again');
+    await changing(async (trx) => {
+      const updated = await trx
+        .updateTable('tokens')
+        .set({ token_hash: hashToken(token), last_used_at: null })
+        .where('id', '=', row.id)
+        .where('token_hash', '=', row.token_hash)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) throw new FlockError('conflict', 'The token changed meanwhile; try again');
+    }, row, within);
     await onTokenChanged?.({ tokenId: row.id, tokenHash: row.token_hash });
     return { token, row: { ...row, token_hash: hashToken(token), last_used_at: null } };
   }

@@ -27,6 +27,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'publish.held': 'Held an unusual publish',
   'publish.approve': 'Approved a held publish',
   'publish.reject': 'Rejected a held publish',
+  'store.set': 'Set the Catalog Store',
+  'store.remove': 'Removed the Catalog Store',
 };
 
 /** An event's action for people; one the map does not know (an older registry's) as stored. */

@@ -9,6 +9,7 @@ import { authRoutes, methodsOf } from './auth.js';
 import { deviceRoutes } from './device.js';
 import { fillDownloadsSlot, renderDownloadsCard } from './downloads-card.js';
 import { heldFormRoutes } from './held-forms.js';
+import { webhookFormRoutes } from './webhook-forms.js';
 import { HomePage } from './home.js';
 import { FAVICON_SVG } from './layout.js';
 import { orgRoutes } from './org.js';
@@ -130,6 +131,7 @@ export function webRoutes(): Hono<AppEnv> {
   app.route('/', orgRoutes());
   app.route('/', trustFormRoutes({ org: renderOrgPage, pkg: (c, error) => renderPackage(c, undefined, error) }));
   app.route('/', heldFormRoutes());
+  app.route('/', webhookFormRoutes());
   // The search service filters private packages by principal (session or bearer token).
   app.get('/search', async (c) => {
     const result = await c.var.services.search.search(await authenticate(c), c.req.query('q') ?? '', parsePage(c.req.query('page')), parseSearchOptions(c));

@@ -5,6 +5,7 @@ import { Csrf, EventList } from './account-page.js';
 import { Layout } from './layout.js';
 import { OrgStoreCard } from './org-store-card.js';
 import { OrgPublishingCard, type OrgPublishingView } from './trust-card.js';
+import { NewWebhookNotice, WebhooksCard, type WebhookView } from './webhooks-card.js';
 
 export interface OrgPageProps {
   org: { name: string; kind: string };
@@ -19,6 +20,10 @@ export interface OrgPageProps {
   store: OrgStoreStatus | null;
   /** Trusted publishing, for owners signed in with a session; null for anyone else. */
   publishing?: OrgPublishingView | null;
+  /** Webhooks with their recent deliveries, for owners signed in with a session; null for anyone else. */
+  webhooks?: WebhookView[] | null;
+  /** The webhook just added, with its secret: shown on that one answer. */
+  newWebhook?: { url: string; secret: string } | null;
   error?: string | null;
 }
 
@@ -87,6 +92,7 @@ export function OrgPage(props: OrgPageProps) {
         <p class="lead flush-bottom">Publish here with <code>org = "{props.org.name}"</code> in <code>[package]</code>.</p>
       </div>
       {props.error ? <p class="notice error" id="error">{props.error}</p> : null}
+      {props.newWebhook ? <NewWebhookNotice url={props.newWebhook.url} secret={props.newWebhook.secret} /> : null}
       <div class="card">
         <h2>Packages</h2>
         {props.packages.length === 0 ? <p class="muted" id="no-packages">No packages yet.</p> : (
@@ -103,6 +109,7 @@ export function OrgPage(props: OrgPageProps) {
       {props.role ? <Membership props={props} /> : null}
       {props.role && props.store ? <OrgStoreCard org={props.org.name} store={props.store} owner={props.role === 'owner'} csrf={props.csrf ?? ''} /> : null}
       {props.role === 'owner' && props.publishing ? <OrgPublishingCard org={props.org.name} view={props.publishing} /> : null}
+      {props.role === 'owner' && props.webhooks ? <WebhooksCard org={props.org.name} webhooks={props.webhooks} csrf={props.csrf ?? ''} /> : null}
       {props.role === 'owner' ? (<div class="card"><h2>Activity</h2><EventList events={props.events} /></div>) : null}
     </Layout>
   );

@@ -9,7 +9,7 @@ import { loginRedirect, pageSession, type PageSession } from './session.js';
 import { orgPublishingView } from './trust-forms.js';
 
 /** The org page; exported for forms elsewhere (trust-forms.tsx) that show it again with their error. */
-export async function render(c: AppContext, error?: { message: string; status: ContentfulStatusCode }) {
+export async function render(c: AppContext, error?: { message: string; status: ContentfulStatusCode }, newWebhook?: { url: string; secret: string }) {
   const { accounts, access, orgs, audit } = c.var.services;
   const org = await accounts.requireOrg(parseOrgName(c.req.param('org') ?? ''));
   const session = await pageSession(c);
@@ -23,9 +23,10 @@ export async function render(c: AppContext, error?: { message: string; status: C
     role && principal ? c.var.services.orgStores.status(principal, parseOrgName(org.name)) : null,
   ]);
   const publishing = role === 'owner' && session ? await orgPublishingView(c, session, parseOrgName(org.name)) : null;
+  const webhooks = role === 'owner' && session ? await c.var.services.webhooks.overview(session.principal, parseOrgName(org.name)) : null;
   c.header('cache-control', principal ? 'private, no-store' : 'public, max-age=60');
   return c.html(
-    <OrgPage org={org} user={session?.principal.username ?? null} csrf={session?.csrf ?? null} role={role} packages={packages} members={members} events={events} store={store} publishing={publishing} error={error?.message ?? null} />,
+    <OrgPage org={org} user={session?.principal.username ?? null} csrf={session?.csrf ?? null} role={role} packages={packages} members={members} events={events} store={store} publishing={publishing} webhooks={webhooks} newWebhook={newWebhook ?? null} error={error?.message ?? null} />,
     error?.status ?? 200,
   );
 }
