@@ -1,7 +1,7 @@
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { sign, verify } from 'node:crypto';
 import { FlockError, quote } from '../errors.js';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
-import { checkKeyName, ed25519KeyPairFromSeed, parseSignedNote } from './note.js';
+import { checkKeyName, ed25519KeyPairFromSeed, hex8, keyHash, parseEd25519Key, parseSignedNote } from './note.js';
 
 /**
  * Witness cosignatures as in C2SP tlog-cosignature (cosignature/v1, Ed25519). A witness
@@ -37,11 +37,6 @@ export interface CosignatureVerifier {
   verify(checkpointText: string, signature: Uint8Array): number | null;
 }
 
-function keyHash(name: string, publicKey: Uint8Array): number {
-  return createHash('sha256').update(name).update(Uint8Array.of(0x0a, ALG_COSIGNATURE_V1)).update(publicKey).digest().readUInt32BE(0);
-}
-
-const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
 function signedMessage(checkpointText: string, time: number): Buffer {
   if (!Number.isSafeInteger(time) || time < 0) throw new FlockError('bad_request', `A cosignature time must be a whole number of seconds: ${time}`);
@@ -54,7 +49,7 @@ function signedMessage(checkpointText: string, time: number): Buffer {
 export function createCosigner(name: string, seed: Uint8Array): Cosigner {
   checkKeyName(name);
   const { privateKey, publicKey } = ed25519KeyPairFromSeed(seed);
-  const hash = keyHash(name, publicKey);
+  const hash = keyHash(name, publicKey, ALG_COSIGNATURE_V1);
   const head = Buffer.alloc(4);
   head.writeUInt32BE(hash);
   return {
@@ -71,31 +66,9 @@ export function createCosigner(name: string, seed: Uint8Array): Cosigner {
   };
 }
 
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
 /** Parses a witness verifier key strictly (cosignature/v1 only; the key hash must match). */
 export function parseCosignerKey(vkey: unknown): CosignatureVerifier {
-  const bad = (why: string) => new FlockError('bad_request', `Not a witness key: ${quote(vkey)} (${why})`);
-  if (typeof vkey !== 'string' || vkey.length > 400) throw bad('expected name+hash+key');
-  const match = /^([^+]*)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+={0,2})$/.exec(vkey);
-  if (!match) throw bad('expected name+hash+key');
-  const [, name = '', hashText = '', keyText = ''] = match;
-  try {
-    checkKeyName(name);
-  } catch {
-    throw bad('bad key name');
-  }
-  const key = Buffer.from(keyText, 'base64');
-  if (key.toString('base64') !== keyText || key.length !== 33 || key[0] !== ALG_COSIGNATURE_V1) throw bad('not a cosignature/v1 Ed25519 key');
-  const publicKey = key.subarray(1);
-  const hash = keyHash(name, publicKey);
-  if (hex8(hash) !== hashText) throw bad('the key hash does not match the key');
-  let keyObject: KeyObject;
-  try {
-    keyObject = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
-  } catch {
-    throw bad('not an Ed25519 key');
-  }
+  const { name, keyHash: hash, hashText, keyObject } = parseEd25519Key(vkey, ALG_COSIGNATURE_V1, 'witness key');
   return {
     name,
     keyHash: hash,

@@ -66,12 +66,13 @@ export function checkKeyName(name: unknown): asserts name is string {
   }
 }
 
-function keyHash(name: string, publicKey: Uint8Array): number {
-  const digest = createHash('sha256').update(name).update(Uint8Array.of(0x0a, ALG_ED25519)).update(publicKey).digest();
+/** The 4-byte key hash of a signed-note key: SHA-256(name || 0x0A || type || public key), first 4 bytes. */
+export function keyHash(name: string, publicKey: Uint8Array, type = ALG_ED25519): number {
+  const digest = createHash('sha256').update(name).update(Uint8Array.of(0x0a, type)).update(publicKey).digest();
   return digest.readUInt32BE(0);
 }
 
-function hex8(n: number): string {
+export function hex8(n: number): string {
   return n.toString(16).padStart(8, '0');
 }
 
@@ -113,9 +114,9 @@ export function createNoteSigner(name: string, seed: Uint8Array): NoteSigner {
   };
 }
 
-/** Parses a verifier key string strictly (Ed25519 only; the key hash must match). */
-export function parseVerifierKey(vkey: unknown): NoteVerifier {
-  const bad = (why: string) => new FlockError('bad_request', `Not a note verifier key: ${quote(vkey)} (${why})`);
+/** An Ed25519 verifier key `name+hash+base64(type || key)` of the given type byte, parsed strictly (the hash must match). */
+export function parseEd25519Key(vkey: unknown, type: number, what: string): { name: string; keyHash: number; hashText: string; keyObject: KeyObject } {
+  const bad = (why: string) => new FlockError('bad_request', `Not a ${what}: ${quote(vkey)} (${why})`);
   if (typeof vkey !== 'string' || vkey.length > MAX_KEY_NAME_LENGTH + 100) throw bad('expected name+hash+key');
   // The key is base64 and may itself contain '+': split at the first two only.
   const match = /^([^+]*)\+([^+]*)\+(.*)$/s.exec(vkey);
@@ -128,16 +129,20 @@ export function parseVerifierKey(vkey: unknown): NoteVerifier {
   }
   if (!/^[0-9a-f]{8}$/.test(hashText)) throw bad('the key hash must be 8 lowercase hex digits');
   const key = decodeBase64(keyText);
-  if (key === undefined || key.length !== 1 + 32 || key[0] !== ALG_ED25519) throw bad('not an Ed25519 key');
+  if (key === undefined || key.length !== 1 + 32 || key[0] !== type) throw bad(type === ALG_ED25519 ? 'not an Ed25519 key' : 'not a cosignature/v1 Ed25519 key');
   const publicKey = key.subarray(1);
-  const hash = keyHash(name, publicKey);
+  const hash = keyHash(name, publicKey, type);
   if (hex8(hash) !== hashText) throw bad('the key hash does not match the key');
-  let keyObject: KeyObject;
   try {
-    keyObject = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    return { name, keyHash: hash, hashText, keyObject: createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' }) };
   } catch {
     throw bad('not an Ed25519 key');
   }
+}
+
+/** Parses a verifier key string strictly (Ed25519 only; the key hash must match). */
+export function parseVerifierKey(vkey: unknown): NoteVerifier {
+  const { name, keyHash: hash, keyObject } = parseEd25519Key(vkey, ALG_ED25519, 'note verifier key');
   return {
     name,
     keyHash: hash,

@@ -1,4 +1,5 @@
 import { FlockError } from '@flock/core';
+import { readCapped } from '../read-capped.js';
 
 /**
  * The HTTP side of a mirror (services/mirror.ts): requests to the upstream Flock registry, each
@@ -24,28 +25,6 @@ export const MAX_INDEX_BYTES = 8 * 1024 * 1024;
 const MAX_SMALL_BYTES = 64 * 1024;
 /** A full hash tile: 256 × 32 bytes. */
 const MAX_TILE_BYTES = 8192;
-
-async function readCapped(response: Response, max: number): Promise<Buffer | null> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > max) {
-    await response.body?.cancel().catch(() => undefined);
-    return null;
-  }
-  const reader = response.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (reader) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
 
 export function createUpstreamClient({ url, timeoutMs, fetch: fetchImpl = fetch }: UpstreamDeps) {
   async function get(path: string, options: { token?: string | null; etag?: string | null; max: number; followRedirects?: boolean }): Promise<UpstreamAnswer> {

@@ -5,6 +5,7 @@ import {
   FlockError, checkTree, createCosigner, createTileHashReader, openCheckpoint, parseSignedNote, parseVerifierKey, proveTree, tilePath,
   type Checkpoint, type Cosigner, type NoteVerifier,
 } from '@flock/core';
+import { readCapped } from '../read-capped.js';
 
 /**
  * `flock-registry witness` (issue 15): watches one registry's transparency log and cosigns each
@@ -59,10 +60,8 @@ async function get(url: string): Promise<{ status: number; body: Buffer }> {
   } catch (error) {
     throw new FlockError('unavailable', `Could not reach ${url}: ${(error as Error).message}`);
   }
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > MAX_ANSWER_BYTES) throw new FlockError('bad_request', `${url} answered more than ${MAX_ANSWER_BYTES} bytes`);
-  const body = Buffer.from(await response.arrayBuffer());
-  if (body.length > MAX_ANSWER_BYTES) throw new FlockError('bad_request', `${url} answered more than ${MAX_ANSWER_BYTES} bytes`);
+  const body = await readCapped(response, MAX_ANSWER_BYTES);
+  if (body === null) throw new FlockError('bad_request', `${url} answered more than ${MAX_ANSWER_BYTES} bytes`);
   return { status: response.status, body };
 }
 

@@ -1,6 +1,7 @@
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { FlockError, parseIssuer } from '@flock/core';
 import type { Clock } from '../clock.js';
+import { readCapped } from '../../read-capped.js';
 
 /** What the verifier fetches, and how long it trusts what it fetched. */
 export const OIDC_LIMITS = {
@@ -36,24 +37,13 @@ interface IssuerKeys {
 const invalid = (what: string) => new FlockError('invalid_token', what);
 
 /** Reads at most `max` bytes of a JSON answer, stopping the stream at the cap. */
-async function readCapped(response: Response, max: number, what: string): Promise<unknown> {
+async function readJsonCapped(response: Response, max: number, what: string): Promise<unknown> {
   if (!response.ok) throw invalid(`The issuer's ${what} answered HTTP ${response.status}`);
   if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) throw invalid(`The issuer's ${what} is not JSON`);
-  const reader = response.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (reader) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw invalid(`The issuer's ${what} is larger than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
+  const body = await readCapped(response, max);
+  if (body === null) throw invalid(`The issuer's ${what} is larger than ${max} bytes`);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw invalid(`The issuer's ${what} is not JSON`);
   }
@@ -76,7 +66,7 @@ export function createOidcVerifier({ clock, issuerKnown, fetch: fetchImpl = fetc
     } catch {
       throw invalid(`Could not fetch the issuer's ${what}`);
     }
-    return readCapped(response, OIDC_LIMITS.maxDocumentBytes, what);
+    return readJsonCapped(response, OIDC_LIMITS.maxDocumentBytes, what);
   }
 
   async function fetchJwks(jwksUri: string): Promise<JSONWebKeySet> {
