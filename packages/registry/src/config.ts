@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_LIMITS, FlockError, type Limits } from '@flock/core';
+import { DEFAULT_READ_ONLY_MESSAGE, parseReadOnlyMessage } from './services/registry-settings.js';
 
 export interface Config {
   host: string;
@@ -36,6 +37,8 @@ export interface Config {
   rebuild: { timeoutSeconds: number; path: string; localRepositories: boolean };
   /** FLOCK_LOG_ORIGIN: the transparency log's name (checkpoints, key); unset: the public URL's host + "/log". */
   logOrigin?: string;
+  /** FLOCK_READ_ONLY=1: this server refuses every write (503) with FLOCK_READ_ONLY_MESSAGE; absent when off. */
+  readOnly?: { message: string };
 }
 
 export interface GithubConfig {
@@ -129,6 +132,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const github = parseGithub(env);
   const localAccounts = parseSwitch(env, 'FLOCK_LOCAL_ACCOUNTS', github === null);
   const logOrigin = parseLogOrigin(env.FLOCK_LOG_ORIGIN);
+  const readOnly = parseSwitch(env, 'FLOCK_READ_ONLY', false)
+    ? { message: env.FLOCK_READ_ONLY_MESSAGE ? parseReadOnlyMessage(env.FLOCK_READ_ONLY_MESSAGE, 'FLOCK_READ_ONLY_MESSAGE') : DEFAULT_READ_ONLY_MESSAGE }
+    : undefined;
   return Object.freeze({
     host, port, dataDir, databaseUrl, blobStore, publicUrl, limits,
     logLevel: env.FLOCK_LOG_LEVEL ?? 'info',
@@ -140,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...(env.FLOCK_SECRET_KEY ? { secretKey: env.FLOCK_SECRET_KEY } : {}),
     ...(env.FLOCK_METRICS_TOKEN ? { metricsToken: env.FLOCK_METRICS_TOKEN } : {}),
     ...(logOrigin !== undefined ? { logOrigin } : {}),
+    ...(readOnly ? { readOnly } : {}),
     github,
     localAccounts,
     rebuild: { timeoutSeconds: parseLimit(env, 'FLOCK_REBUILD_TIMEOUT', 600), path: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', localRepositories: env.FLOCK_REBUILD_LOCAL_REPOS === '1' },

@@ -3,6 +3,7 @@ import { FlockError, isFlockError } from '@flock/core';
 import { loadConfig, type ConfigOverrides } from './config.js';
 import { openRegistry, startServer } from './registry.js';
 import { runRebuildWorker } from './rebuild/run.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { DEFAULT_SCOPES, SCOPES } from './auth/principal.js';
 import { parseScopes } from './services/tokens.js';
 import type { Role } from './services/accounts.js';
@@ -97,6 +98,9 @@ withStorageOptions(program.command('rebuild-worker').description('Rebuild each n
     if (!Number.isFinite(interval) || interval <= 0) throw new FlockError('bad_request', `Invalid --interval "${options.interval}": expected a positive number of seconds`);
     await runRebuildWorker(config, { once: options.once === true, intervalMs: interval * 1000 });
   });
+
+// Read-only mode, org quotas, audit export.
+registerPolicyCommands(program, org, { withStorageOptions, withRegistry });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // Known errors are one line for the operator; anything else keeps its stack for a bug report.

@@ -13,6 +13,7 @@ import { downloads } from './0011-downloads.js';
 import { trustedPublishing } from './0012-trusted-publishing.js';
 import { transparencyLog } from './0013-transparency-log.js';
 import { rebuilds } from './0014-rebuilds.js';
+import { operationsPolicy } from './0016-operations-policy.js';
 
 /**
  * Migrations live in code (not files on disk) so the compiled server carries them.
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0012_trusted_publishing': trustedPublishing,
   '0013_transparency_log': transparencyLog,
   '0014_rebuilds': rebuilds,
+  '0016_operations_policy': operationsPolicy,
 };
 
 export const migrationProvider: MigrationProvider = {
