@@ -275,7 +275,8 @@ export function createPublishService(deps: PublishDeps) {
       return await db.transaction().execute(async (trx) => {
         // First, with the org locked: a concurrent publish waits here, then counts this one.
         const quota = await lockOrgQuotas(trx, org);
-        const known = await trx.selectFrom('packages').select('id').where('org_id', '=', org.id).where('name', '=', input.name).executeTakeFirst();
+        // Whether this publish creates a package matters only to a package quota: no query without one.
+        const known = quota.max_packages === null || (await trx.selectFrom('packages').select('id').where('org_id', '=', org.id).where('name', '=', input.name).executeTakeFirst()) !== undefined;
         await requireWithinQuota(trx, quota, { bytes: input.archive.byteLength, what: 'archive', version: true, newPackage: !known, now: clock() });
         // Nothing on any conflict: the same name (a new version), or a look-alike that won a race,
         // which the unique (org_id, name_key) index decides even between concurrent first publishes.
