@@ -9,6 +9,8 @@ import { observe, type Metrics } from './observability.js';
 import { privateAnswers, securityHeaders } from './security-headers.js';
 import { deviceRoutes } from './routes/api/device.js';
 import { meRoutes } from './routes/api/me.js';
+import { meAuditRoutes, orgAuditRoutes } from './routes/api/audit.js';
+import { refuseWritesWhenReadOnly } from './read-only.js';
 import { oidcRoutes } from './routes/api/oidc.js';
 import { orgStoreRoutes } from './routes/api/org-store.js';
 import { orgApiRoutes } from './routes/api/orgs.js';
@@ -60,7 +62,7 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   /** Whether the database and store answer, for /readyz. */
-  ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  ready: () => Promise<{ ok: boolean; checks: Record<string, string>; readOnly?: string }>;
   auth: AuthSettings;
   /** FLOCK_METRICS_TOKEN: see metricsAccess. */
   metricsToken?: string | undefined;
@@ -80,6 +82,8 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
     c.set('auth', auth);
     await next();
   });
+  // Before anything reads a body: a read-only registry refuses every write as it arrives.
+  app.use(refuseWritesWhenReadOnly());
   // Before the CSRF check, which reads forms.
   app.use(limitFormBodies());
   app.use(csrfGuard());
@@ -102,8 +106,10 @@ export function createApp({ services, publicUrl, logger, metrics, ready, auth, m
   app.route('/api/v1/packages', heldVersionRoutes());
   app.route('/api/v1/packages', packageRoutes());
   app.route('/api/v1/search', searchRoutes());
+  app.route('/api/v1/me/audit', meAuditRoutes());
   app.route('/api/v1/me', meRoutes());
   app.route('/api/v1/orgs/:org/store', orgStoreRoutes());
+  app.route('/api/v1/orgs/:org/audit', orgAuditRoutes());
   app.route('/api/v1/orgs/:org/trusted-publishers', trustedPublisherRoutes());
   app.route('/api/v1/orgs/:org/webhooks', webhookRoutes());
   app.route('/api/v1/orgs/:org/events', orgEventRoutes());

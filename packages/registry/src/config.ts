@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_LIMITS, FlockError, parseCosignerKey, type Limits } from '@flock/core';
+import { DEFAULT_READ_ONLY_MESSAGE, parseReadOnlyMessage } from './services/registry-settings.js';
 
 export interface Config {
   host: string;
@@ -38,6 +39,8 @@ export interface Config {
   logOrigin?: string;
   /** FLOCK_LOG_WITNESSES: the verifier keys of the witnesses whose cosignatures the registry keeps and serves. */
   logWitnesses: readonly string[];
+  /** FLOCK_READ_ONLY=1: this server refuses every write (503) with FLOCK_READ_ONLY_MESSAGE; absent when off. */
+  readOnly?: { message: string };
   /** FLOCK_UPSTREAM: another Flock registry this one mirrors (see services/mirror.ts); null when it mirrors nothing. */
   upstream: UpstreamConfig | null;
   /** Webhook delivery (services/webhook-worker.ts): see README's environment table. */
@@ -191,6 +194,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const localAccounts = parseSwitch(env, 'FLOCK_LOCAL_ACCOUNTS', github === null);
   const logOrigin = parseLogOrigin(env.FLOCK_LOG_ORIGIN);
   const logWitnesses = parseLogWitnesses(env.FLOCK_LOG_WITNESSES);
+  const readOnly = parseSwitch(env, 'FLOCK_READ_ONLY', false)
+    ? { message: env.FLOCK_READ_ONLY_MESSAGE ? parseReadOnlyMessage(env.FLOCK_READ_ONLY_MESSAGE, 'FLOCK_READ_ONLY_MESSAGE') : DEFAULT_READ_ONLY_MESSAGE }
+    : undefined;
   return Object.freeze({
     host, port, dataDir, databaseUrl, blobStore, publicUrl, limits,
     logLevel: env.FLOCK_LOG_LEVEL ?? 'info',
@@ -203,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     ...(env.FLOCK_METRICS_TOKEN ? { metricsToken: env.FLOCK_METRICS_TOKEN } : {}),
     ...(logOrigin !== undefined ? { logOrigin } : {}),
     logWitnesses,
+    ...(readOnly ? { readOnly } : {}),
     github,
     localAccounts,
     upstream: parseUpstream(env),

@@ -5,6 +5,7 @@ import { openRegistry, startServer } from './registry.js';
 import { runRebuildWorker } from './rebuild/run.js';
 import { runWitness } from './witness/run.js';
 import { registerStorageCommands } from './commands/storage.js';
+import { registerPolicyCommands } from './commands/policy.js';
 import { DEFAULT_SCOPES, SCOPES } from './auth/principal.js';
 import { parseScopes } from './services/tokens.js';
 import type { Role } from './services/accounts.js';
@@ -134,6 +135,9 @@ program.command('witness').description("Cosign a registry's transparency log che
 
 // fsck, gc, backup, restore (commands/storage.ts).
 registerStorageCommands(program, { withStorageOptions, configFrom, withRegistry });
+
+// Read-only mode, org quotas, audit export.
+registerPolicyCommands(program, org, { withStorageOptions, withRegistry });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // Known errors are one line for the operator; anything else keeps its stack for a bug report.

@@ -72,7 +72,7 @@ export async function openRegistry(
   const services = createServices({
     db: database.db, sqliteReader: database.reader, blobs, clock, limits: config.limits, secretKey, feed,
     redirectDownloads: config.s3Redirect, publishesPerHour: config.publishesPerHour, devicePollInterval: config.devicePollInterval,
-    downloadFlushMs: config.downloadFlushMs, logWitnessKeys: config.logWitnesses,
+    downloadFlushMs: config.downloadFlushMs, logWitnessKeys: config.logWitnesses, readOnly: config.readOnly,
     upstream: config.upstream,
     onDownloadFlushError: (error) => hooks.logger?.warn({ err: error }, 'writing download counts failed; kept for the next try'),
     ...(hooks.onStoreError ? { onStoreError: hooks.onStoreError } : {}),
@@ -132,7 +132,7 @@ function watchOtherWriters(database: DatabaseHandle, feed: ChangeFeed): () => vo
 }
 
 /** /readyz: the database answers a query and the store answers a lookup. */
-async function checkReady(registry: Registry): Promise<{ ok: boolean; checks: Record<string, string> }> {
+async function checkReady(registry: Registry): Promise<{ ok: boolean; checks: Record<string, string>; readOnly?: string }> {
   const checks: Record<string, string> = {};
   // Each check says why it failed, in one line without secrets: "unreachable: connect ECONNREFUSED 127.0.0.1:5432".
   const attempt = async (name: string, run: () => Promise<unknown>, describe: (error: unknown) => string) => {
@@ -147,7 +147,9 @@ async function checkReady(registry: Registry): Promise<{ ok: boolean; checks: Re
     attempt('database', () => sql`select 1`.execute(registry.database.db), describeDatabaseError),
     attempt('store', () => registry.services.blobs.head('readyz/probe'), (error) => `unavailable: ${storageReason((error as Error).cause ?? error)}`),
   ]);
-  return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
+  // Read-only is still ready (reads are served); it is said, for the operator and their load balancer's logs.
+  const readOnly = await registry.services.settings.readOnly().catch(() => null);
+  return { ok: Object.values(checks).every((v) => v === 'ok'), checks, ...(readOnly ? { readOnly: readOnly.message } : {}) };
 }
 
 export interface RunningServer {

@@ -29,6 +29,7 @@ export interface Database {
   log_records: LogRecordsTable;
   log_hashes: LogHashesTable;
   log_head: LogHeadTable;
+  registry_settings: RegistrySettingsTable;
   // Migration 0017: webhooks and the org events feed (db/webhooks-schema.ts).
   org_events_head: OrgEventsHeadTable;
   org_events: OrgEventsTable;
@@ -73,6 +74,13 @@ export interface MirrorTokensTable {
 export interface MirrorStateTable {
   name: 'log_key' | 'log_checkpoint';
   value: string;
+}
+
+/** Registry-wide settings every replica reads (migration 0016): key → JSON value. */
+export interface RegistrySettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
 }
 
 /** One record (leaf) of the transparency log (migration 0013); see services/transparency-log.ts. */
@@ -167,6 +175,8 @@ export interface HeldVersionsTable {
   /** Set when an owner rejected it; the version number stays taken. */
   rejected_at: string | null;
   decided_by: string | null;
+  /** Archive + docs bytes (migration 0016), for the org's storage quota; bigint, so PostgreSQL may answer a string. */
+  bytes: Generated<number | string>;
 }
 
 /** Downloads of one version on one UTC day (migration 0011). */
@@ -249,6 +259,11 @@ export interface OrgsTable {
   trusted_publishing_only: Generated<number>;
   /** 1: unusual publishes wait for an owner's approval (migration 0012). */
   hold_unusual: Generated<number>;
+  /** Quotas (migration 0016); null is unlimited. Bytes of archives + docs (bigint: may come as a string). */
+  max_bytes: number | string | null;
+  /** Publishes in any 24 hours. */
+  max_versions_per_day: number | null;
+  max_packages: number | null;
 }
 
 export interface MembershipsTable {
@@ -344,6 +359,8 @@ export interface VersionsTable {
   rebuild_at: string | null;
   /** When a worker claimed it ('running'); a claim older than 30 minutes is taken over. */
   rebuild_claimed_at: string | null;
+  /** The stored docs' bytes (migration 0016); null without docs, or for docs stored before it. */
+  docs_size: number | string | null;
 }
 
 export interface SessionsTable {

@@ -88,7 +88,7 @@ export function createAccountsService({ db, clock, checkNewOrgName }: AccountsDe
     refuseReserved(name, input.allowReserved);
     await checkNewOrgName?.(name);
     const now = isoNow(clock);
-    const org: OrgRow = { id: randomUUID(), name, name_key: nameKey(name), kind: 'shared', created_at: now, trusted_publishing_only: 0, hold_unusual: 0 };
+    const org: OrgRow = { id: randomUUID(), name, name_key: nameKey(name), kind: 'shared', created_at: now, trusted_publishing_only: 0, hold_unusual: 0, max_bytes: null, max_versions_per_day: null, max_packages: null };
     try {
       await db.transaction().execute(async (trx) => {
         // A user's name is reserved for their personal org even if that org were ever gone.

@@ -11,6 +11,8 @@ export interface DownloadsDeps {
   flushMs: number;
   /** Told when a flush fails; the tally is kept and written by the next one. */
   onFlushError?: (error: unknown) => void;
+  /** True while the registry is read-only: the timer's flushes wait (close still tries to write). */
+  paused?: () => Promise<boolean>;
 }
 
 /** Days in a package's daily series, today included. */
@@ -41,7 +43,7 @@ function add(tally: Tally, day: string, versionId: string, packageId: string, co
  * flush puts its tally back for the next one. Reads are reused for up to `flushMs` (they cannot be
  * fresher than the tallies of other replicas anyway); this process's own flush drops them at once.
  */
-export function createDownloadsService({ db, clock, flushMs, onFlushError }: DownloadsDeps) {
+export function createDownloadsService({ db, clock, flushMs, onFlushError, paused }: DownloadsDeps) {
   // day → version id → downloads not yet written (and the version's package).
   let pending: Tally = new Map();
   let today = '';
@@ -106,7 +108,12 @@ export function createDownloadsService({ db, clock, flushMs, onFlushError }: Dow
     return flushing;
   }
 
-  const timer = setInterval(() => flush().catch((error: unknown) => onFlushError?.(error)), flushMs);
+  // A paused() that fails (the database is down) lets the flush try, and fail, as it would have anyway.
+  const tick = async () => {
+    if (paused && (await paused().catch(() => false))) return;
+    await flush();
+  };
+  const timer = setInterval(() => tick().catch((error: unknown) => onFlushError?.(error)), flushMs);
   timer.unref();
 
   /** Stops the timer and writes what is left (on server shutdown). */

@@ -20,7 +20,11 @@ import { appendDocsRecord, appendRecord } from './transparency-log.js';
 export async function holdVersion(trx: Db, row: NewVersion & { id: string; package_id: string; version: string }, flags: readonly string[], now: string): Promise<void> {
   await trx
     .insertInto('held_versions')
-    .values({ id: row.id, package_id: row.package_id, version: row.version, row: JSON.stringify(row), flags: JSON.stringify(flags), held_at: now, rejected_at: null, decided_by: null })
+    .values({
+      id: row.id, package_id: row.package_id, version: row.version, row: JSON.stringify(row), flags: JSON.stringify(flags), held_at: now, rejected_at: null, decided_by: null,
+      // Its archive is stored, so it counts against the org's storage quota (services/quotas.ts).
+      bytes: Number(row.size) + Number(row.docs_size ?? 0),
+    })
     .execute();
 }
 
@@ -51,9 +55,11 @@ export async function findPendingHeld(db: Db, orgId: string, name: string, versi
   return held && { id: held.id, row: JSON.parse(held.row) as NewVersion & { package_id: string } };
 }
 
-/** Records the docs key in the held row, so approval publishes the docs with the version. */
-export async function setHeldDocsKey(db: Db, heldId: string, row: NewVersion, key: string): Promise<void> {
-  await db.updateTable('held_versions').set({ row: JSON.stringify({ ...row, docs_key: key }) }).where('id', '=', heldId).where('rejected_at', 'is', null).execute();
+/** Records the docs key and size in the held row, so approval publishes the docs with the version. */
+export async function setHeldDocsKey(db: Db, heldId: string, row: NewVersion, key: string, size: number): Promise<void> {
+  await db.updateTable('held_versions')
+    .set({ row: JSON.stringify({ ...row, docs_key: key, docs_size: size }), bytes: Number(row.size) + size })
+    .where('id', '=', heldId).where('rejected_at', 'is', null).execute();
 }
 
 /** A held version is logged when it becomes visible: its publish record, then its docs' if they came while it waited. */

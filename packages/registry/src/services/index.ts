@@ -21,7 +21,10 @@ import { createPackagesService } from './packages.js';
 import { createPublishService } from './publish.js';
 import { createPublishSettingsService } from './publish-settings.js';
 import { createPublishersListService } from './publishers-list.js';
+import { createQuotasService } from './quotas.js';
 import { createRateLimitsService } from './rate-limits.js';
+import { createRegistrySettingsService } from './registry-settings.js';
+import { createAuditPagesService } from './audit-pages.js';
 import { createRebuildsService } from './rebuilds.js';
 import { createPostgresSearchIndex } from './search/search-postgres.js';
 import { createSearchService } from './search/search-service.js';
@@ -73,6 +76,8 @@ export interface ServiceDeps {
   onDownloadFlushError?: (error: unknown) => void;
   /** FLOCK_UPSTREAM: the Flock registry this one mirrors (services/mirror.ts); null or absent: none. */
   upstream?: UpstreamConfig | null;
+  /** FLOCK_READ_ONLY: this process refuses writes whatever the database's toggle says. */
+  readOnly?: { message: string } | undefined;
 }
 
 /** Wires the services together; each gets only what it uses. */
@@ -101,8 +106,11 @@ export function createServices(deps: ServiceDeps) {
   const audit = createAuditService({ db, clock, onRecorded: webhooks.recordEvent });
   const orgStores = createOrgStoresService({ db, clock, secretKey, registryStore: blobs, accounts, access, audit });
   const sparseIndex = createSparseIndexService({ db });
+  const settings = createRegistrySettingsService({ db, clock, environmentReadOnly: deps.readOnly });
   const downloads = createDownloadsService({
     db, clock, flushMs: deps.downloadFlushMs ?? 5000,
+    // While read-only, downloads are counted in memory and written once writes are back.
+    paused: async () => (await settings.readOnly()) !== null,
     ...(deps.onDownloadFlushError ? { onFlushError: deps.onDownloadFlushError } : {}),
   });
   // Bumped by every package change on any replica: a page that shows other packages' state (its
@@ -149,6 +157,8 @@ export function createServices(deps: ServiceDeps) {
   const log = createTransparencyLogService({ db, secretKey });
   const logWitnesses = createLogWitnessService({ db, clock, log, witnessKeys: deps.logWitnessKeys ?? [] });
   const storageCheck = createStorageCheckService({ db, registryStore: blobs, orgStores });
+  const quotas = createQuotasService({ db, clock, accounts });
+  const auditPages = createAuditPagesService({ db, accounts, access });
   const orgs = createOrgsService({
     db, accounts, access, audit,
     onMembershipChanged: async () => {
@@ -160,6 +170,7 @@ export function createServices(deps: ServiceDeps) {
     accounts, tokens, auth, access, orgStores, packages, downloads, renderedPages, sparseIndex, search, publish, admin, rateLimits, blobs,
     audit, sessions, signIn, tokenAdmin, orgs, deviceCodes, trustedPublishers, publishSettings, publishersList, oidc, oidcVerifier, held, rebuilds, log, logWitnesses, storageCheck, webhooks,
     clock, events, packageGeneration: () => packageGeneration, mirror,
+    settings, quotas, auditPages,
   };
 }
 

@@ -52,7 +52,7 @@ export function toDependencies(json: string): DependencyDto[] {
 const SUMMARY_COLUMNS = [
   'versions.id', 'versions.package_id', 'versions.version', 'versions.checksum', 'versions.size', 'versions.blob_key',
   'versions.description', 'versions.license', 'versions.keywords', 'versions.repository', 'versions.dependencies',
-  'versions.publisher_id', 'versions.token_id', 'versions.published_at', 'versions.log_index', 'versions.yanked', 'versions.docs_key', 'versions.store', 'versions.yank_reason',
+  'versions.publisher_id', 'versions.token_id', 'versions.published_at', 'versions.log_index', 'versions.yanked', 'versions.docs_key', 'versions.docs_size', 'versions.store', 'versions.yank_reason',
   'versions.source_repository', 'versions.source_commit', 'versions.source_path', 'versions.source_dirty', 'versions.build_command',
   'versions.trusted_publisher_id', 'versions.oidc_claims', 'versions.flags', 'versions.source_descends',
   'versions.rebuild_status', 'versions.rebuild_detail', 'versions.rebuild_at', 'versions.rebuild_claimed_at',
@@ -121,6 +121,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
       .selectAll('packages')
       .select(['orgs.name as org_name', 'orgs.name_key as org_name_key', 'orgs.kind as org_kind', 'orgs.created_at as org_created_at'])
       .select(['orgs.trusted_publishing_only as org_trusted_only', 'orgs.hold_unusual as org_hold_unusual'])
+      .select(['orgs.max_bytes as org_max_bytes', 'orgs.max_versions_per_day as org_max_versions', 'orgs.max_packages as org_max_packages'])
       .where('orgs.name', '=', org)
       .where('packages.name', '=', name),
   );
@@ -136,9 +137,10 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
   async function findVisible(principal: Principal | null, org: OrgName, name: PackageName): Promise<VisiblePackage> {
     const [row] = await selectPackage({ org, name });
     if (!row) throw packageNotFound(org, name);
-    const { org_name, org_name_key, org_kind, org_created_at, org_trusted_only, org_hold_unusual, ...pkg } = row;
+    const { org_name, org_name_key, org_kind, org_created_at, org_trusted_only, org_hold_unusual, org_max_bytes, org_max_versions, org_max_packages, ...pkg } = row;
     if (!(await access.canRead(principal, pkg))) throw packageNotFound(org, name);
-    return { pkg, org: { id: pkg.org_id, name: org_name, name_key: org_name_key, kind: org_kind, created_at: org_created_at, trusted_publishing_only: org_trusted_only, hold_unusual: org_hold_unusual } };
+    return { pkg, org: { id: pkg.org_id, name: org_name, name_key: org_name_key, kind: org_kind, created_at: org_created_at, trusted_publishing_only: org_trusted_only, hold_unusual: org_hold_unusual,
+      max_bytes: org_max_bytes, max_versions_per_day: org_max_versions, max_packages: org_max_packages } };
   }
 
   /** All versions, newest first by semver; without the README and manifest, which only one version's page needs. */

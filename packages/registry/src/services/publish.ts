@@ -16,6 +16,7 @@ import type { OrgStoresService, Placement } from './org-stores.js';
 import type { RateLimit, RateLimitsService } from './rate-limits.js';
 import type { PackageEvents } from './package-events.js';
 import { findPendingHeld, heldVersionTaken, holdVersion, setHeldDocsKey } from './held-versions.js';
+import { lockOrgQuotas, requireWithinQuota } from './quotas.js';
 import { assessPublish, credentialOf, flagsColumn, unusualSuffix, type PublishAssessment, type SourceLineage } from './publish-flags.js';
 import { describe } from './trusted-publishers.js';
 import { appendDocsRecord, appendRecord } from './transparency-log.js';
@@ -168,7 +169,8 @@ export function createPublishService(deps: PublishDeps) {
    * be the same version, which is taken for good (versions are never deleted).
    */
   async function dropLosingBlob(placement: Placement, blobKey: string): Promise<void> {
-    const used = await db.selectFrom('versions').select('id').where('blob_key', '=', blobKey).executeTakeFirst();
+    // Docs refused by a quota come here too: their key may be a docs_key.
+    const used = await db.selectFrom('versions').select('id').where((eb) => eb.or([eb('blob_key', '=', blobKey), eb('docs_key', '=', blobKey)])).executeTakeFirst();
     if (used) return;
     // Or a held row that won (its blob key is inside the stored row; a key is hex and slashes, no LIKE wildcard).
     if (await db.selectFrom('held_versions').select('id').where('row', 'like', `%${blobKey}%`).executeTakeFirst()) return;
@@ -214,6 +216,8 @@ export function createPublishService(deps: PublishDeps) {
     const bucket = publisher.kind === 'user' ? `publish:user:${publisher.principal.userId}` : `publish:publisher:${publisher.grant.publisher.id}`;
     await rateLimits.hit(bucket, publishRate, 'publishes');
     await requireNewVersion(org.id, input);
+    // Early, before the archive is inspected or stored; checked again, with the org locked, in insertVersion.
+    await requireWithinQuota(db, org, { bytes: input.archive.byteLength, what: 'archive', version: true, newPackage: !existing, now: clock() });
     const canRead = readerOf(publisher);
     if (!existing) await requireDistinctName(canRead, org, input.name);
     const inspected = await inspectArchive(input.archive, {
@@ -239,8 +243,8 @@ export function createPublishService(deps: PublishDeps) {
     try {
       packageId = await insertVersion({ input, org, manifest, readme, visibility, blobKey, store: placement.kind, checksum: `sha256:${hex}`, unusual });
     } catch (error) {
-      // A grant used up meanwhile (or expired) stores nothing either.
-      if (!(error instanceof FlockError && ['version_exists', 'conflict', 'invalid_token'].includes(error.code))) throw error;
+      // A grant used up meanwhile (or expired), or a quota reached meanwhile (413, 429), stores nothing either.
+      if (!(error instanceof FlockError && ['version_exists', 'conflict', 'invalid_token', 'too_large', 'rate_limited'].includes(error.code))) throw error;
       await dropLosingBlob(placement, blobKey);
       // Lost the race for the name to a look-alike: the same message as when it was there first.
       if (error.code === 'conflict') await requireDistinctName(canRead, org, input.name);
@@ -269,6 +273,11 @@ export function createPublishService(deps: PublishDeps) {
     const p = manifest.package;
     try {
       return await db.transaction().execute(async (trx) => {
+        // First, with the org locked: a concurrent publish waits here, then counts this one.
+        const quota = await lockOrgQuotas(trx, org);
+        // Whether this publish creates a package matters only to a package quota: no query without one.
+        const known = quota.max_packages === null || (await trx.selectFrom('packages').select('id').where('org_id', '=', org.id).where('name', '=', input.name).executeTakeFirst()) !== undefined;
+        await requireWithinQuota(trx, quota, { bytes: input.archive.byteLength, what: 'archive', version: true, newPackage: !known, now: clock() });
         // Nothing on any conflict: the same name (a new version), or a look-alike that won a race,
         // which the unique (org_id, name_key) index decides even between concurrent first publishes.
         await trx
@@ -358,18 +367,32 @@ export function createPublishService(deps: PublishDeps) {
     }
     const bytes = Buffer.from(JSON.stringify(model));
     const key = keyFor(bytes);
+    const quota = { bytes: bytes.byteLength, what: 'documentation', now: clock() } as const;
+    await requireWithinQuota(db, org, quota);
     // Docs live beside their archive, in the store the version was published to.
     const placement = await orgStores.placementOf(target, org.id, org.name);
     await putBlob(placement, org, key, bytes);
-    if (held !== undefined) return setHeldDocsKey(db, held.id, held.row, key);
-    await db.transaction().execute(async (trx) => {
-      const done = await trx.updateTable('versions').set({ docs_key: key }).where('id', '=', target.id).where('docs_key', 'is', null).executeTakeFirst();
-      // Another upload won meanwhile: its record is the one.
-      if (Number(done.numUpdatedRows) === 0) return;
-      await appendDocsRecord(trx, { org: input.org, name: input.name, version: input.version, packageId: target.package_id, docsKey: key, time: isoNow(clock) });
-    });
+    try {
+      await db.transaction().execute(async (trx) => {
+        await requireWithinQuota(trx, await lockOrgQuotas(trx, org), quota);
+        if (held !== undefined) return setHeldDocsKey(trx, held.id, held.row, key, bytes.byteLength);
+        await storeDocsKey(trx, input, target, key, bytes.byteLength);
+      });
+    } catch (error) {
+      if (error instanceof FlockError && error.code === 'too_large') await dropLosingBlob(placement, key);
+      throw error;
+    }
+    if (held !== undefined) return;
     // The package page now shows an API reference: told like any change, so every replica's cached page goes.
     await events.changed({ org: org.name, name: input.name, packageId: target.package_id });
+  }
+
+  /** A visible version's docs: the key, its size (for the storage quota) and the log record, together. */
+  async function storeDocsKey(trx: Db, input: { org: OrgName; name: PackageName; version: Version }, target: { id: string; package_id: string }, key: string, size: number): Promise<void> {
+    const done = await trx.updateTable('versions').set({ docs_key: key, docs_size: size }).where('id', '=', target.id).where('docs_key', 'is', null).executeTakeFirst();
+    // Another upload won meanwhile: its record is the one.
+    if (Number(done.numUpdatedRows) === 0) return;
+    await appendDocsRecord(trx, { org: input.org, name: input.name, version: input.version, packageId: target.package_id, docsKey: key, time: isoNow(clock) });
   }
 
   return { publish, uploadDocs, limits };

@@ -14,6 +14,7 @@ import { trustedPublishing } from './0012-trusted-publishing.js';
 import { transparencyLog } from './0013-transparency-log.js';
 import { rebuilds } from './0014-rebuilds.js';
 import { logWitnesses } from './0015-log-witnesses.js';
+import { operationsPolicy } from './0016-operations-policy.js';
 import { webhooks } from './0017-webhooks.js';
 import { mirror } from './0018-mirror.js';
 
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0013_transparency_log': transparencyLog,
   '0014_rebuilds': rebuilds,
   '0015_log_witnesses': logWitnesses,
+  '0016_operations_policy': operationsPolicy,
   '0017_webhooks': webhooks,
   '0018_mirror': mirror,
 };

@@ -1,6 +1,7 @@
 import type { MemberDto } from '@flock/core';
 import type { AuditEventRow } from '../../db/schema.js';
 import type { OrgStoreStatus } from '../../services/org-stores.js';
+import { formatBytes, type OrgUsage, type Quotas } from '../../services/quotas.js';
 import { Csrf, EventList } from './account-page.js';
 import { Layout } from './layout.js';
 import { OrgStoreCard } from './org-store-card.js';
@@ -24,7 +25,24 @@ export interface OrgPageProps {
   webhooks?: WebhookView[] | null;
   /** The webhook just added, with its secret: shown on that one answer. */
   newWebhook?: { url: string; secret: string } | null;
+  /** Usage against the operator's quotas, for owners; null for anyone else. */
+  quota?: { quotas: Quotas; usage: OrgUsage } | null;
   error?: string | null;
+}
+
+/** One line per quota: what is used, of how much (set by the operator with `flock-registry org quota`). */
+function QuotaCard({ quota }: { quota: { quotas: Quotas; usage: OrgUsage } }) {
+  const of = (limit: number | null, show: (n: number) => string = String) => (limit === null ? 'no limit' : show(limit));
+  return (
+    <div class="card" id="quota">
+      <h2>Usage</h2>
+      <ul class="flush-bottom">
+        <li>Storage: {formatBytes(quota.usage.bytes)} of {of(quota.quotas.maxBytes, formatBytes)}</li>
+        <li>Versions in the last 24 hours: {quota.usage.versionsLastDay} of {of(quota.quotas.maxVersionsPerDay)}</li>
+        <li>Packages: {quota.usage.packages} of {of(quota.quotas.maxPackages)}</li>
+      </ul>
+    </div>
+  );
 }
 
 function MemberTable({ props }: { props: OrgPageProps }) {
@@ -109,6 +127,7 @@ export function OrgPage(props: OrgPageProps) {
       {props.role ? <Membership props={props} /> : null}
       {props.role && props.store ? <OrgStoreCard org={props.org.name} store={props.store} owner={props.role === 'owner'} csrf={props.csrf ?? ''} /> : null}
       {props.role === 'owner' && props.publishing ? <OrgPublishingCard org={props.org.name} view={props.publishing} /> : null}
+      {props.role === 'owner' && props.quota ? <QuotaCard quota={props.quota} /> : null}
       {props.role === 'owner' && props.webhooks ? <WebhooksCard org={props.org.name} webhooks={props.webhooks} csrf={props.csrf ?? ''} /> : null}
       {props.role === 'owner' ? (<div class="card"><h2>Activity</h2><EventList events={props.events} /></div>) : null}
     </Layout>

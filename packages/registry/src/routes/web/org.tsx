@@ -16,17 +16,18 @@ export async function render(c: AppContext, error?: { message: string; status: C
   const principal = session?.principal ?? (await authenticate(c));
   // Through access, so a bearer token restricted to other orgs sees only what an outsider sees.
   const role = await access.roleIn(principal, org);
-  const [packages, members, events, store] = await Promise.all([
+  const [packages, members, events, store, quota] = await Promise.all([
     orgs.visiblePackages(principal, org.id),
     role ? orgs.listMembers(org.id) : [],
     role === 'owner' ? audit.forOrg(org.id) : [],
     role && principal ? c.var.services.orgStores.status(principal, parseOrgName(org.name)) : null,
+    role === 'owner' ? c.var.services.quotas.forOrg(org) : null,
   ]);
   const publishing = role === 'owner' && session ? await orgPublishingView(c, session, parseOrgName(org.name)) : null;
   const webhooks = role === 'owner' && session ? await c.var.services.webhooks.overview(session.principal, parseOrgName(org.name)) : null;
   c.header('cache-control', principal ? 'private, no-store' : 'public, max-age=60');
   return c.html(
-    <OrgPage org={org} user={session?.principal.username ?? null} csrf={session?.csrf ?? null} role={role} packages={packages} members={members} events={events} store={store} publishing={publishing} webhooks={webhooks} newWebhook={newWebhook ?? null} error={error?.message ?? null} />,
+    <OrgPage org={org} user={session?.principal.username ?? null} csrf={session?.csrf ?? null} role={role} packages={packages} members={members} events={events} store={store} quota={quota} publishing={publishing} webhooks={webhooks} newWebhook={newWebhook ?? null} error={error?.message ?? null} />,
     error?.status ?? 200,
   );
 }
