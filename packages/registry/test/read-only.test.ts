@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestOnlyArchive } from '../../../test-support/archives.js';
 import { REGISTRY_BIN, runBin, tempDir } from '../../../test-support/cli.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { appWriteRoutes } from '../../../test-support/app-routes.js';
 
 // Issue 16, part 3: a read-only registry refuses every write with 503 and Retry-After; reads go on.
 
@@ -51,6 +52,18 @@ describe('FLOCK_READ_ONLY=1', () => {
     expect(await response.json()).toEqual({ error: 'The registry is read-only: moving to new disks' });
     expect(await versionRows(registry, '1.1.0')).toEqual([]);
     expect(await registry.listBlobs()).toEqual(blobs);
+  });
+
+  it('answers every write route of the app 503 with Retry-After, before the route runs', async () => {
+    const routes = appWriteRoutes();
+    expect(routes.length).toBeGreaterThan(40);
+    for (const route of routes) {
+      const [method, pattern] = route.split(' ') as [string, string];
+      const path = pattern.replace(/:[a-z]+/gi, 'x').replace(/\*/g, 'x');
+      const response = await fetch(`${registry.url}${path}`, { method, body: '{}', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+      expect(response.status, route).toBe(503);
+      expect(response.headers.get('retry-after'), route).toBe('300');
+    }
   });
 
   it('serves the index, downloads, the API, pages and the log', async () => {

@@ -1,12 +1,10 @@
-import { pino } from 'pino';
 import { parseOrgName, parseTrustedPublisherInput } from '@flock/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
 import { manifestOnlyArchive } from '../../../test-support/archives.js';
 import { startTestS3, type TestS3 } from '../../../test-support/s3.js';
-import { createApp } from '../src/app.js';
+import { appWriteRoutes } from '../../../test-support/app-routes.js';
 import type { Scope } from '../src/auth/principal.js';
-import { createMetrics } from '../src/observability.js';
 
 // Every write route of the app, each tried with three tokens of the same user, who may do it:
 // one with every scope for all of their orgs (allowed), one with every scope but restricted to
@@ -37,15 +35,6 @@ const SIGN_IN_FORMS = ['POST /login', 'POST /signup', 'POST /logout'];
  * exchange takes a CI's ID token instead of a Flock token (oidc-exchange.test.ts).
  */
 const TOKENLESS_WRITES = ['DELETE /api/v1/tokens/current', 'POST /api/v1/device/code', 'POST /api/v1/device/token', 'POST /api/v1/log/cosignatures', 'POST /api/v1/oidc/exchange'];
-
-function appRoutes(): string[] {
-  const app = createApp({
-    services: {} as never, publicUrl: 'http://127.0.0.1', logger: pino({ level: 'silent' }), metrics: createMetrics(),
-    ready: async () => ({ ok: true, checks: {} }), auth: {} as never,
-  });
-  const writes = app.routes.filter((r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method)).map((r) => `${r.method} ${r.path}`);
-  return [...new Set(writes)].sort();
-}
 
 describe('every write route checks the token: its scope and its org restriction', () => {
   let registry: TestRegistry;
@@ -241,7 +230,7 @@ describe('every write route checks the token: its scope and its org restriction'
   });
 
   it('the table names every write route of the API, and every other write route is a page form', () => {
-    const routes = appRoutes();
+    const routes = appWriteRoutes();
     expect(routes.filter((r) => TOKENLESS_WRITES.includes(r))).toEqual(TOKENLESS_WRITES);
     expect(routes.filter((r) => r.split(' ')[1]!.startsWith('/api/') && !TOKENLESS_WRITES.includes(r))).toEqual(Object.keys(WRITES).sort());
     expect(routes.filter((r) => !r.split(' ')[1]!.startsWith('/api/') && !SIGN_IN_FORMS.includes(r))).toEqual(Object.keys(PAGE_FORMS).sort());
