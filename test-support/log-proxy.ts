@@ -7,8 +7,9 @@ export interface ProxyRoute {
   target: string;
   /** Replaces the answer's body (status and content type kept). */
   rewrite?: (body: Buffer) => Buffer;
-  /** Answers this body itself (status 200) without asking any registry. */
+  /** Answers this body itself (status 200, or `status`) without asking any registry. */
   body?: Buffer | string;
+  status?: number;
 }
 
 /**
@@ -27,7 +28,7 @@ export async function startLogProxy(route: (path: string) => ProxyRoute): Promis
         paths.push(path);
         const chosen = route(path);
         if (chosen.body !== undefined) {
-          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(chosen.body);
+          res.writeHead(chosen.status ?? 200, { 'content-type': 'text/plain; charset=utf-8' }).end(chosen.body);
           return;
         }
         const headers: Record<string, string> = {};

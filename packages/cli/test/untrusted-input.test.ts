@@ -126,6 +126,8 @@ describe('bad registry URLs, malformed tokens, the hidden prompt and registry-su
     };
     return serve((req, res) => {
       if (req.url?.endsWith('/download')) answerWith(200, 'not really an archive', 'application/gzip')(req, res);
+      // No transparency log (flock notes that and goes on to the rebuild, which is what is tested here).
+      else if (req.url?.startsWith('/log/')) answerWith(404, '{"error":"Not found"}', 'application/json')(req, res);
       else answerWith(200, JSON.stringify(version), 'application/json')(req, res);
     });
   }

@@ -235,6 +235,22 @@ describe('a mirror of another registry (FLOCK_UPSTREAM)', () => {
     }
   });
 
+  it('an upstream whose log has no record of a version (as an old registry says of versions from before its log) is refused', async () => {
+    const proxy = await startLogProxy((path) => path === '/api/v1/log/lookup/your-name/palette/0.1.0'
+      ? { target: upstream.registry.url, status: 404, body: '{"error":"your-name/palette@0.1.0 was published before the transparency log began"}' }
+      : { target: upstream.registry.url });
+    const second = await createTestRegistry({ FLOCK_UPSTREAM: proxy.url });
+    try {
+      const download = await fetch(`${second.url}/api/v1/packages/your-name/palette/0.1.0/download`);
+      expect(download.status).toBe(502);
+      expect(await download.json()).toEqual({ error: 'Upstream archive for your-name/palette@0.1.0 does not match the upstream transparency log: its log lookup answered HTTP 404' });
+      expect(await second.db.selectFrom('mirror_archives').selectAll().execute()).toEqual([]);
+    } finally {
+      await second.close();
+      await proxy.close();
+    }
+  });
+
   it('with the upstream stopped, a fresh project with the same dependencies still installs from the mirror', async () => {
     await upstream.registry.close();
     upstreamStopped = true;

@@ -6,9 +6,6 @@ import type { Db } from '../db/connect.js';
 import type { MirrorStateTable } from '../db/schema.js';
 import type { UpstreamClient } from './mirror-upstream.js';
 
-/** How the upstream answers a lookup of a version published before its log began (routes/log.ts). */
-const BEFORE_THE_LOG = /published before the transparency log/;
-
 /**
  * The mirror's check of an archive against the upstream's transparency log, as `flock install`
  * checks a registry's: the upstream's log key pinned on first use (mirror_state 'log_key'), its
@@ -27,7 +24,7 @@ export function createUpstreamLogCheck({ db, upstream }: { db: Db; upstream: Ups
 
   /**
    * The index of org/name@version's publish record in the upstream's log, once it checks; null when
-   * the upstream has no log (and never had one here) or the version came before it. Throws
+   * the upstream has no log (and never had one here). Throws
    * bad_gateway naming the version when the log says otherwise, unavailable when the log cannot be read.
    */
   async function check(org: string, name: string, version: string, checksum: string, token: string | null): Promise<number | null> {
@@ -78,14 +75,9 @@ export function createUpstreamLogCheck({ db, upstream }: { db: Db; upstream: Ups
     }
     const lookup = await upstream.logLookup(org, name, version, token);
     if (lookup.kind === 'unreachable') throw new FlockError('unavailable', `The upstream registry's log lookup of ${label} is unreachable (${lookup.reason})`);
-    let index: number | null = null;
-    if (lookup.status === 404 && BEFORE_THE_LOG.test(lookup.body.toString('utf8'))) {
-      index = null;
-    } else if (lookup.kind !== 'ok') {
-      throw fail(`its log lookup answered HTTP ${lookup.status}`);
-    } else {
-      index = await checkLookup(lookup.body, checkpoint, reader.read, { label, org, name, version, checksum }, fail);
-    }
+    // Every version has its record (a registry logs versions from before its log when it starts).
+    if (lookup.kind !== 'ok') throw fail(`its log lookup answered HTTP ${lookup.status}`);
+    const index = await checkLookup(lookup.body, checkpoint, reader.read, { label, org, name, version, checksum }, fail);
     // Only now, with everything checked: pin the key on first use, and keep the newer checkpoint.
     if (pinned === null) await db.insertInto('mirror_state').values({ name: 'log_key', value: served }).onConflict((oc) => oc.column('name').doNothing()).execute();
     await remember('log_checkpoint', noteAnswer.body.toString('utf8'));

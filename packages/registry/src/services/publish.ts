@@ -3,11 +3,9 @@ import {
   FlockError, inspectArchive, maxSatisfying, nameKey, sha256Hex, parseDocModel, parseManifest, parsePackageRef,
   type Limits, type Manifest, type OrgName, type PackageName, type ProvenanceDto, type Version,
 } from '@flock/core';
-import type { Principal } from '../auth/principal.js';
 import { contentKey, keyFor } from '../blobs/keys.js';
 import { isUniqueViolation, type Db } from '../db/connect.js';
 import type { OrgRow, PackageRow } from '../db/schema.js';
-import type { TrustedGrant } from './oidc/exchange.js';
 import type { AccessService } from './access.js';
 import type { AccountsService } from './accounts.js';
 import type { AuditService } from './audit.js';
@@ -18,11 +16,10 @@ import type { PackageEvents } from './package-events.js';
 import { findPendingHeld, heldVersionTaken, holdVersion, setHeldDocsKey } from './held-versions.js';
 import { lockOrgQuotas, requireWithinQuota } from './quotas.js';
 import { assessPublish, credentialOf, flagsColumn, unusualSuffix, type PublishAssessment, type SourceLineage } from './publish-flags.js';
-import { describe } from './trusted-publishers.js';
+import { auditActor, consumeGrant, provenanceColumns, publisherColumns, type Publisher } from './publish-rows.js';
 import { appendDocsRecord, appendRecord } from './transparency-log.js';
 
-/** Who publishes: a user (token or session), or a trusted publisher through its short-lived grant. */
-export type Publisher = { kind: 'user'; principal: Principal } | { kind: 'trusted'; grant: TrustedGrant };
+export type { Publisher };
 
 type Readable = Pick<PackageRow, 'visibility' | 'org_id'>;
 
@@ -54,14 +51,6 @@ export interface PublishInput {
 
 /** A publish's answer: held ones wait for an owner's approval (org setting hold_unusual). */
 export type PublishResult = { checksum: string } | { checksum: string; held: true; flags: string[] };
-
-function provenanceColumns(p: ProvenanceDto | null) {
-  if (p === null) return {};
-  return {
-    source_repository: p.repository, source_commit: p.commit, source_path: p.path,
-    source_dirty: p.dirty ? 1 : 0, build_command: p.buildCommand,
-  };
-}
 
 const MAX_README_BYTES = 512 * 1024;
 const isReadme = (path: string): boolean => /^readme(\.md|\.markdown|\.txt)?$/i.test(path);
@@ -396,33 +385,6 @@ export function createPublishService(deps: PublishDeps) {
   }
 
   return { publish, uploadDocs, limits };
-}
-
-/**
- * A trusted publish names the publisher's creator as the versions row's publisher: the owner who
- * vouched for that CI identity answers for what it publishes (and the column must name a user).
- */
-function publisherColumns(publisher: Publisher) {
-  if (publisher.kind === 'user') return { publisher_id: publisher.principal.userId, token_id: publisher.principal.token?.id ?? null };
-  const { grant } = publisher;
-  return { publisher_id: grant.publisher.created_by, token_id: null, trusted_publisher_id: grant.publisher.id, oidc_claims: grant.claims };
-}
-
-function auditActor(org: OrgRow, publisher: Publisher) {
-  if (publisher.kind === 'user') return { principal: publisher.principal };
-  return { actor: { id: null, name: 'trusted publisher', tokenId: publisher.grant.publisher.id, tokenName: describe(org.name, publisher.grant.publisher) } };
-}
-
-/** Single use, decided inside the insert's transaction: a publish that fails does not burn the token. */
-async function consumeGrant(trx: Db, grant: TrustedGrant, version: Version, now: string): Promise<void> {
-  const result = await trx
-    .updateTable('oidc_tokens')
-    .set({ used_version: version })
-    .where('id', '=', grant.tokenId)
-    .where('used_version', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw new FlockError('invalid_token', 'This publish token was already used or has expired');
 }
 
 export type PublishService = ReturnType<typeof createPublishService>;
