@@ -52,6 +52,8 @@ export interface UpstreamConfig {
   url: string;
   /** FLOCK_UPSTREAM_TIMEOUT: milliseconds one upstream request may take, its body included. */
   timeoutMs: number;
+  /** FLOCK_UPSTREAM_MAX_AGE: an index answer checked this recently is served without asking the upstream again. */
+  maxAgeMs: number;
 }
 
 export interface WebhookConfig {
@@ -168,7 +170,9 @@ function parseUpstream(env: NodeJS.ProcessEnv): UpstreamConfig | null {
   if (url.username || url.password || url.search || url.hash) {
     throw new FlockError('bad_request', `Invalid FLOCK_UPSTREAM "${raw}": no credentials, query or fragment (set org tokens with flock-registry mirror token)`);
   }
-  return { url: `${url.origin}${url.pathname}`.replace(/\/+$/, ''), timeoutMs: parseLimit(env, 'FLOCK_UPSTREAM_TIMEOUT', 30) * 1000 };
+  const maxAge = env.FLOCK_UPSTREAM_MAX_AGE ?? '60';
+  if (!/^(0|[1-9][0-9]{0,6})$/.test(maxAge)) throw new FlockError('bad_request', `Invalid FLOCK_UPSTREAM_MAX_AGE "${maxAge}": expected whole seconds (0: ask the upstream on every request)`);
+  return { url: `${url.origin}${url.pathname}`.replace(/\/+$/, ''), timeoutMs: parseLimit(env, 'FLOCK_UPSTREAM_TIMEOUT', 30) * 1000, maxAgeMs: Number(maxAge) * 1000 };
 }
 
 /** The only place that reads process.env: everything else is handed a frozen Config. */

@@ -43,7 +43,8 @@ describe('a mirror of another registry (FLOCK_UPSTREAM)', () => {
 
   beforeAll(async () => {
     upstream = await createExamplesRegistry();
-    mirror = await createTestRegistry({ FLOCK_UPSTREAM: upstream.registry.url, FLOCK_UPSTREAM_TIMEOUT: '5' });
+    // Max age 0: every index request asks the upstream, so what it changes shows at once (its own test below).
+    mirror = await createTestRegistry({ FLOCK_UPSTREAM: upstream.registry.url, FLOCK_UPSTREAM_TIMEOUT: '5', FLOCK_UPSTREAM_MAX_AGE: '0' });
   });
 
   afterAll(async () => {
@@ -53,8 +54,9 @@ describe('a mirror of another registry (FLOCK_UPSTREAM)', () => {
   });
 
   it('FLOCK_UPSTREAM is https, or plain http to this machine only, without credentials; the timeout a positive number', () => {
-    expect(loadConfig({ FLOCK_UPSTREAM: 'https://registry.example.com/' }).upstream).toEqual({ url: 'https://registry.example.com', timeoutMs: 30_000 });
-    expect(loadConfig({ FLOCK_UPSTREAM: 'http://127.0.0.1:7000', FLOCK_UPSTREAM_TIMEOUT: '5' }).upstream).toEqual({ url: 'http://127.0.0.1:7000', timeoutMs: 5000 });
+    expect(loadConfig({ FLOCK_UPSTREAM: 'https://registry.example.com/' }).upstream).toEqual({ url: 'https://registry.example.com', timeoutMs: 30_000, maxAgeMs: 60_000 });
+    expect(loadConfig({ FLOCK_UPSTREAM: 'http://127.0.0.1:7000', FLOCK_UPSTREAM_TIMEOUT: '5', FLOCK_UPSTREAM_MAX_AGE: '0' }).upstream).toEqual({ url: 'http://127.0.0.1:7000', timeoutMs: 5000, maxAgeMs: 0 });
+    expect(() => loadConfig({ FLOCK_UPSTREAM: 'https://r.example', FLOCK_UPSTREAM_MAX_AGE: '-1' })).toThrow('Invalid FLOCK_UPSTREAM_MAX_AGE "-1": expected whole seconds (0: ask the upstream on every request)');
     expect(loadConfig({}).upstream).toBeNull();
     expect(() => loadConfig({ FLOCK_UPSTREAM: 'http://registry.example.com' })).toThrow('Invalid FLOCK_UPSTREAM "http://registry.example.com": expected https:// (plain http:// only to 127.0.0.1 or localhost)');
     expect(() => loadConfig({ FLOCK_UPSTREAM: 'https://user:secret@registry.example.com' })).toThrow(/no credentials, query or fragment/);
@@ -204,6 +206,27 @@ describe('a mirror of another registry (FLOCK_UPSTREAM)', () => {
     const stored = await mirror.db.selectFrom('mirror_archives').select('log_index').where('org', '=', 'carol').executeTakeFirstOrThrow();
     expect(stored.log_index).not.toBeNull();
     await runBin(REGISTRY_BIN, ['mirror', 'token', 'carol', '--remove'], { cwd: upstream.dir.path, env: mirror.env });
+  });
+
+  it('an index answer checked within FLOCK_UPSTREAM_MAX_AGE is served without asking the upstream', async () => {
+    const fresh = await createTestRegistry({ FLOCK_UPSTREAM: upstream.registry.url, FLOCK_UPSTREAM_MAX_AGE: '3600' });
+    try {
+      const asked = async () => (await upstreamIndexAnswers(200)) + (await upstreamIndexAnswers(304));
+      const before = await asked();
+      const bodies = [];
+      for (let i = 0; i < 5; i++) {
+        const answer = await fetch(`${fresh.url}/index/your-name/banner`);
+        expect(answer.status).toBe(200);
+        bodies.push(await answer.text());
+      }
+      expect(new Set(bodies).size).toBe(1);
+      expect(await asked()).toBe(before + 1);
+      // A version not in the cached lines is looked up upstream at once, fresh or not.
+      expect((await fetch(`${fresh.url}/api/v1/packages/your-name/banner/9.9.9/download`)).status).toBe(404);
+      expect(await asked()).toBe(before + 2);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('an upstream serving an index and archive that agree, but that its own transparency log contradicts, is refused', async () => {

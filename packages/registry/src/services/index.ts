@@ -86,7 +86,7 @@ export function createServices(deps: ServiceDeps) {
   // A mirror is wired first: new orgs ask it whether the upstream has their name.
   const upstream = deps.upstream ? createUpstreamClient(deps.upstream) : null;
   const mirror = upstream === null ? null : createMirrorService({
-    db, blobs, clock, secretKey, upstream, log: createUpstreamLogCheck({ db, upstream }), maxArchiveBytes: limits.maxArchiveBytes,
+    db, blobs, clock, secretKey, upstream, log: createUpstreamLogCheck({ db, upstream }), maxArchiveBytes: limits.maxArchiveBytes, maxAgeMs: deps.upstream!.maxAgeMs,
     canRead: (principal, isPrivate) => access.canReadMirrored(principal, isPrivate),
   });
   const accounts = createAccountsService({ db, clock, ...(mirror ? { checkNewOrgName: mirror.refuseShadowing } : {}) });

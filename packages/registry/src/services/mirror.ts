@@ -28,6 +28,8 @@ export interface MirrorDeps {
   upstream: UpstreamClient;
   log: UpstreamLogCheck;
   maxArchiveBytes: number;
+  /** FLOCK_UPSTREAM_MAX_AGE: how long an index answer is served before the upstream is asked again (0: every time). */
+  maxAgeMs: number;
   /** access.canReadMirrored: who may read a mirrored package. */
   canRead: (principal: Principal | null, isPrivate: boolean) => boolean;
 }
@@ -75,7 +77,7 @@ function parseIndexBody(body: Buffer, what: string): UpstreamLine[] {
 
 const tokenAad = (org: string) => `mirror-token:${org}`;
 
-export function createMirrorService({ db, blobs, clock, secretKey, upstream, log, maxArchiveBytes, canRead }: MirrorDeps) {
+export function createMirrorService({ db, blobs, clock, secretKey, upstream, log, maxArchiveBytes, maxAgeMs, canRead }: MirrorDeps) {
   /** Whether `org` is the upstream's to answer here: no local org has its name (folded as org names are). */
   async function mirrors(org: string): Promise<boolean> {
     return (await db.selectFrom('orgs').select('id').where('name_key', '=', nameKey(org)).executeTakeFirst()) === undefined;
@@ -111,12 +113,14 @@ export function createMirrorService({ db, blobs, clock, secretKey, upstream, log
   }
 
   /**
-   * org/name's index lines from the upstream, revalidated now: a 304 keeps the cache, a 404 drops
-   * it, an unreachable upstream (or a refusal of the org's token) serves what was cached. Null when
-   * the upstream has no such package (or only a local org could have it).
+   * org/name's index lines from the upstream, revalidated unless checked within `maxAgeMs` (or
+   * `revalidate`): a 304 keeps the cache, a 404 drops it, an unreachable upstream (or a refusal of
+   * the org's token) serves what was cached. Null when the upstream has no such package.
    */
-  async function fetchIndex(org: OrgName, name: string): Promise<MirroredIndex | null> {
-    const cached = await db.selectFrom('mirror_index').select(['body', 'etag', 'private']).where('org', '=', org).where('name', '=', name).executeTakeFirst();
+  async function fetchIndex(org: OrgName, name: string, revalidate = false): Promise<MirroredIndex | null> {
+    const cached = await db.selectFrom('mirror_index').select(['body', 'etag', 'private', 'checked_at']).where('org', '=', org).where('name', '=', name).executeTakeFirst();
+    // Fresh enough: every request asking the upstream would cost a round trip and its CPU each (bench:ops).
+    if (cached && !revalidate && clock().getTime() - Date.parse(cached.checked_at) < maxAgeMs) return toIndex(cached);
     const what = `${org}/${name}`;
     const answer = await upstream.index(org, name, cached?.etag ?? null, await tokenFor(org));
     const now = isoNow(clock);
@@ -172,7 +176,7 @@ export function createMirrorService({ db, blobs, clock, secretKey, upstream, log
     let line = parseIndexBody(entry.body, `${org}/${name}`).find((l) => l.version === version);
     // A version published upstream since the index was cached: read the index again.
     if (!line && cachedIndex) {
-      const fresh = await fetchIndex(org, name);
+      const fresh = await fetchIndex(org, name, true);
       line = fresh === null ? undefined : parseIndexBody(fresh.body, `${org}/${name}`).find((l) => l.version === version);
     }
     if (!line) throw new FlockError('not_found', `Version ${label} not found`);
