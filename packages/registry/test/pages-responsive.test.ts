@@ -40,6 +40,12 @@ describe.skipIf(!hasChromium)('every page fits 320–1280 px wide and passes axe
     await page.fill('#token-name', 'laptop');
     await page.click('#new-token-button');
     await page.waitForSelector('#token-value');
+    // An owner's org page with its quota card and a webhook (its secret shown once, a delivery listed).
+    await registry.withServices((s) => s.quotas.set('lena', { maxBytes: 50_000_000, maxVersionsPerDay: 100, maxPackages: 20 }));
+    await page.goto(at('/flock/lena'));
+    await page.fill('#webhook-url', 'https://hooks.example.com/a-rather-long-path/for-the-flock-registry-webhooks');
+    await page.click('#add-webhook button[type=submit]');
+    await page.waitForSelector('#webhook-secret');
     const started = await fetch(at('/api/v1/device/code'), { method: 'POST', body: JSON.stringify({ name: 'flock on a-rather-long-hostname.example.internal' }), headers: { 'content-type': 'application/json' } });
     userCode = ((await started.json()) as { userCode: string }).userCode;
   }, 120_000);
