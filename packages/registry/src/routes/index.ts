@@ -49,7 +49,7 @@ export async function answerIndex(services: Services, request: IndexRequest): Pr
   const principal = request.authorization === undefined ? null : await services.auth.principal(bearer(request.authorization));
   const entry = await services.sparseIndex.get(org, name);
   if (entry === null && services.mirror !== null) {
-    // Not here: a mirror answers from its upstream (revalidated, so never on the fast path).
+    // Not here: a mirror answers from its upstream or its database cache (so never on the fast path).
     const mirrored = await services.mirror.index(principal, org, name);
     return mirrored === null ? notFound(org, name) : respondMirrored(mirrored, request.ifNoneMatch);
   }
