@@ -21,7 +21,7 @@ import { describeDatabaseError } from './db/unavailable.js';
 import { createLocalChangeFeed, createPostgresChangeFeed, type ChangeFeed } from './events/change-feed.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { createServices, type Services } from './services/index.js';
-import { backfillLog } from './services/log-witnesses.js';
+import { backfillLog } from './services/transparency-log.js';
 import { createWebhookWorker } from './services/webhook-worker.js';
 
 export interface Registry {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { FlockError, checkCosignatures, formatCheckpoint, parseCosignerKey, signCheckpoint, treeHash, type CosignatureVerifier } from '@flock/core';
 import type { Db } from '../db/connect.js';
 import type { Clock } from './clock.js';
-import { appendRecord, type TransparencyLogService } from './transparency-log.js';
+import type { TransparencyLogService } from './transparency-log.js';
 
 /**
  * Witnesses of the transparency log (issue 15, docs/transparency-log.md). A witness
@@ -97,47 +97,3 @@ export function createLogWitnessService({ db, clock, log, witnessKeys }: LogWitn
 }
 
 export type LogWitnessService = ReturnType<typeof createLogWitnessService>;
-
-const BACKFILL_BATCH = 500;
-
-/**
- * Gives every version published before the log began its publish record (oldest first), so a
- * client can refuse a registry that says a version has none. Run at start by every process;
- * each batch locks its versions, then the log head (the order every publish, yank and approval
- * takes them), so replicas starting together neither deadlock nor log a version twice.
- * Returns how many records it appended.
- */
-export async function backfillLog(db: Db): Promise<number> {
-  let appended = 0;
-  for (;;) {
-    const batch = await db.transaction().execute(async (trx) => {
-      const unlogged = (ids?: string[]) => {
-        let query = trx
-          .selectFrom('versions')
-          .innerJoin('packages', 'packages.id', 'versions.package_id')
-          .innerJoin('orgs', 'orgs.id', 'packages.org_id')
-          .select(['versions.id', 'versions.package_id', 'versions.version', 'versions.checksum', 'versions.source_commit', 'versions.published_at', 'packages.name', 'packages.visibility', 'orgs.name as org'])
-          .where('versions.log_index', 'is', null);
-        if (ids) query = query.where('versions.id', 'in', ids);
-        return query.orderBy('versions.published_at').orderBy('versions.id').limit(BACKFILL_BATCH).execute();
-      };
-      const candidates = await unlogged();
-      if (candidates.length === 0) return null;
-      const ids = candidates.map((c) => c.id);
-      // A write to the rows first: their row locks on PostgreSQL, the writer lock on SQLite; then read them again.
-      await trx.updateTable('versions').set({ log_index: sql`log_index` }).where('id', 'in', ids).execute();
-      const rows = await unlogged(ids);
-      for (const row of rows) {
-        const index = await appendRecord(trx, {
-          event: 'publish', packageId: row.package_id, package: `${row.org}/${row.name}`, version: row.version, archive: row.checksum,
-          commit: row.source_commit, time: row.published_at, private: row.visibility === 'private',
-        });
-        await trx.updateTable('versions').set({ log_index: index }).where('id', '=', row.id).execute();
-      }
-      // Another process may have logged some of them first: the next round looks again.
-      return rows.length;
-    });
-    if (batch === null) return appended;
-    appended += batch;
-  }
-}

@@ -1,7 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import {
-  FlockError, createNoteSigner, hideLogRecord, readTileData, signCheckpoint, storedHashCount, storedHashes, treeHash,
+  FlockError, createNoteSigner, hideLogRecord, readTileData, storedHashCount, storedHashes,
   type HashReader, type NoteSigner, type Tile,
 } from '@flock/core';
 import type { Db } from '../db/connect.js';
@@ -123,12 +123,6 @@ export function createTransparencyLogService({ db, secretKey }: TransparencyLogD
     return Number(head.size);
   }
 
-  /** The signed checkpoint of the log as it is now. Hashes are append-only, so reading them after the size is consistent. */
-  async function checkpoint(origin: string): Promise<string> {
-    const n = await size();
-    return signCheckpoint({ origin, size: n, hash: await treeHash(n, read) }, [signerFor(origin)]);
-  }
-
   /** Records [from, from + count) as logged, oldest first. */
   async function records(from: number, count: number): Promise<Buffer[]> {
     const rows = await db.selectFrom('log_records').select(['idx', 'data']).where('idx', '>=', from).where('idx', '<', from + count).orderBy('idx').execute();
@@ -142,7 +136,7 @@ export function createTransparencyLogService({ db, secretKey }: TransparencyLogD
     return row.salt === null ? { index, record: row.data } : { index, record: row.clear!, salt: row.salt };
   }
 
-  return { signerFor, size, checkpoint, records, recordFor, readTile: (tile: Tile) => readTileData(tile, read), read };
+  return { signerFor, size, records, recordFor, readTile: (tile: Tile) => readTileData(tile, read), read };
 }
 
 export type TransparencyLogService = ReturnType<typeof createTransparencyLogService>;
@@ -155,4 +149,53 @@ export async function appendDocsRecord(trx: Db, input: { org: string; name: stri
     event: 'docs', packageId: input.packageId, package: `${input.org}/${input.name}`, version: input.version,
     docs: `sha256:${hex}`, time: input.time, private: pkg.visibility === 'private',
   });
+}
+
+const BACKFILL_BATCH = 500;
+
+/**
+ * Gives every version published before the log began its publish record (oldest first), so a
+ * client can refuse a registry that says a version has none. Run at start by every process;
+ * each batch locks its versions, then the log head (the order every publish, yank and approval
+ * takes them), so replicas starting together neither deadlock nor log a version twice.
+ * Returns how many records it appended.
+ */
+export async function backfillLog(db: Db): Promise<number> {
+  let appended = 0;
+  for (;;) {
+    // The usual start has nothing to do: then no transaction and no write.
+    if ((await db.selectFrom('versions').select('id').where('log_index', 'is', null).limit(1).executeTakeFirst()) === undefined) return appended;
+    const batch = await db.transaction().execute(async (trx) => {
+      // A write first: it locks the batch's rows on PostgreSQL, and on SQLite takes the writer lock at
+      // once (a transaction that read first and then wrote could not wait for another writer: it fails).
+      const locked = await trx
+        .updateTable('versions')
+        .set({ log_index: sql`log_index` })
+        .where('id', 'in', (eb) => eb.selectFrom('versions as v').select('v.id').where('v.log_index', 'is', null).orderBy('v.published_at').orderBy('v.id').limit(BACKFILL_BATCH))
+        .returning('id')
+        .execute();
+      if (locked.length === 0) return 0;
+      // Read again under the lock: another process may have logged some of them first.
+      const rows = await trx
+        .selectFrom('versions')
+        .innerJoin('packages', 'packages.id', 'versions.package_id')
+        .innerJoin('orgs', 'orgs.id', 'packages.org_id')
+        .select(['versions.id', 'versions.package_id', 'versions.version', 'versions.checksum', 'versions.source_commit', 'versions.published_at', 'packages.name', 'packages.visibility', 'orgs.name as org'])
+        .where('versions.id', 'in', locked.map((row) => row.id))
+        .where('versions.log_index', 'is', null)
+        .orderBy('versions.published_at').orderBy('versions.id')
+        .execute();
+      for (const row of rows) {
+        const index = await appendRecord(trx, {
+          event: 'publish', packageId: row.package_id, package: `${row.org}/${row.name}`, version: row.version, archive: row.checksum,
+          commit: row.source_commit, time: row.published_at, private: row.visibility === 'private',
+        });
+        await trx.updateTable('versions').set({ log_index: index }).where('id', '=', row.id).execute();
+      }
+      return rows.length;
+    });
+    // None logged here: another process logged this batch (and goes on with the next), or none could be.
+    if (batch === 0) return appended;
+    appended += batch;
+  }
 }
