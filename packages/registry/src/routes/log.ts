@@ -58,17 +58,8 @@ export function logApiRoutes(origin: () => string): Hono<AppEnv> {
   });
   app.get('/lookup/:org/:name/:version', async (c) => {
     const { org, name, version } = versionParams(c);
-    const principal = await authenticate(c);
-    const { mirror, sparseIndex } = c.var.services;
-    // A mirrored package's versions are logged here when the mirror stores them (services/mirror.ts).
-    if (mirror !== null && (await sparseIndex.get(org, name)) === null && (await mirror.isMirrored(principal, org, name))) {
-      const index = await mirror.logIndexOf(principal, org, name, version);
-      if (index === null) throw new FlockError('not_found', `Version ${org}/${name}@${version} not found`);
-      return c.json(await c.var.services.log.recordFor(index));
-    }
-    const found = await c.var.services.packages.getVersion(principal, org, name, version);
-    if (found.logIndex === null) throw new FlockError('not_found', `${org}/${name}@${version} has no record in the transparency log`);
-    return c.json(await c.var.services.log.recordFor(found.logIndex));
+    const index = await c.var.services.packages.logIndexOf(await authenticate(c), org, name, version);
+    return c.json(await c.var.services.log.recordFor(index));
   });
   return app;
 }

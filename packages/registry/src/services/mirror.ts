@@ -162,11 +162,24 @@ export function createMirrorService({ db, blobs, clock, secretKey, upstream, log
    * fetched, checked and stored first. Null answers 404.
    */
   async function download(principal: Principal | null, org: OrgName, name: string, version: string): Promise<MirroredArchive | null> {
+    const found = await readable(principal, org, name);
+    return found === null ? null : archive(found, org, name, version);
+  }
+
+  /**
+   * org/name's index answer as cached (whatever its age: a download needs its checksum, not the
+   * newest lines), else fetched; null when it is not the upstream's to answer or the principal may not read it.
+   */
+  async function readable(principal: Principal | null, org: OrgName, name: string): Promise<{ entry: MirroredIndex; cached: boolean } | null> {
     if (!(await mirrors(org))) return null;
-    const label = `${org}/${name}@${version}`;
     const cachedIndex = await db.selectFrom('mirror_index').select(['body', 'private']).where('org', '=', org).where('name', '=', name).executeTakeFirst();
     const entry = cachedIndex ? toIndex(cachedIndex) : await fetchIndex(org, name);
-    if (entry === null || !canRead(principal, entry.private)) return null;
+    return entry !== null && canRead(principal, entry.private) ? { entry, cached: cachedIndex !== undefined } : null;
+  }
+
+  /** The archive of a readable package's version: from the store, else fetched, checked, stored and logged. */
+  async function archive({ entry, cached }: { entry: MirroredIndex; cached: boolean }, org: OrgName, name: string, version: string): Promise<MirroredArchive> {
+    const label = `${org}/${name}@${version}`;
     const stored = await db.selectFrom('mirror_archives').select(['checksum', 'blob_key']).where('org', '=', org).where('name', '=', name).where('version', '=', version).executeTakeFirst();
     if (stored) {
       const body = await blobs.get(stored.blob_key);
@@ -175,7 +188,7 @@ export function createMirrorService({ db, blobs, clock, secretKey, upstream, log
     }
     let line = parseIndexBody(entry.body, `${org}/${name}`).find((l) => l.version === version);
     // A version published upstream since the index was cached: read the index again.
-    if (!line && cachedIndex) {
+    if (!line && cached) {
       const fresh = await fetchIndex(org, name, true);
       line = fresh === null ? undefined : parseIndexBody(fresh.body, `${org}/${name}`).find((l) => l.version === version);
     }
@@ -212,24 +225,15 @@ export function createMirrorService({ db, blobs, clock, secretKey, upstream, log
    * Null when the principal may not read it (404).
    */
   async function logIndexOf(principal: Principal | null, org: OrgName, name: string, version: string): Promise<number | null> {
-    if (!(await mirrors(org))) return null;
-    const cachedIndex = await db.selectFrom('mirror_index').select(['body', 'private']).where('org', '=', org).where('name', '=', name).executeTakeFirst();
-    const entry = cachedIndex ? toIndex(cachedIndex) : await fetchIndex(org, name);
-    if (entry === null || !canRead(principal, entry.private)) return null;
+    const found = await readable(principal, org, name);
+    if (found === null) return null;
     const find = () => db.selectFrom('mirror_archives').select('local_log_index').where('org', '=', org).where('name', '=', name).where('version', '=', version).executeTakeFirst();
     let row = await find();
     if (row === undefined) {
-      if ((await download(principal, org, name, version)) === null) return null;
+      await archive(found, org, name, version);
       row = await find();
     }
     return row === undefined ? null : Number(row.local_log_index);
-  }
-
-  /** Whether org/name is answered from the upstream's cache (for the log lookup's answer). */
-  async function isMirrored(principal: Principal | null, org: OrgName, name: string): Promise<boolean> {
-    if (!(await mirrors(org))) return false;
-    const row = await db.selectFrom('mirror_index').select('private').where('org', '=', org).where('name', '=', name).executeTakeFirst();
-    return row !== undefined && canRead(principal, row.private !== 0);
   }
 
   /**
@@ -246,7 +250,7 @@ export function createMirrorService({ db, blobs, clock, secretKey, upstream, log
     throw new FlockError('unavailable', `Cannot check whether "${name}" is an organization on the upstream registry ${upstream.url} (${why}); try again when it answers`);
   }
 
-  return { url: upstream.url, index, download, logIndexOf, isMirrored, refuseShadowing, setToken };
+  return { url: upstream.url, index, download, logIndexOf, refuseShadowing, setToken };
 }
 
 export type MirrorService = ReturnType<typeof createMirrorService>;

@@ -23,7 +23,7 @@ export interface PackagesDeps {
   /** Counts downloads (in memory) and reads the counts. */
   downloads: Pick<DownloadsService, 'record' | 'totals'>;
   /** FLOCK_UPSTREAM: where archives of packages this registry does not have come from (null: nowhere). */
-  mirror?: Pick<MirrorService, 'download'> | null;
+  mirror?: Pick<MirrorService, 'download' | 'logIndexOf'> | null;
 }
 
 /** How long a presigned download URL lives: long enough to start, short enough not to be shared. */
@@ -268,6 +268,22 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return toVersionDto(found.org, found.pkg, found.version, found.version.publisher);
   }
 
+  /**
+   * Where a version's publish record is in this registry's transparency log; for a package a
+   * mirror serves from its upstream, the record the mirror appended when it stored the archive
+   * (fetching it first if need be), as `download` falls back to the mirror.
+   */
+  async function logIndexOf(principal: Principal | null, org: OrgName, name: PackageName, version: Version): Promise<number> {
+    if (mirror && (await sparseIndex.get(org, name)) === null) {
+      const index = await mirror.logIndexOf(principal, org, name, version);
+      if (index === null) throw packageNotFound(org, name);
+      return index;
+    }
+    const found = await getVersion(principal, org, name, version);
+    if (found.logIndex === null) throw new FlockError('not_found', `${org}/${name}@${version} has no record in the transparency log`);
+    return found.logIndex;
+  }
+
   /** The docs JSON of a version already found (and so already authorized), or null. */
   async function readDocs(found: { org: OrgRow; version: Pick<VersionRow, 'docs_key' | 'store'> }): Promise<Buffer | null> {
     if (!found.version.docs_key) return null;
@@ -320,7 +336,7 @@ export function createPackagesService({ db, access, orgStores, redirectDownloads
     return { kind: 'bytes', body, size, visibility, checksum: archive.checksum };
   }
 
-  return { findVisible, listVersions, latestOf, getPackage, findPage, dependents, readReadme, findVersion, getVersion, readDocs, getDocs, download };
+  return { findVisible, listVersions, latestOf, getPackage, findPage, dependents, readReadme, findVersion, getVersion, logIndexOf, readDocs, getDocs, download };
 }
 
 export type PackagesService = ReturnType<typeof createPackagesService>;
