@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FlockError } from '../errors.js';
+import { refusal } from '../../../../test-support/refusal.js';
 import { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint.js';
 import { MAX_TREE_SIZE, emptyTreeHash, leafHash } from './hash.js';
 import { createNoteSigner, parseVerifierKey } from './note.js';
@@ -8,17 +8,6 @@ import { createNoteSigner, parseVerifierKey } from './note.js';
 // Known answer (data only) from Go's golang.org/x/mod/sumdb/tlog note_test.go: the
 // tree head of size 123456789012 whose hash is the record hash of "hello world".
 const GO_TREE = 'go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n';
-
-function refusal(call: () => unknown): string {
-  try {
-    call();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlockError);
-    expect((error as Error).message).not.toContain('\n');
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('checkpoint text (C2SP tlog-checkpoint)', () => {
   it("formats and parses Go's tree head", () => {

@@ -1,7 +1,7 @@
 import { sign, verify } from 'node:crypto';
 import { FlockError, quote } from '../errors.js';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
-import { checkKeyName, ed25519KeyPairFromSeed, hex8, keyHash, parseEd25519Key, parseSignedNote } from './note.js';
+import { SIGNATURE_SIZE, checkKeyName, ed25519KeyPairFromSeed, hex8, keyHash, parseEd25519Key, parseSignedNote, signatureLine } from './note.js';
 
 /**
  * Witness cosignatures as in C2SP tlog-cosignature (cosignature/v1, Ed25519). A witness
@@ -16,8 +16,6 @@ import { checkKeyName, ed25519KeyPairFromSeed, hex8, keyHash, parseEd25519Key, p
  */
 
 const ALG_COSIGNATURE_V1 = 0x04;
-const SIGNATURE_SIZE = 64;
-const DASH = '\u2014 ';
 
 export interface Cosigner {
   readonly name: string;
@@ -50,8 +48,6 @@ export function createCosigner(name: string, seed: Uint8Array): Cosigner {
   checkKeyName(name);
   const { privateKey, publicKey } = ed25519KeyPairFromSeed(seed);
   const hash = keyHash(name, publicKey, ALG_COSIGNATURE_V1);
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(hash);
   return {
     name,
     keyHash: hash,
@@ -61,7 +57,7 @@ export function createCosigner(name: string, seed: Uint8Array): Cosigner {
       const stamp = Buffer.alloc(8);
       stamp.writeBigUInt64BE(BigInt(time));
       const signature = sign(null, message, privateKey);
-      return `${DASH}${name} ${Buffer.concat([head, stamp, signature]).toString('base64')}\n`;
+      return signatureLine(name, hash, Buffer.concat([stamp, signature]));
     },
   };
 }
@@ -106,9 +102,7 @@ export function checkCosignatures(note: string | Uint8Array, witnesses: readonly
     if (witness === undefined) continue;
     const time = witness.verify(text, signature);
     if (time === null) throw new FlockError('bad_request', `The checkpoint's cosignature by ${witness.id} does not verify`);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(hash);
-    found.set(witness.id, { witness: witness.id, time, line: `${DASH}${name} ${Buffer.concat([head, signature]).toString('base64')}\n` });
+    found.set(witness.id, { witness: witness.id, time, line: signatureLine(name, hash, signature) });
   }
   return { checkpoint, text, cosignatures: [...found.values()] };
 }

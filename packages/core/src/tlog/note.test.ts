@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../../../../test-support/refusal.js';
 import { FlockError } from '../errors.js';
 import {
   MAX_NOTE_SIGNATURES,
@@ -23,18 +24,6 @@ const TEXT = "If you think cryptography is the answer to your problem,\nthen you
 const PETER_SIG = '— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n';
 const ENOCH_SIG = '— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n';
 const PETER_SEED = Buffer.from(PETER_SKEY.slice('PRIVATE+KEY+PeterNeumann+c74f20a3+'.length), 'base64').subarray(1);
-
-/** The one-line FlockError message a call throws (fails the test when it does not throw). */
-function refusal(call: () => unknown): string {
-  try {
-    call();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FlockError);
-    expect((error as Error).message).not.toContain('\n');
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('keys', () => {
   it('derives the RFC 8032 test 1 public key from its seed, the same every time', () => {

@@ -18,7 +18,7 @@ export const MAX_NOTE_SIGNATURES = 100;
 const MAX_KEY_NAME_LENGTH = 256;
 const ALG_ED25519 = 0x01;
 const SEED_SIZE = 32;
-const SIGNATURE_SIZE = 64;
+export const SIGNATURE_SIZE = 64;
 const DASH = '\u2014 ';
 
 /** Can sign note texts as one named key. */
@@ -165,6 +165,13 @@ function checkText(text: string): void {
   if (Buffer.from(text, 'utf8').toString('utf8') !== text) throw malformed('not valid Unicode');
 }
 
+/** One signature line: `— <name> base64(4-byte key hash || signature bytes)`, ending in a newline. */
+export function signatureLine(name: string, keyHash: number, signature: Uint8Array): string {
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(keyHash);
+  return `${DASH}${name} ${Buffer.concat([head, signature]).toString('base64')}\n`;
+}
+
 /** Signs a note text with each signer; the text must end with a newline. */
 export function signNote(text: string, signers: readonly NoteSigner[]): string {
   checkText(text);
@@ -172,9 +179,7 @@ export function signNote(text: string, signers: readonly NoteSigner[]): string {
   const message = Buffer.from(text, 'utf8');
   const lines = signers.map((signer) => {
     checkKeyName(signer.name);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(signer.keyHash);
-    return `${DASH}${signer.name} ${Buffer.concat([head, signer.sign(message)]).toString('base64')}\n`;
+    return signatureLine(signer.name, signer.keyHash, signer.sign(message));
   });
   const note = `${text}\n${lines.join('')}`;
   if (Buffer.byteLength(note) > MAX_SIGNED_NOTE_SIZE) throw new FlockError('too_large', `A signed note may be at most ${MAX_SIGNED_NOTE_SIZE} bytes`);

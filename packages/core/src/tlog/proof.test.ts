@@ -92,6 +92,21 @@ function outcome(check: () => void): string | undefined {
   }
 }
 
+/** What went wrong across many checks, to assert once: checks that must pass, checks that must fail. */
+function tally() {
+  const wrong: string[] = [];
+  let refused = 0;
+  const mustPass = (where: string, check: () => void) => {
+    const message = outcome(check);
+    if (message !== undefined) wrong.push(`${where}: refused (${message})`);
+  };
+  const mustFail = (where: string, check: () => void) => {
+    if (outcome(check) === undefined) wrong.push(`${where}: accepted`);
+    else refused++;
+  };
+  return { wrong, mustPass, mustFail, refusedCount: () => refused };
+}
+
 describe('every proof in trees of up to 70 records', () => {
   const MAX = 70;
   let log: MemoryLog;
@@ -113,16 +128,7 @@ describe('every proof in trees of up to 70 records', () => {
 
   // Each loop collects what went wrong and asserts once: tens of thousands of expect() calls would take seconds.
   it('inclusion: every (n, t) verifies with one read, and fails for a flipped bit, a wrong index or a wrong size', async () => {
-    const wrong: string[] = [];
-    let refused = 0;
-    const mustPass = (where: string, check: () => void) => {
-      const message = outcome(check);
-      if (message !== undefined) wrong.push(`${where}: refused (${message})`);
-    };
-    const mustFail = (where: string, check: () => void) => {
-      if (outcome(check) === undefined) wrong.push(`${where}: accepted`);
-      else refused++;
-    };
+    const { wrong, mustPass, mustFail, refusedCount } = tally();
     for (let t = 1; t <= MAX; t++) {
       for (let n = 0; n < t; n++) {
         const before = reads;
@@ -148,20 +154,11 @@ describe('every proof in trees of up to 70 records', () => {
       }
     }
     expect(wrong).toEqual([]);
-    expect(refused).toBeGreaterThan(10_000);
+    expect(refusedCount()).toBeGreaterThan(10_000);
   });
 
   it('consistency: every n ≤ t verifies with at most one read, and fails when either root is altered', async () => {
-    const wrong: string[] = [];
-    let refused = 0;
-    const mustPass = (where: string, check: () => void) => {
-      const message = outcome(check);
-      if (message !== undefined) wrong.push(`${where}: refused (${message})`);
-    };
-    const mustFail = (where: string, check: () => void) => {
-      if (outcome(check) === undefined) wrong.push(`${where}: accepted`);
-      else refused++;
-    };
+    const { wrong, mustPass, mustFail, refusedCount } = tally();
     for (let t = 0; t <= MAX; t++) {
       for (let n = 0; n <= t; n++) {
         const before = reads;
@@ -185,7 +182,7 @@ describe('every proof in trees of up to 70 records', () => {
       }
     }
     expect(wrong).toEqual([]);
-    expect(refused).toBeGreaterThan(10_000);
+    expect(refusedCount()).toBeGreaterThan(10_000);
   });
 });
 
