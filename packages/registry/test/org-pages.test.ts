@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packArchive, parseManifest, renderManifest } from '@flock/core';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { signUpCookie } from '../../../test-support/sessions.js';
 
 describe('org pages and private packages for a signed-in member', () => {
   let registry: TestRegistry;
   let cookie: string;
   let csrf: string;
 
-  async function signUp(username: string): Promise<string> {
-    const response = await fetch(`${registry.url}/signup`, {
-      method: 'POST', redirect: 'manual', body: `username=${username}&password=a+long+password`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: registry.url },
-    });
-    expect(response.status).toBe(303);
-    return response.headers.getSetCookie().find((h) => h.startsWith('flock_session='))!.split(';')[0]!;
-  }
+  const signUp = (username: string) => signUpCookie(registry.url, username);
 
   async function publishAs(token: string, org: string, name: string, visibility: 'public' | 'private') {
     const manifest = renderManifest(parseManifest(`[package]\nname = "${name}"\nversion = "1.0.0"\norg = "${org}"\nvisibility = "${visibility}"\n`));

@@ -1,17 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packArchive, parseManifest, renderManifest } from '@flock/core';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { signUpCookie } from '../../../test-support/sessions.js';
 
 describe("an owner sets a package's visibility on its page", () => {
   let registry: TestRegistry;
   const sessions: Record<string, { cookie: string; csrf: string }> = {};
 
   async function signUp(username: string) {
-    const response = await fetch(`${registry.url}/signup`, {
-      method: 'POST', redirect: 'manual', body: `username=${username}&password=a+long+password`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: registry.url },
-    });
-    const cookie = response.headers.getSetCookie().find((h) => h.startsWith('flock_session='))!.split(';')[0]!;
+    const cookie = await signUpCookie(registry.url, username);
     const page = await (await fetch(`${registry.url}/account`, { headers: { cookie } })).text();
     sessions[username] = { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]! };
   }

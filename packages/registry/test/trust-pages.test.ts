@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestOnlyArchive } from '../../../test-support/archives.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { signUpCookie } from '../../../test-support/sessions.js';
 
 // The publishing sections of the package page and the org page: owners only, and their forms.
 
@@ -9,13 +10,7 @@ describe('trusted publishing on the pages', () => {
   const cookies: Record<string, string> = {};
   let csrf: string;
 
-  async function signUp(username: string): Promise<string> {
-    const response = await fetch(`${registry.url}/signup`, {
-      method: 'POST', redirect: 'manual', body: `username=${username}&password=a+long+password`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: registry.url },
-    });
-    return response.headers.getSetCookie().find((h) => h.startsWith('flock_session='))!.split(';')[0]!;
-  }
+  const signUp = (username: string) => signUpCookie(registry.url, username);
   const page = async (path: string, who?: string) => (await fetch(`${registry.url}${path}`, { headers: who ? { cookie: cookies[who]! } : {} })).text();
   const post = (path: string, fields: Record<string, string>) =>
     fetch(`${registry.url}${path}`, {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestOnlyArchive } from '../../../test-support/archives.js';
 import { createTestRegistry, type TestRegistry } from '../../../test-support/registry.js';
+import { signUpCookie } from '../../../test-support/sessions.js';
 
 // Unusual publishes through the API, as `flock publish` sends them (provenance and lineage headers):
 // each flag, the lineage answer believed only about the registry's own previous commit, and the
@@ -31,14 +32,7 @@ describe('unusual publishes: flags and holds', () => {
   let bea: string;
   let eve: string;
 
-  async function signUp(username: string): Promise<string> {
-    const response = await fetch(`${registry.url}/signup`, {
-      method: 'POST', redirect: 'manual', body: `username=${username}&password=a+long+password`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: registry.url },
-    });
-    expect(response.status).toBe(303);
-    return response.headers.getSetCookie().find((h) => h.startsWith('flock_session='))!.split(';')[0]!;
-  }
+  const signUp = (username: string) => signUpCookie(registry.url, username);
 
   async function mint(name: string): Promise<string> {
     const created = await fetch(`${registry.url}/api/v1/tokens`, {
